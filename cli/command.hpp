@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string_view>
+
+namespace CLI {
+class App;
+}
+
+namespace router::cli {
+
+class Context;
+
+/// Preconditions the dispatcher meets before a command runs (git's RUN_SETUP), so commands never
+/// open databases themselves.
+enum class Needs : std::uint8_t {
+  kNothing,    ///< version, help
+  kPaths,      ///< resolves paths; the command opens databases with its own schema policy
+  kDatabases,  ///< both databases at the current schema (created on first run; exit 6 if pending)
+};
+
+/// Runs a parsed command; returns the exit code. Throws core::Error for failures.
+using Runner = std::function<int(Context&)>;
+
+struct Command {
+  std::string_view path;     ///< "provider add": group, then verb
+  std::string_view summary;  ///< one line for the help listing
+  Needs needs;
+  Runner (*setup)(CLI::App& sub);  ///< declares arguments and options; returns the bound runner
+};
+
+/// Every command, sorted by path: the only list (dispatch, help, "did you mean").
+[[nodiscard]] std::span<const Command> commands();
+
+/// Group summaries for the two-word commands ("provider" → "Manage upstream providers").
+[[nodiscard]] std::string_view group_summary(std::string_view group);
+
+Runner setup_backup(CLI::App& sub);
+Runner setup_help(CLI::App& sub);
+Runner setup_migrate(CLI::App& sub);
+Runner setup_status(CLI::App& sub);
+Runner setup_version(CLI::App& sub);
+
+}  // namespace router::cli

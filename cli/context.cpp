@@ -1,0 +1,58 @@
+#include "context.hpp"
+
+#include "core/error.hpp"
+#include "db/database.hpp"
+#include "db/schema.hpp"
+
+namespace router::cli {
+
+namespace {
+bool want_color(const GlobalOptions& o, const core::EnvLookup& env, bool tty) {
+  if (o.no_color || o.json || !tty) {
+    return false;
+  }
+  const auto no_color = env("NO_COLOR");
+  return !(no_color && !no_color->empty());
+}
+}  // namespace
+
+Context::Context(GlobalOptions options, core::EnvLookup env, const CLI::App& root, bool stdout_tty)
+    : options_(std::move(options)),
+      env_(std::move(env)),
+      root_(root),
+      out_(options_.json, want_color(options_, env_, stdout_tty)) {}
+
+Context::~Context() = default;
+
+const core::Paths& Context::paths() {
+  if (!paths_) {
+    paths_ = core::resolve_paths(options_.db, env_);
+  }
+  return *paths_;
+}
+
+void Context::open_databases() {
+  const auto& p = paths();
+  if (!config_db_) {
+    config_db_ = std::make_unique<db::Database>(db::open_current(p.config_db, db::DbKind::kConfig));
+  }
+  if (!logs_db_) {
+    logs_db_ = std::make_unique<db::Database>(db::open_current(p.logs_db, db::DbKind::kLogs));
+  }
+}
+
+db::Database& Context::config_db() {
+  if (!config_db_) {
+    throw core::Error(core::ErrorCode::kInternal, "configuration database requested before it was opened");
+  }
+  return *config_db_;
+}
+
+db::Database& Context::logs_db() {
+  if (!logs_db_) {
+    throw core::Error(core::ErrorCode::kInternal, "logs database requested before it was opened");
+  }
+  return *logs_db_;
+}
+
+}  // namespace router::cli

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/paths.hpp"
+#include "output.hpp"
+
+namespace CLI {
+class App;
+}
+namespace router::db {
+class Database;
+}
+
+namespace router::cli {
+
+/// The global flags, parsed before any command runs.
+struct GlobalOptions {
+  std::optional<std::string> db;
+  bool json = false;
+  bool no_color = false;
+};
+
+/// What a command runs against: resolved paths, the databases its Needs asked for, and output.
+/// Built by app/main.cpp; commands only read from it.
+class Context {
+ public:
+  Context(GlobalOptions options, core::EnvLookup env, const CLI::App& root, bool stdout_tty);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  [[nodiscard]] const GlobalOptions& options() const noexcept { return options_; }
+  [[nodiscard]] const Output& out() const noexcept { return out_; }
+  [[nodiscard]] const core::EnvLookup& env() const noexcept { return env_; }
+  [[nodiscard]] const CLI::App& root() const noexcept { return root_; }
+
+  /// Resolved on first use (DESIGN.md §2). Throws kInvalidArgument when nothing resolves.
+  [[nodiscard]] const core::Paths& paths();
+  /// Opens both databases at the current schema (Needs::kDatabases); see db::open_current.
+  void open_databases();
+  /// Valid after open_databases().
+  [[nodiscard]] db::Database& config_db();
+  [[nodiscard]] db::Database& logs_db();
+
+ private:
+  GlobalOptions options_;
+  core::EnvLookup env_;
+  const CLI::App& root_;
+  Output out_;
+  std::optional<core::Paths> paths_;
+  std::unique_ptr<db::Database> config_db_;
+  std::unique_ptr<db::Database> logs_db_;
+};
+
+}  // namespace router::cli

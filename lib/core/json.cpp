@@ -1,0 +1,74 @@
+#include "core/json.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace router::core {
+
+boost::json::value parse_json(std::string_view text, std::string_view what) {
+  boost::system::error_code ec;
+  boost::json::parse_options opts;
+  opts.max_depth = 64;
+  auto v = boost::json::parse(text, ec, {}, opts);
+  if (ec) {
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("invalid {}: {}", what, ec.message()));
+  }
+  return v;
+}
+
+namespace {
+
+void pretty_into(std::string& out, const boost::json::value& v, int indent) {
+  const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
+  const std::string close(static_cast<std::size_t>(indent), ' ');
+  if (const auto* o = v.if_object()) {
+    if (o->empty()) {
+      out += "{}";
+      return;
+    }
+    out += "{\n";
+    bool first = true;
+    for (const auto& kv : *o) {
+      if (!first) {
+        out += ",\n";
+      }
+      first = false;
+      out += pad;
+      out += boost::json::serialize(boost::json::string(kv.key()));
+      out += ": ";
+      pretty_into(out, kv.value(), indent + 2);
+    }
+    out += "\n" + close + "}";
+  } else if (const auto* a = v.if_array()) {
+    if (a->empty()) {
+      out += "[]";
+      return;
+    }
+    out += "[\n";
+    bool first = true;
+    for (const auto& e : *a) {
+      if (!first) {
+        out += ",\n";
+      }
+      first = false;
+      out += pad;
+      pretty_into(out, e, indent + 2);
+    }
+    out += "\n" + close + "]";
+  } else {
+    out += boost::json::serialize(v);
+  }
+}
+
+}  // namespace
+
+std::string pretty_json(const boost::json::value& v) {
+  std::string out;
+  pretty_into(out, v, 0);
+  return out;
+}
+
+}  // namespace router::core

@@ -1,0 +1,201 @@
+#include "core/text.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace router::core {
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment distance: Levenshtein plus adjacent transpositions.
+  const std::size_t n = a.size();
+  const std::size_t m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) {
+    d[i][0] = i;
+  }
+  for (std::size_t j = 0; j <= m; ++j) {
+    d[0][j] = j;
+  }
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[n][m];
+}
+
+}  // namespace
+
+std::optional<std::string> suggest(std::string_view word, std::span<const std::string> candidates) {
+  if (word.empty() || word.size() > 200) {
+    return std::nullopt;
+  }
+  std::optional<std::string> best;
+  std::size_t best_d = 0;
+  const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(3, word.size() / 3));
+  for (const auto& c : candidates) {
+    std::size_t dist = edit_distance(word, c);
+    if (dist > limit && c.size() > word.size() && c.starts_with(word) && word.size() >= 3) {
+      dist = limit;  // an unambiguous prefix is as good as a typo
+    }
+    if (dist <= limit && (!best || dist < best_d)) {
+      best = c;
+      best_d = dist;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
+  if (auto s = suggest(word, candidates)) {
+    return fmt::format(" (did you mean '{}'?)", *s);
+  }
+  return {};
+}
+
+bool is_valid_utf8(std::string_view s) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1fU;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0fU;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07U;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) < len) {
+      return false;
+    }
+    for (std::size_t i = 1; i < len; ++i) {
+      if ((p[i] & 0xc0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (p[i] & 0x3fU);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    p += len;
+  }
+  return true;
+}
+
+bool is_slug(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 64) {
+    return false;
+  }
+  auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!ok(s.front())) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [&](char c) { return ok(c) || c == '-'; });
+}
+
+bool is_model_id(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 200 || s == "." || s == ".." || s.find("..") != std::string_view::npos) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 0x7f && c != '\\'; });
+}
+
+void require_slug(std::string_view s, std::string_view what) {
+  if (!is_slug(s)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("invalid {} '{}': use lowercase letters, digits and '-', starting with a "
+                            "letter or digit (at most 64)",
+                            what, s.substr(0, 80)));
+  }
+}
+
+void require_model_id(std::string_view s, std::string_view what) {
+  if (!is_model_id(s)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("invalid {} '{}': use 1 to 200 printable characters without spaces, "
+                            "backslashes or '..'",
+                            what, s.substr(0, 80)));
+  }
+}
+
+std::string join(std::span<const std::string> parts, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) {
+      out += sep;
+    }
+    out += parts[i];
+  }
+  return out;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = s.find(sep, start);
+    out.emplace_back(s.substr(start, pos - start));
+    if (pos == std::string_view::npos) {
+      break;
+    }
+    start = pos + 1;
+  }
+  return out;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+std::string mask_secret(std::string_view value) {
+  if (value.starts_with("env:")) {
+    return std::string(value);
+  }
+  if (value.size() < 12) {
+    return "••••";
+  }
+  // Show a recognisable prefix up to the first '-' (sk-, rk-), never more than 3 characters.
+  std::size_t prefix = 0;
+  const auto dash = value.find('-');
+  if (dash != std::string_view::npos && dash <= 2) {
+    prefix = dash + 1;
+  }
+  return std::string(value.substr(0, prefix)) + "…" + std::string(value.substr(value.size() - 4));
+}
+
+}  // namespace router::core

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace router::core {
+
+/// The closest candidate to `word` ("did you mean"), if one is close enough to be a typo.
+[[nodiscard]] std::optional<std::string> suggest(std::string_view word,
+                                                 std::span<const std::string> candidates);
+/// " (did you mean 'x'?)" or "" — ready to append to an error message.
+[[nodiscard]] std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
+
+/// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF).
+[[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
+/// An id slug: [a-z0-9][a-z0-9-]*, at most 64 characters (provider ids).
+[[nodiscard]] bool is_slug(std::string_view s) noexcept;
+/// A model id: 1..200 printable ASCII characters without whitespace or '/'-traversal tricks.
+[[nodiscard]] bool is_model_id(std::string_view s) noexcept;
+/// Throws kInvalidArgument naming `what` unless is_slug(s).
+void require_slug(std::string_view s, std::string_view what);
+/// Throws kInvalidArgument naming `what` unless is_model_id(s).
+void require_model_id(std::string_view s, std::string_view what);
+
+[[nodiscard]] std::string join(std::span<const std::string> parts, std::string_view sep);
+[[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
+[[nodiscard]] std::string_view trim(std::string_view s) noexcept;
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// Masks a secret for display: "sk-…abcd" (a short prefix and the last four characters), or
+/// "••••" when the value is too short to show anything safely. env: references are shown as is.
+[[nodiscard]] std::string mask_secret(std::string_view value);
+
+}  // namespace router::core

@@ -1,0 +1,82 @@
+#include "db/schema.hpp"
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace router::db {
+
+using core::Error;
+using core::ErrorCode;
+
+std::span<const Migration> migrations_for(DbKind kind) {
+  return kind == DbKind::kConfig ? config_migrations() : logs_migrations();
+}
+
+DatabaseOptions options_for(DbKind kind) {
+  DatabaseOptions o;
+  o.incremental_vacuum = kind == DbKind::kLogs;  // retention frees pages without a full VACUUM
+  return o;
+}
+
+std::string_view kind_name(DbKind kind) { return kind == DbKind::kConfig ? "config" : "logs"; }
+
+Database open_current(const std::filesystem::path& path, DbKind kind) {
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(path, ec);
+  Database db(path, options_for(kind));
+  Migrator migrator(db, migrations_for(kind));
+  if (!existed) {
+    migrator.apply();
+    return db;
+  }
+  const SchemaStatus st = migrator.status();
+  if (!st.up_to_date()) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("{} database '{}' is at schema version {} and {} migration(s) are pending: "
+                            "run 'router migrate'",
+                            kind_name(kind), path.string(), st.current, st.pending.size()));
+  }
+  return db;
+}
+
+MigrationPlan plan_migrations(const std::filesystem::path& path, DbKind kind) {
+  MigrationPlan plan{kind, path, false, {}, std::nullopt};
+  std::error_code ec;
+  plan.exists = std::filesystem::exists(path, ec);
+  const auto all = migrations_for(kind);
+  if (!plan.exists) {
+    plan.status.latest = all.empty() ? 0 : all.back().version;
+    for (const auto& m : all) {
+      plan.status.pending.push_back(&m);
+    }
+    return plan;
+  }
+  DatabaseOptions opts = options_for(kind);
+  opts.create = false;
+  Database db(path, opts);
+  plan.status = Migrator(db, all).status();
+  return plan;
+}
+
+void apply_migrations(MigrationPlan& plan, const std::filesystem::path& backups_dir, bool backup,
+                      const std::function<void(const Migration&)>& on_applied) {
+  Database db(plan.path, options_for(plan.kind));
+  Migrator migrator(db, migrations_for(plan.kind));
+  const SchemaStatus st = migrator.status();
+  if (st.up_to_date()) {
+    plan.status = st;
+    return;
+  }
+  if (backup && plan.exists) {
+    const auto stem = plan.path.stem().string();
+    const auto dest = backups_dir / fmt::format("{}-{}-v{}.db", stem, core::format_compact_utc(core::now_ms()),
+                                                st.current);
+    db.backup_to(dest);
+    plan.backup = dest;
+  }
+  migrator.apply(on_applied);
+}
+
+}  // namespace router::db

@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/parse.hpp"
+#include "core/text.hpp"
+
+using namespace router::core;
+
+TEST_CASE("parse_duration_ms: units and rejections", "[core]") {
+  CHECK(parse_duration_ms("250ms") == 250);
+  CHECK(parse_duration_ms("30") == 30'000);
+  CHECK(parse_duration_ms("30s") == 30'000);
+  CHECK(parse_duration_ms("30m") == 1'800'000);
+  CHECK(parse_duration_ms("24h") == 86'400'000);
+  CHECK(parse_duration_ms("7d") == 604'800'000);
+  CHECK(parse_duration_ms("2w") == 1'209'600'000);
+  for (const char* bad : {"", "-1s", "5x", "h", "1.5h", "99999999999999999999d", "9223372036854775807w"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(parse_duration_ms(bad), Error);
+  }
+}
+
+TEST_CASE("parse_size: binary and decimal multiples", "[core]") {
+  CHECK(parse_size("1024") == 1024);
+  CHECK(parse_size("64k") == 65536);
+  CHECK(parse_size("8MiB") == 8 * 1024 * 1024);
+  CHECK(parse_size("1MB") == 1'000'000);
+  CHECK(parse_size("1GiB") == 1024LL * 1024 * 1024);
+  CHECK_THROWS_AS(parse_size("lots"), Error);
+  CHECK_THROWS_AS(parse_size("-5"), Error);
+}
+
+TEST_CASE("parse_time_point: relative durations and ISO dates", "[core]") {
+  const std::int64_t now = 1'763'800'000'000;  // 2025-11-22T08:26:40Z
+  CHECK(parse_time_point("30m", now) == now - 1'800'000);
+  CHECK(parse_time_point("7d", now) == now - 7 * 86'400'000LL);
+  CHECK(parse_time_point("2025-11-01T00:00:00Z", now) == 1'761'955'200'000);
+  CHECK(parse_time_point("2025-11-01T12:30Z", now) == 1'761'955'200'000 + 45'000'000);
+  // A date without Z is local midnight; it must round-trip through the local formatter.
+  CHECK(format_local(parse_time_point("2025-11-01", now)) == "2025-11-01 00:00:00");
+  for (const char* bad : {"yesterday", "2025-13-01", "2025-11-01T25:00", "2025-11-01X", "1969-01-01"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(parse_time_point(bad, now), Error);
+  }
+}
+
+TEST_CASE("RequestIdGenerator: ids increase, encode time, and round-trip as text", "[core]") {
+  RequestIdGenerator gen(5);
+  const std::int64_t t = 1'763'800'000'000;
+  std::int64_t prev = 0;
+  for (int i = 0; i < 20000; ++i) {  // more than one millisecond's sequence space
+    const auto id = gen.next(t);
+    REQUIRE(id > prev);
+    prev = id;
+  }
+  const auto id = gen.next(t + 5000);
+  CHECK(request_id_time_ms(id) == t + 5000);
+  CHECK(id >= first_request_id_at(t + 5000));
+  const auto text = format_request_id(id);
+  CHECK(text.size() == 20);
+  CHECK(parse_request_id(text) == id);
+  CHECK(parse_request_id(text.substr(4)) == id);
+  CHECK_FALSE(parse_request_id("req_xyz").has_value());
+  CHECK_FALSE(parse_request_id("req_ffffffffffffffff").has_value());
+  RequestIdGenerator other(6);
+  CHECK(other.next(t) != RequestIdGenerator(5).next(t));
+}
+
+TEST_CASE("text: suggestions, UTF-8, slugs and masking", "[core]") {
+  const std::vector<std::string> cands{"provider", "model", "migrate", "status"};
+  CHECK(suggest("provdier", cands) == "provider");
+  CHECK(suggest("stauts", cands) == "status");
+  CHECK(suggest("mig", cands) == "migrate");
+  CHECK_FALSE(suggest("zzzzzz", cands).has_value());
+  CHECK(did_you_mean("modle", cands) == " (did you mean 'model'?)");
+
+  CHECK(is_valid_utf8("héllo ✓ 😀"));
+  CHECK_FALSE(is_valid_utf8("\xc3\x28"));
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
+  CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
+
+  CHECK(is_slug("lm-studio"));
+  CHECK(is_slug("a"));
+  CHECK_FALSE(is_slug("-x"));
+  CHECK_FALSE(is_slug("Upper"));
+  CHECK_FALSE(is_slug("../etc"));
+  CHECK_FALSE(is_slug(std::string(65, 'a')));
+  CHECK(is_model_id("qwen3-max"));
+  CHECK(is_model_id("openai/gpt-4o"));
+  CHECK_FALSE(is_model_id("../../etc/passwd"));
+  CHECK_FALSE(is_model_id("has space"));
+
+  CHECK(mask_secret("sk-abcdefghijklmnop1234") == "sk-…1234");
+  CHECK(mask_secret("abcdefghijklmnop1234") == "…1234");
+  CHECK(mask_secret("short") == "••••");
+  CHECK(mask_secret("env:OPENAI_API_KEY") == "env:OPENAI_API_KEY");
+}
