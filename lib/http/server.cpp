@@ -1,0 +1,357 @@
+#include "http/server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+
+namespace router::http {
+
+namespace bhttp = beast::http;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+constexpr std::string_view kCrlf = "\r\n";
+
+std::string endpoint_text(const tcp::socket& s) {
+  beast::error_code ec;
+  const auto ep = s.remote_endpoint(ec);
+  if (ec) {
+    return {};
+  }
+  const auto addr = ep.address();
+  return addr.is_v6() ? fmt::format("[{}]:{}", addr.to_string(), ep.port())
+                      : fmt::format("{}:{}", addr.to_string(), ep.port());
+}
+
+}  // namespace
+
+ServerSession::ServerSession(tcp::socket&& socket, RequestHandler& handler)
+    : stream_(std::move(socket)), handler_(handler), buffer_(256 * 1024), timer_(stream_.get_executor()) {
+  beast::error_code ec;
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+  stream_.expires_never();  // deadlines come from this session's own lazy timer
+  remote_ = endpoint_text(stream_.socket());
+}
+
+ServerSession::~ServerSession() = default;
+
+void ServerSession::run() {
+  // The socket belongs to a worker's io_context; everything from here runs on that thread.
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->limits_ = self->handler_.limits();
+    self->set_deadline(self->limits_.read_timeout);
+    self->read_more();
+  });
+}
+
+// --- reading ---------------------------------------------------------------------------------------
+
+void ServerSession::read_more() {
+  if (buffer_.size() > 0) {
+    parse();
+    return;
+  }
+  read_pending_ = true;
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          beast::bind_front_handler(&ServerSession::on_read_some, shared_from_this()));
+}
+
+void ServerSession::on_read_some(beast::error_code ec, std::size_t n) {
+  read_pending_ = false;
+  if (ec) {
+    if (phase_ == Phase::kHandling) {
+      // The client closed or reset while its response was being produced.
+      peer_closed_ = true;
+      if (auto l = listener_.lock()) {
+        l->on_client_gone();
+      }
+      return;
+    }
+    close();
+    return;
+  }
+  buffer_.commit(n);
+  if (phase_ == Phase::kHandling) {
+    return;  // pipelined bytes of the next request: parsed once this response is done
+  }
+  if (phase_ == Phase::kReading) {
+    set_deadline(limits_.read_timeout);  // from the first byte, the whole request has this long
+    parse();
+  }
+}
+
+void ServerSession::parse() {
+  limits_ = handler_.limits();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+  parser_->body_limit(limits_.max_body_bytes);
+  read_pending_ = true;
+  bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&ServerSession::on_parsed, shared_from_this()));
+}
+
+void ServerSession::on_parsed(beast::error_code ec, std::size_t /*n*/) {
+  read_pending_ = false;
+  if (ec == bhttp::error::body_limit) {
+    return reject(RejectReason::kBodyTooLarge);
+  }
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+    return reject(RejectReason::kHeaderTooLarge);
+  }
+  if (ec && ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
+      ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+    return reject(RejectReason::kMalformed);
+  }
+  if (ec) {
+    close();  // end of stream, reset, or closed by the deadline
+    return;
+  }
+  received_ns_ = core::mono_ns();
+  phase_ = Phase::kHandling;
+  keep_alive_ = parser_->get().keep_alive();
+  Request req = parser_->release();
+  parser_.reset();
+  if (buffer_.size() == 0) {
+    // Keep a read pending while the response is produced: it notices a disconnect, and it is
+    // the first read of the next request on a keep-alive connection.
+    read_pending_ = true;
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            beast::bind_front_handler(&ServerSession::on_read_some, shared_from_this()));
+  }
+  handler_.handle(shared_from_this(), std::move(req));
+}
+
+void ServerSession::reject(RejectReason reason) {
+  Request head;
+  if (parser_) {
+    head = parser_->release();
+  }
+  parser_.reset();
+  phase_ = Phase::kHandling;
+  keep_alive_ = false;  // the rest of the stream cannot be trusted: answer and close
+  respond(handler_.rejected(*this, head, reason));
+}
+
+// --- writing ---------------------------------------------------------------------------------------
+
+void ServerSession::watch(std::weak_ptr<ResponseListener> listener) { listener_ = std::move(listener); }
+
+void ServerSession::respond(Response&& response) {
+  if (phase_ == Phase::kClosed) {
+    return;
+  }
+  if (peer_closed_) {
+    close();
+    return;
+  }
+  const bool keep = keep_alive_ && response.keep_alive();
+  response.keep_alive(keep);
+  response.prepare_payload();
+  response_.emplace(std::move(response));
+  write_pending_ = true;
+  set_deadline(limits_.write_timeout);
+  bhttp::async_write(stream_, *response_,
+                     beast::bind_front_handler(&ServerSession::on_written, shared_from_this(), !keep));
+}
+
+void ServerSession::on_written(bool close_after, beast::error_code ec, std::size_t /*n*/) {
+  write_pending_ = false;
+  response_.reset();
+  if (ec) {
+    close();
+    return;
+  }
+  finish_response(close_after);
+}
+
+void ServerSession::stream_begin(ResponseHead&& head, std::weak_ptr<ResponseListener> listener) {
+  listener_ = std::move(listener);
+  if (phase_ == Phase::kClosed || peer_closed_) {
+    net::post(stream_.get_executor(), beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this(),
+                                                                 net::error::connection_reset, 0));
+    return;
+  }
+  head.keep_alive(keep_alive_);
+  head.chunked(true);
+  head_.emplace(std::move(head));
+  head_serializer_.emplace(*head_);
+  write_pending_ = true;
+  set_deadline(limits_.write_timeout);
+  bhttp::async_write_header(stream_, *head_serializer_,
+                            beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this()));
+}
+
+void ServerSession::stream_write(std::string_view data) {
+  if (phase_ == Phase::kClosed || peer_closed_) {
+    net::post(stream_.get_executor(), beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this(),
+                                                                 net::error::connection_reset, 0));
+    return;
+  }
+  // Chunk framing by hand: one writev, no allocation (Beast's make_chunk allocates its header).
+  const auto len = fmt::format_to_n(chunk_header_.data(), chunk_header_.size() - 2, "{:x}", data.size()).size;
+  chunk_header_[len] = '\r';
+  chunk_header_[len + 1] = '\n';
+  const std::array<net::const_buffer, 3> bufs{net::buffer(chunk_header_.data(), len + 2), net::buffer(data),
+                                                net::buffer(kCrlf)};
+  write_pending_ = true;
+  set_deadline(limits_.write_timeout);
+  net::async_write(stream_, bufs, beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this()));
+}
+
+void ServerSession::on_stream_written(beast::error_code ec, std::size_t /*n*/) {
+  write_pending_ = false;
+  if (ec) {
+    peer_closed_ = true;
+  }
+  if (auto l = listener_.lock()) {
+    l->on_write_done(ec);
+  }
+}
+
+void ServerSession::stream_end() {
+  head_serializer_.reset();
+  head_.reset();
+  if (phase_ == Phase::kClosed || peer_closed_) {
+    listener_.reset();
+    close();
+    return;
+  }
+  write_pending_ = true;
+  set_deadline(limits_.write_timeout);
+  net::async_write(stream_, net::buffer(kLastChunk),
+                   beast::bind_front_handler(&ServerSession::on_stream_ended, shared_from_this()));
+}
+
+void ServerSession::on_stream_ended(beast::error_code ec, std::size_t /*n*/) {
+  write_pending_ = false;
+  if (ec) {
+    close();
+    return;
+  }
+  finish_response(!keep_alive_);
+}
+
+void ServerSession::finish_response(bool close_after) {
+  listener_.reset();
+  if (close_after || peer_closed_ || phase_ == Phase::kClosed) {
+    close();
+    return;
+  }
+  phase_ = Phase::kReading;
+  set_deadline(limits_.read_timeout);
+  if (read_pending_) {
+    return;  // the pending read continues the cycle when the next request arrives
+  }
+  read_more();
+}
+
+// --- deadlines ---------------------------------------------------------------------------------------
+// One timer per session, re-armed only when it fires or a deadline moves earlier than its
+// expiry: moving a deadline later (the common case on every request) is a plain store.
+
+void ServerSession::set_deadline(std::chrono::milliseconds d) {
+  deadline_ = std::chrono::steady_clock::now() + d;
+  if (!timer_pending_ || deadline_ < armed_for_) {
+    arm_timer();
+  }
+}
+
+void ServerSession::arm_timer() {
+  armed_for_ = deadline_;
+  timer_.expires_at(deadline_);  // cancels a pending wait, whose handler then sees operation_aborted
+  timer_pending_ = true;
+  timer_.async_wait(beast::bind_front_handler(&ServerSession::on_timer, shared_from_this()));
+}
+
+void ServerSession::on_timer(beast::error_code ec) {
+  if (ec == net::error::operation_aborted || phase_ == Phase::kClosed) {
+    return;  // superseded by a newer wait, or closing
+  }
+  timer_pending_ = false;
+  const auto now = std::chrono::steady_clock::now();
+  if (phase_ == Phase::kHandling && !write_pending_) {
+    // The handler is waiting on an upstream: no client deadline applies, check back later.
+    deadline_ = std::max(deadline_, now + limits_.read_timeout);
+    arm_timer();
+    return;
+  }
+  if (now < deadline_) {
+    arm_timer();
+    return;
+  }
+  core::log::debug("closing {}: {} deadline passed", remote_, phase_ == Phase::kReading ? "read" : "write");
+  close();
+}
+
+void ServerSession::close() {
+  if (phase_ == Phase::kClosed) {
+    return;
+  }
+  phase_ = Phase::kClosed;
+  timer_.cancel();
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
+}
+
+// --- listener ----------------------------------------------------------------------------------------
+
+Listener::Listener(net::io_context& accept_ioc, const tcp::endpoint& endpoint, std::vector<WorkerSlot> workers)
+    : acceptor_(accept_ioc), workers_(std::move(workers)) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+tcp::endpoint Listener::local_endpoint() const { return acceptor_.local_endpoint(); }
+
+void Listener::run() { do_accept(); }
+
+void Listener::stop() {
+  stopped_ = true;
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    beast::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+void Listener::do_accept() {
+  const WorkerSlot& w = workers_[next_];
+  acceptor_.async_accept(*w.ioc, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (stopped_ || ec == net::error::operation_aborted) {
+    return;
+  }
+  if (ec) {
+    // Out of descriptors or similar: pause briefly instead of spinning on the error.
+    core::log::warn("accept failed: {}", ec.message());
+    auto timer = std::make_shared<net::steady_timer>(acceptor_.get_executor(), std::chrono::milliseconds(50));
+    timer->async_wait([self = shared_from_this(), timer](beast::error_code) {
+      if (!self->stopped_) {
+        self->do_accept();
+      }
+    });
+    return;
+  }
+  const WorkerSlot& w = workers_[next_];
+  next_ = (next_ + 1) % workers_.size();
+  std::make_shared<ServerSession>(std::move(socket), *w.handler)->run();
+  do_accept();
+}
+
+}  // namespace router::http

@@ -1,0 +1,163 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace router::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+using Request = beast::http::request<beast::http::string_body>;
+using Response = beast::http::response<beast::http::string_body>;
+using ResponseHead = beast::http::response<beast::http::empty_body>;
+
+class ServerSession;
+using ServerSessionPtr = std::shared_ptr<ServerSession>;
+
+/// Why a request could not be read.
+enum class RejectReason { kBodyTooLarge, kHeaderTooLarge, kMalformed };
+
+/// Limits and deadlines of the client side. Deadlines are enforced by one lazy timer per
+/// session, within a second of slack.
+struct ServerLimits {
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{30000};   ///< idle keep-alive, and first byte → whole request
+  std::chrono::milliseconds write_timeout{60000};  ///< one response write (a client that stops reading)
+};
+
+/// What a session hands its requests to; implemented by lib/server, one per worker thread.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  /// A complete request. Must end in exactly one session->respond(), or stream_begin() …
+  /// stream_end(). Runs on the session's worker thread.
+  virtual void handle(const ServerSessionPtr& session, Request&& request) = 0;
+  /// A request that could not be read; `head` has what was parsed. Returns the error response,
+  /// after which the session closes.
+  virtual Response rejected(const ServerSession& session, const Request& head, RejectReason reason) = 0;
+  /// Current limits (they follow the settings in the database).
+  [[nodiscard]] virtual ServerLimits limits() = 0;
+};
+
+/// Callbacks into whoever produces a response (a proxy call). Held weakly by the session, so
+/// ownership runs one way: the producer owns the session, never the reverse.
+class ResponseListener {
+ public:
+  virtual ~ResponseListener() = default;
+  /// A stream_begin() or stream_write() finished (ec set when the client is gone).
+  virtual void on_write_done(beast::error_code ec) = 0;
+  /// The client closed or reset the connection before the response was complete.
+  virtual void on_client_gone() = 0;
+};
+
+/// One client connection: HTTP/1.1 keep-alive, bounded reads, a read always pending so a
+/// disconnect is noticed while an upstream works. Owns itself through pending operations.
+class ServerSession : public std::enable_shared_from_this<ServerSession> {
+ public:
+  ServerSession(tcp::socket&& socket, RequestHandler& handler);
+  ~ServerSession();
+
+  void run();
+
+  /// Sends a complete response; then reads the next request (or closes without keep-alive).
+  void respond(Response&& response);
+  /// Starts a chunked response; `listener` hears of write completions and disconnects.
+  void stream_begin(ResponseHead&& head, std::weak_ptr<ResponseListener> listener);
+  /// Sends one chunk; `data` must stay valid until listener->on_write_done. One at a time.
+  void stream_write(std::string_view data);
+  /// Ends the chunked response (terminating chunk); then keep-alive continues.
+  void stream_end();
+  /// Tells `listener` if the client goes away before the response completes.
+  void watch(std::weak_ptr<ResponseListener> listener);
+
+  [[nodiscard]] const std::string& remote_address() const noexcept { return remote_; }
+  /// Monotonic time (ns) at which the current request was completely read.
+  [[nodiscard]] std::int64_t received_ns() const noexcept { return received_ns_; }
+  [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }
+
+ private:
+  enum class Phase { kReading, kHandling, kClosed };
+
+  void read_more();
+  void on_read_some(beast::error_code ec, std::size_t n);
+  void parse();
+  void on_parsed(beast::error_code ec, std::size_t n);
+  void on_written(bool close, beast::error_code ec, std::size_t n);
+  void on_stream_written(beast::error_code ec, std::size_t n);
+  void on_stream_ended(beast::error_code ec, std::size_t n);
+  void finish_response(bool close);
+  void reject(RejectReason reason);
+  void set_deadline(std::chrono::milliseconds d);
+  void arm_timer();
+  void on_timer(beast::error_code ec);
+  void close();
+
+  beast::tcp_stream stream_;
+  RequestHandler& handler_;
+  ServerLimits limits_;
+  beast::flat_buffer buffer_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  std::optional<Response> response_;
+  std::optional<ResponseHead> head_;
+  std::optional<beast::http::response_serializer<beast::http::empty_body>> head_serializer_;
+  std::weak_ptr<ResponseListener> listener_;
+  std::array<char, 24> chunk_header_{};
+  net::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_{};
+  std::chrono::steady_clock::time_point armed_for_{};
+  bool timer_pending_ = false;
+  bool read_pending_ = false;
+  bool write_pending_ = false;
+  bool peer_closed_ = false;  // EOF seen while a response was in progress
+  bool keep_alive_ = true;
+  Phase phase_ = Phase::kReading;
+  std::string remote_;
+  std::int64_t received_ns_ = 0;
+};
+
+/// One worker: an io_context run by one thread and the handler for its sessions.
+struct WorkerSlot {
+  net::io_context* ioc;
+  RequestHandler* handler;
+};
+
+/// Accepts connections and spreads them round-robin over the workers.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  /// Binds and listens; throws boost::system::system_error when the address is unusable.
+  Listener(net::io_context& accept_ioc, const tcp::endpoint& endpoint, std::vector<WorkerSlot> workers);
+  void run();
+  void stop();
+  [[nodiscard]] tcp::endpoint local_endpoint() const;
+
+ private:
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+
+  tcp::acceptor acceptor_;
+  std::vector<WorkerSlot> workers_;
+  std::size_t next_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace router::http

@@ -1,0 +1,126 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace router::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+/// Where upstream requests go. `verify` = false only for insecureSkipVerify.
+struct Origin {
+  bool tls = false;
+  std::string host;
+  std::uint16_t port = 0;
+  bool verify = true;
+
+  [[nodiscard]] std::string key() const;  ///< pool key
+};
+
+/// TLS client contexts shared by every worker (an SSL_CTX is thread-safe once configured):
+/// one verifying against the system CA store, one that skips verification.
+class TlsContexts {
+ public:
+  TlsContexts();
+  [[nodiscard]] net::ssl::context& for_origin(const Origin& o) noexcept { return o.verify ? verify_ : insecure_; }
+
+ private:
+  net::ssl::context verify_;
+  net::ssl::context insecure_;
+};
+
+/// One connection to an upstream, plain or TLS. Owned by exactly one user at a time (a proxy
+/// call or the idle pool); every operation runs on the worker's io_context thread.
+class UpstreamConnection {
+ public:
+  using Tls = beast::ssl_stream<beast::tcp_stream>;
+
+  UpstreamConnection(beast::tcp_stream&& plain, Origin origin);
+  UpstreamConnection(std::unique_ptr<Tls> tls, Origin origin);
+
+  [[nodiscard]] const Origin& origin() const noexcept { return origin_; }
+  [[nodiscard]] beast::tcp_stream& tcp() noexcept;
+  /// Bytes already read from the socket and not yet parsed (belongs to the connection).
+  [[nodiscard]] beast::flat_buffer& buffer() noexcept { return buffer_; }
+  /// Applies to the operations started next (Beast tcp_stream semantics).
+  void expires_after(std::chrono::steady_clock::duration d) { tcp().expires_after(d); }
+  void expires_never() { tcp().expires_never(); }
+  /// Aborts pending operations (they complete with operation_aborted) and closes the socket.
+  void close() noexcept;
+  /// False if the peer closed or sent unexpected bytes while the connection sat idle.
+  [[nodiscard]] bool idle_alive() noexcept;
+
+  /// Set when the connection came from the pool: a failure before any response byte may be a
+  /// stale keep-alive connection, worth one retry on a fresh one.
+  bool reused = false;
+  std::chrono::steady_clock::time_point idle_since{};
+
+  template <typename Message, typename Handler>
+  void async_write(Message& msg, Handler&& handler) {
+    std::visit([&](auto& s) { beast::http::async_write(deref(s), msg, std::forward<Handler>(handler)); }, stream_);
+  }
+  template <typename Parser, typename Handler>
+  void async_read_header(Parser& parser, Handler&& handler) {
+    std::visit([&](auto& s) { beast::http::async_read_header(deref(s), buffer_, parser, std::forward<Handler>(handler)); },
+               stream_);
+  }
+  template <typename Parser, typename Handler>
+  void async_read_some(Parser& parser, Handler&& handler) {
+    std::visit([&](auto& s) { beast::http::async_read_some(deref(s), buffer_, parser, std::forward<Handler>(handler)); },
+               stream_);
+  }
+
+ private:
+  static beast::tcp_stream& deref(beast::tcp_stream& s) { return s; }
+  static Tls& deref(std::unique_ptr<Tls>& s) { return *s; }
+
+  std::variant<beast::tcp_stream, std::unique_ptr<Tls>> stream_;
+  Origin origin_;
+  beast::flat_buffer buffer_;
+};
+
+using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+using ConnectHandler = std::function<void(beast::error_code, UpstreamConnectionPtr)>;
+
+/// Per-worker keep-alive pool plus connection establishment (resolve, connect, TLS handshake
+/// with SNI and certificate verification), each step bounded by `timeout`. Not thread-safe: one
+/// pool per worker thread, so the hot path takes no lock.
+class UpstreamPool {
+ public:
+  UpstreamPool(net::io_context& ioc, TlsContexts& tls);
+
+  /// An idle, still-open connection to `origin`, or nullptr.
+  [[nodiscard]] UpstreamConnectionPtr take(const Origin& origin);
+  /// Returns a connection whose last response was read completely and allows keep-alive.
+  void put(UpstreamConnectionPtr conn);
+  /// Opens a new connection; `done` runs on this worker's thread.
+  void connect(const Origin& origin, std::chrono::milliseconds timeout, ConnectHandler done);
+  [[nodiscard]] std::size_t idle_count() const noexcept;
+  /// Drops every idle connection (shutdown).
+  void clear() noexcept;
+
+  static constexpr std::size_t kMaxIdlePerOrigin = 256;
+  static constexpr std::chrono::seconds kMaxIdle{50};  // below common 60-65 s server keep-alives
+
+ private:
+  net::io_context& ioc_;
+  TlsContexts& tls_;
+  std::unordered_map<std::string, std::vector<UpstreamConnectionPtr>> idle_;
+};
+
+}  // namespace router::http

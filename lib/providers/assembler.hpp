@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+namespace router::providers {
+
+/// Token counts in OpenAI's names.
+struct Usage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  std::int64_t total_tokens = 0;
+};
+
+/// The usage block of a chat.completion (or chunk) object, if it has one.
+[[nodiscard]] std::optional<Usage> usage_of(const boost::json::object& completion);
+/// usage_of for JSON text; nullopt when the text is not a JSON object.
+[[nodiscard]] std::optional<Usage> usage_of_text(std::string_view completion_json);
+
+/// Rebuilds the final chat.completion from a stream's chat.completion.chunk objects, for the
+/// request log: content, reasoning_content, refusal and tool calls concatenated per choice,
+/// finish reasons and usage kept. Text beyond `max_bytes` is dropped and flagged.
+class StreamAssembler {
+ public:
+  explicit StreamAssembler(std::size_t max_bytes) : budget_(max_bytes) {}
+
+  void add(const boost::json::object& chunk);
+  [[nodiscard]] boost::json::object result() const;
+  [[nodiscard]] bool truncated() const noexcept { return truncated_; }
+  [[nodiscard]] const std::optional<Usage>& usage() const noexcept { return usage_; }
+  /// True once any chunk carried content, reasoning or a tool call (time to first token).
+  [[nodiscard]] bool has_output() const noexcept { return has_output_; }
+
+ private:
+  struct ToolCall {
+    std::string id;
+    std::string type;
+    std::string name;
+    std::string arguments;
+  };
+  struct Choice {
+    std::string role;
+    std::string content;
+    std::string reasoning;
+    std::string refusal;
+    bool has_refusal = false;
+    std::map<std::int64_t, ToolCall> tool_calls;
+    std::optional<std::string> finish_reason;
+  };
+
+  void append(std::string& to, std::string_view text);
+
+  std::size_t budget_;
+  bool truncated_ = false;
+  bool has_output_ = false;
+  std::string id_;
+  std::string model_;
+  std::int64_t created_ = 0;
+  std::string system_fingerprint_;
+  std::map<std::int64_t, Choice> choices_;
+  std::optional<Usage> usage_;
+};
+
+}  // namespace router::providers

@@ -1,0 +1,186 @@
+#include "providers/openai.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace router::providers {
+
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+std::string base_for(const ProviderType& type, const boost::json::object& config) {
+  std::string base;
+  if (const auto* v = config.if_contains("baseURL"); v && v->is_string()) {
+    base = std::string(v->as_string());
+  }
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  if (type.name == "qwen-proxy") {
+    base += "/v1";  // the service's URL is configured without it (PROTOCOLS.md §2.1)
+  }
+  return base;
+}
+
+class OpenAiExchange final : public Exchange {
+ public:
+  OpenAiExchange(const OpenAiCompatible& provider, const ChatRequest& request, std::string model)
+      : provider_(provider), request_(request), model_(std::move(model)) {}
+
+  UpstreamRequest request() override {
+    UpstreamRequest r;
+    r.target = provider_.base_url().path + "/chat/completions";
+    r.stream = request_.stream;
+    r.headers = provider_.request_headers(request_.stream);
+    const bool rewrite = model_ != request_.model;
+    // Ask for usage in streams so the audit log has token counts; the server drops the extra
+    // usage chunk when the client did not ask for it.
+    const bool want_usage = request_.stream && provider_.stream_usage() && !request_.include_usage;
+    const bool tools = provider_.normalises_tools() && request_.body.contains("tools");
+    if (!rewrite && !want_usage && !tools) {
+      r.body = std::string(request_.raw);  // byte-faithful: nothing to change
+      return r;
+    }
+    boost::json::object body = request_.body;
+    if (rewrite) {
+      body["model"] = model_;
+    }
+    if (want_usage) {
+      auto& so = body["stream_options"];
+      if (!so.is_object()) {
+        so = boost::json::object();
+      }
+      so.as_object()["include_usage"] = true;
+    }
+    if (tools) {
+      normalise_tools(body);
+    }
+    r.body = boost::json::serialize(body);
+    return r;
+  }
+
+  std::string reply(std::string&& body) override { return std::move(body); }
+
+  bool passthrough_stream() const noexcept override { return true; }
+
+ private:
+  const OpenAiCompatible& provider_;
+  const ChatRequest& request_;
+  std::string model_;
+};
+
+}  // namespace
+
+void normalise_tools(boost::json::object& body) {
+  auto* tools = body.if_contains("tools");
+  if (tools == nullptr || !tools->is_array()) {
+    return;
+  }
+  for (auto& t : tools->as_array()) {
+    if (!t.is_object()) {
+      continue;
+    }
+    auto& tool = t.as_object();
+    const auto* type = tool.if_contains("type");
+    const auto* fn = tool.if_contains("function");
+    const bool function_tool = (type == nullptr || (type->is_string() && type->as_string() == "function")) &&
+                               fn != nullptr && fn->is_object();
+    if (!function_tool) {
+      continue;  // non-function tools are kept as they are
+    }
+    const auto& f = fn->as_object();
+    std::string name = f.contains("name") && f.at("name").is_string() ? std::string(f.at("name").as_string()) : "";
+    std::string description;
+    if (const auto* d = f.if_contains("description"); d && d->is_string()) {
+      description = std::string(d->as_string());
+    }
+    if (description.empty()) {
+      description = fmt::format("Execute {} function", name);
+    }
+    boost::json::object params;
+    if (const auto* p = f.if_contains("parameters"); p && p->is_object()) {
+      params = p->as_object();
+    }
+    if (!params.contains("type")) {
+      params["type"] = "object";
+    }
+    params.erase("strict");
+    tool = boost::json::object{
+        {"type", "function"},
+        {"function", boost::json::object{{"name", name}, {"description", description}, {"parameters", std::move(params)}}}};
+  }
+}
+
+OpenAiCompatible::OpenAiCompatible(std::string id, const ProviderType& type, boost::json::object config)
+    : Provider(std::move(id), type, config, base_for(type, config)), normalise_tools_(type.name == "lm-studio") {
+  if (const auto* v = this->config().if_contains("streamUsage"); v && v->is_bool()) {
+    stream_usage_ = v->as_bool();
+  }
+  const std::string key = config_string("apiKey");
+  if (!key.empty()) {
+    authorization_ = "Bearer " + key;
+  }
+}
+
+Headers OpenAiCompatible::request_headers(bool stream) const {
+  Headers h;
+  h.reserve(4);
+  h.emplace_back("Content-Type", "application/json");
+  h.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  if (!authorization_.empty()) {
+    h.emplace_back("Authorization", authorization_);
+  }
+  add_config_headers(h);
+  return h;
+}
+
+std::unique_ptr<Exchange> OpenAiCompatible::chat(const ChatRequest& request, const std::string& model) const {
+  return make_exchange(std::make_unique<OpenAiExchange>(*this, request, model));
+}
+
+UpstreamRequest OpenAiCompatible::models_request() const {
+  UpstreamRequest r;
+  r.method = "GET";
+  r.target = base_url().path + "/models";
+  r.headers = request_headers(false);
+  r.headers.erase(r.headers.begin());  // a GET has no JSON body
+  return r;
+}
+
+std::vector<UpstreamModel> OpenAiCompatible::parse_models(std::string_view body) const {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(body, ec);
+  const boost::json::array* list = nullptr;
+  if (!ec && v.is_object() && v.as_object().contains("data") && v.as_object().at("data").is_array()) {
+    list = &v.as_object().at("data").as_array();
+  } else if (!ec && v.is_array()) {
+    list = &v.as_array();
+  }
+  if (list == nullptr) {
+    throw Error(ErrorCode::kUpstreamFailed,
+                fmt::format("provider '{}' answered the model list with something that is not a model list", id()));
+  }
+  std::vector<UpstreamModel> out;
+  for (const auto& m : *list) {
+    if (!m.is_object() || !m.as_object().contains("id") || !m.as_object().at("id").is_string()) {
+      continue;
+    }
+    const auto& o = m.as_object();
+    UpstreamModel um;
+    um.id = std::string(o.at("id").as_string());
+    if (const auto* ob = o.if_contains("owned_by"); ob && ob->is_string()) {
+      um.owned_by = std::string(ob->as_string());
+    }
+    if (const auto* c = o.if_contains("created"); c && c->is_int64()) {
+      um.created = c->as_int64();
+    }
+    out.push_back(std::move(um));
+  }
+  return out;
+}
+
+}  // namespace router::providers

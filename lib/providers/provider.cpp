@@ -1,0 +1,119 @@
+#include "providers/provider.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/text.hpp"
+
+namespace router::providers {
+
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+// A short, printable excerpt of an upstream body for an error message.
+std::string excerpt(std::string_view body) {
+  std::string out;
+  for (const char c : body.substr(0, 300)) {
+    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  }
+  if (!core::is_valid_utf8(out)) {
+    out = "(binary body)";
+  }
+  return std::string(core::trim(out));
+}
+
+// The message inside an OpenAI-style or Anthropic-style error body, if there is one.
+std::optional<std::string> upstream_message(std::string_view body) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) {
+    return std::nullopt;
+  }
+  const auto* err = v.as_object().if_contains("error");
+  if (err != nullptr && err->is_object()) {
+    if (const auto* m = err->as_object().if_contains("message"); m && m->is_string()) {
+      return std::string(m->as_string());
+    }
+  }
+  if (err != nullptr && err->is_string()) {
+    return std::string(err->as_string());
+  }
+  if (const auto* m = v.as_object().if_contains("message"); m && m->is_string()) {
+    return std::string(m->as_string());
+  }
+  return std::nullopt;
+}
+
+bool is_openai_error(std::string_view body) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(body, ec);
+  return !ec && v.is_object() && v.as_object().contains("error") && v.as_object().at("error").is_object();
+}
+
+}  // namespace
+
+std::string openai_error_body(int status, std::string_view message, std::string_view code) {
+  const auto ec = core::code_for_status(status);
+  boost::json::object err{{"message", message}, {"type", core::error_type(ec)}, {"param", nullptr},
+                          {"code", code.empty() ? boost::json::value(core::error_name(ec)) : boost::json::value(code)}};
+  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
+}
+
+ErrorReply Exchange::error_reply(int status, std::string_view /*content_type*/, std::string_view body) {
+  if (status >= 500) {
+    // The client's request may be fine; the upstream failed. Say which and why, as a gateway.
+    const int out = status == 504 ? 504 : 502;
+    const auto msg = upstream_message(body).value_or(excerpt(body));
+    return {out, openai_error_body(out,
+                                   fmt::format("provider '{}' failed with HTTP {}{}{}", provider_id_, status,
+                                               msg.empty() ? "" : ": ", msg),
+                                   fmt::format("upstream_status_{}", status))};
+  }
+  if (is_openai_error(body)) {
+    return {status, std::string(body)};  // already the shape OpenAI clients parse: keep every detail
+  }
+  const auto msg = upstream_message(body).value_or(excerpt(body));
+  return {status, openai_error_body(status, fmt::format("provider '{}' rejected the request with HTTP {}{}{}",
+                                                        provider_id_, status, msg.empty() ? "" : ": ", msg))};
+}
+
+Provider::Provider(std::string id, const ProviderType& type, boost::json::object config, std::string_view base_url)
+    : id_(std::move(id)), type_(&type), config_(std::move(config)) {
+  auto url = core::parse_url(base_url);
+  if (!url) {
+    throw Error(ErrorCode::kInvalidArgument, fmt::format("provider '{}': invalid baseURL '{}'", id_, base_url));
+  }
+  base_ = std::move(*url);
+  if (const auto* v = config_.if_contains("insecureSkipVerify"); v && v->is_bool()) {
+    verify_tls_ = !v->as_bool();
+  }
+  if (const auto* v = config_.if_contains("timeout"); v && v->is_int64() && v->as_int64() > 0) {
+    timeouts_.first_byte = std::chrono::milliseconds(v->as_int64());
+    timeouts_.connect = std::min(timeouts_.connect, timeouts_.first_byte);
+  }
+  if (const auto* v = config_.if_contains("defaultModel"); v && v->is_string() && !v->as_string().empty()) {
+    default_model_ = std::string(v->as_string());
+  }
+}
+
+void Provider::add_config_headers(Headers& h) const {
+  if (const auto* v = config_.if_contains("headers"); v && v->is_object()) {
+    for (const auto& kv : v->as_object()) {
+      if (kv.value().is_string()) {
+        h.emplace_back(std::string(kv.key()), std::string(kv.value().as_string()));
+      }
+    }
+  }
+}
+
+std::string Provider::config_string(std::string_view key) const {
+  if (const auto* v = config_.if_contains(key); v && v->is_string()) {
+    return std::string(v->as_string());
+  }
+  return {};
+}
+
+}  // namespace router::providers

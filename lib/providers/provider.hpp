@@ -1,0 +1,168 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "core/sse.hpp"
+#include "core/url.hpp"
+#include "providers/types.hpp"
+
+namespace router::providers {
+
+/// A validated client request to /v1/chat/completions.
+struct ChatRequest {
+  boost::json::object body;  ///< the whole request; fields we do not understand pass through
+  std::string_view raw;      ///< the exact bytes the client sent
+  std::string model;         ///< "" when the request names none
+  bool stream = false;
+  bool include_usage = false;  ///< stream_options.include_usage
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+/// One HTTP request to a provider's origin. Headers may carry credentials: never log them.
+struct UpstreamRequest {
+  std::string method = "POST";
+  std::string target;  ///< path and query on the provider's origin
+  Headers headers;
+  std::string body;
+  bool stream = false;  ///< a successful answer is text/event-stream
+};
+
+/// The client-facing form of an upstream error.
+struct ErrorReply {
+  int status = 502;
+  std::string body;  ///< OpenAI error JSON
+};
+
+/// Receives what a translating provider makes of upstream stream events.
+class ChunkSink {
+ public:
+  virtual ~ChunkSink() = default;
+  /// One chat.completion.chunk for the client.
+  virtual void chunk(boost::json::object&& chunk) = 0;
+};
+
+/// Where a translated stream stands after an event.
+struct StreamStep {
+  enum class State { kContinue, kDone, kFailed } state = State::kContinue;
+  std::string error;  ///< kFailed: what went wrong, for the client's SSE error event and the log
+};
+
+/// One attempt of one request against one provider: builds the upstream request(s) and turns the
+/// answer into OpenAI objects. Pure translation — no sockets, no database; the server drives it.
+/// Methods may throw core::Error for malformed upstream data; the server turns that into an
+/// upstream error for the attempt.
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+
+  /// A request to make before the main one (a chat to create), or nullopt when none is left.
+  [[nodiscard]] virtual std::optional<UpstreamRequest> next_setup() { return std::nullopt; }
+  /// The complete answer to the last setup request.
+  virtual void on_setup_reply(int /*status*/, std::string_view /*content_type*/, std::string_view /*body*/) {}
+
+  /// The main request.
+  [[nodiscard]] virtual UpstreamRequest request() = 0;
+
+  /// A non-2xx answer to the main request, as the client should see it.
+  [[nodiscard]] virtual ErrorReply error_reply(int status, std::string_view content_type, std::string_view body);
+
+  /// A 2xx non-streaming answer → the chat.completion body for the client.
+  [[nodiscard]] virtual std::string reply(std::string&& body) = 0;
+
+  /// True when the upstream already speaks OpenAI SSE: the server relays its events byte for
+  /// byte and on_event/on_end are not called.
+  [[nodiscard]] virtual bool passthrough_stream() const noexcept { return false; }
+  /// One upstream SSE event of a translated stream.
+  [[nodiscard]] virtual StreamStep on_event(const core::SseEvent& /*event*/, ChunkSink& /*sink*/) {
+    return {StreamStep::State::kFailed, "this provider does not translate streams"};
+  }
+  /// The upstream stream ended (EOF) without the exchange having reported kDone.
+  [[nodiscard]] virtual StreamStep on_end(ChunkSink& /*sink*/) {
+    return {StreamStep::State::kFailed, "upstream stream ended before it was complete"};
+  }
+
+  /// Options the upstream cannot take that were dropped, for the log row ("" when none).
+  [[nodiscard]] virtual std::string ignored_options() const { return {}; }
+
+ protected:
+  std::string provider_id_;  ///< for error messages
+  friend class Provider;
+};
+
+/// A model as an upstream lists it.
+struct UpstreamModel {
+  std::string id;
+  std::string owned_by;
+  std::int64_t created = 0;
+};
+
+struct Timeouts {
+  std::chrono::milliseconds connect{10000};
+  std::chrono::milliseconds first_byte{120000};  ///< to the response head, and between stream reads
+};
+
+/// A configured provider: its type's translation plus the resolved configuration. Immutable and
+/// shared by every request of a configuration snapshot.
+class Provider {
+ public:
+  virtual ~Provider() = default;
+
+  [[nodiscard]] const std::string& id() const noexcept { return id_; }
+  [[nodiscard]] std::string_view type() const noexcept { return type_->name; }
+  [[nodiscard]] const core::Url& base_url() const noexcept { return base_; }
+  [[nodiscard]] bool verify_tls() const noexcept { return verify_tls_; }
+  [[nodiscard]] const Timeouts& timeouts() const noexcept { return timeouts_; }
+  /// The configured defaultModel, if any.
+  [[nodiscard]] const std::optional<std::string>& default_model() const noexcept { return default_model_; }
+  /// A config value as given (secrets in plain text: handle with care).
+  [[nodiscard]] const boost::json::object& config() const noexcept { return config_; }
+
+  /// Starts one attempt of `request`, sending `model` upstream.
+  [[nodiscard]] virtual std::unique_ptr<Exchange> chat(const ChatRequest& request, const std::string& model) const = 0;
+  /// GET of the upstream's model list (also the health check).
+  [[nodiscard]] virtual UpstreamRequest models_request() const = 0;
+  /// Parses the answer to models_request(). Throws core::Error for an unusable body.
+  [[nodiscard]] virtual std::vector<UpstreamModel> parse_models(std::string_view body) const = 0;
+
+ protected:
+  /// Throws kInvalidArgument when the base URL or a value is unusable.
+  Provider(std::string id, const ProviderType& type, boost::json::object config, std::string_view base_url);
+  /// Headers every request carries: the configured extra headers.
+  void add_config_headers(Headers& h) const;
+  [[nodiscard]] std::string config_string(std::string_view key) const;
+  template <typename T>
+  std::unique_ptr<T> make_exchange(std::unique_ptr<T> ex) const {
+    ex->provider_id_ = id_;
+    return ex;
+  }
+
+ private:
+  std::string id_;
+  const ProviderType* type_;
+  boost::json::object config_;
+  core::Url base_;
+  bool verify_tls_ = true;
+  Timeouts timeouts_;
+  std::optional<std::string> default_model_;
+};
+
+using ProviderPtr = std::shared_ptr<const Provider>;
+
+/// Builds a provider of `type` from its resolved configuration (config::resolve_provider_config).
+/// Throws kInvalidArgument when the configuration cannot work (bad URL, unknown type).
+[[nodiscard]] ProviderPtr make_provider(std::string id, std::string_view type, boost::json::object config);
+
+/// The OpenAI error JSON for `message`, typed by `status`.
+[[nodiscard]] std::string openai_error_body(int status, std::string_view message, std::string_view code = {});
+
+}  // namespace router::providers

@@ -1,0 +1,106 @@
+#include "routing/routing.hpp"
+
+#include <fmt/format.h>
+
+namespace router::routing {
+
+bool is_default_model(std::string_view model) noexcept { return model.empty() || model == "default"; }
+
+namespace {
+
+// Rule 2: the model provider `p` is sent for a request naming `model`; nullopt when `p` has no
+// default to offer for an unnamed model.
+std::optional<std::string> model_for(const Snapshot& s, const ProviderEntry& p, std::string_view model) {
+  if (is_default_model(model)) {
+    if (const auto it = s.default_link.find(p.row.id); it != s.default_link.end()) {
+      return it->second.upstream_model.value_or(it->second.model_id);
+    }
+    if (p.impl && p.impl->default_model()) {
+      return *p.impl->default_model();
+    }
+    return std::nullopt;
+  }
+  if (const auto* l = s.link(p.row.id, model); l != nullptr && l->upstream_model) {
+    return *l->upstream_model;
+  }
+  return std::string(model);
+}
+
+// Why `p` cannot be tried at all, or "" when it can.
+std::string unusable(const ProviderEntry& p) {
+  if (!p.row.enabled) {
+    return "disabled";
+  }
+  if (!p.impl) {
+    return fmt::format("configuration problem: {}", p.problem);
+  }
+  return {};
+}
+
+}  // namespace
+
+Decision decide(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned) {
+  Decision d;
+  d.model = std::string(model);
+  d.pinned = pinned;
+  const auto max_attempts = static_cast<std::size_t>(s.settings.integer("routing.max_attempts"));
+  const bool fallback = s.settings.boolean("routing.fallback");
+  const std::string& active = s.active_provider();
+
+  auto consider = [&](const ProviderEntry& p, std::string why) {
+    if (auto reason = unusable(p); !reason.empty()) {
+      d.skipped.push_back({p.row.id, std::move(reason)});
+      return;
+    }
+    auto sent = model_for(s, p, model);
+    if (!sent) {
+      d.skipped.push_back({p.row.id, "no default model (link one with --default or set defaultModel)"});
+      return;
+    }
+    if (d.candidates.size() >= max_attempts) {
+      d.skipped.push_back({p.row.id, fmt::format("beyond routing.max_attempts ({})", max_attempts)});
+      return;
+    }
+    d.candidates.push_back({&p, std::move(*sent), std::move(why)});
+  };
+
+  if (pinned) {
+    const ProviderEntry* p = s.find(*pinned);
+    for (const auto& e : s.providers) {
+      if (&e != p) {
+        d.skipped.push_back({e.row.id, fmt::format("request pinned to '{}'", *pinned)});
+      }
+    }
+    if (p != nullptr) {
+      consider(*p, "pinned by X-Router-Provider");
+    }
+    return d;
+  }
+
+  const ProviderEntry* first = active.empty() ? nullptr : s.find(active);
+  if (first != nullptr) {
+    consider(*first, "active provider");
+  } else if (!active.empty()) {
+    d.skipped.push_back({active, "the active provider does not exist"});
+  }
+  for (const auto& p : s.providers) {
+    if (&p == first) {
+      continue;
+    }
+    if (!fallback) {
+      d.skipped.push_back({p.row.id, "routing.fallback is off"});
+      continue;
+    }
+    const bool linked = is_default_model(model) ? (s.default_link.contains(p.row.id) || (p.impl && p.impl->default_model()))
+                                                : s.link(p.row.id, model) != nullptr;
+    if (!linked) {
+      d.skipped.push_back({p.row.id, is_default_model(model) ? "no default model"
+                                                             : fmt::format("not linked to model '{}'", model)});
+      continue;
+    }
+    consider(p, fmt::format("fallback (priority {})", p.row.priority));
+  }
+  return d;
+}
+
+}  // namespace router::routing

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routing/snapshot.hpp"
+
+namespace router::routing {
+
+/// A provider to try, in order, and the model it would be sent.
+struct Candidate {
+  const ProviderEntry* provider = nullptr;
+  std::string model;  ///< what goes upstream (DESIGN.md §5 rule 2)
+  std::string why;    ///< "pinned", "active provider", "fallback (priority 5)"
+};
+
+/// A provider that will not be tried, and why.
+struct Skipped {
+  std::string provider_id;
+  std::string reason;
+};
+
+/// The routing decision for one request (DESIGN.md §5), also what `router route` explains.
+struct Decision {
+  std::string model;                 ///< as requested ("" when none)
+  std::optional<std::string> pinned; ///< X-Router-Provider
+  std::vector<Candidate> candidates; ///< bounded by routing.max_attempts
+  std::vector<Skipped> skipped;      ///< every other provider, with the reason
+};
+
+/// Decides candidates for a request for `model`, optionally pinned to one provider.
+[[nodiscard]] Decision decide(const Snapshot& snapshot, std::string_view model,
+                              const std::optional<std::string>& pinned);
+
+/// True for the model names that mean "the provider's default".
+[[nodiscard]] bool is_default_model(std::string_view model) noexcept;
+
+}  // namespace router::routing

@@ -1,0 +1,133 @@
+#include "routing/snapshot.hpp"
+
+#include <fmt/format.h>
+
+#include "config/resolve.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "db/config_repository.hpp"
+#include "db/database.hpp"
+#include "secrets/secrets.hpp"
+
+namespace router::routing {
+
+const ProviderEntry* Snapshot::find(std::string_view id) const noexcept {
+  for (const auto& p : providers) {
+    if (p.row.id == id) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+const db::ModelLink* Snapshot::link(std::string_view provider_id, std::string_view model_id) const {
+  std::string key;
+  key.reserve(provider_id.size() + model_id.size() + 1);
+  key.append(provider_id).append("/").append(model_id);
+  const auto it = links.find(key);
+  return it == links.end() ? nullptr : &it->second;
+}
+
+SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys, const core::EnvLookup& env) {
+  auto snap = std::make_shared<Snapshot>();
+  std::vector<db::Provider> providers;
+  std::vector<db::ProviderConfigValue> configs;
+  std::vector<db::Model> models;
+  std::vector<db::ModelLink> links;
+  std::vector<db::Setting> settings;
+  std::vector<db::ApiKey> api_keys;
+  config_db.read([&] {
+    // Read inside the transaction: a commit after it changes the version, so the next get()
+    // reloads; the snapshot never carries a newer version than its data.
+    snap->data_version = config_db.data_version();
+    providers = db::ProviderRepository(config_db).list();
+    configs = db::ProviderRepository(config_db).all_configs();
+    models = db::ModelRepository(config_db).list();
+    links = db::ModelRepository(config_db).links();
+    settings = db::SettingsRepository(config_db).list();
+    api_keys = db::ApiKeyRepository(config_db).list();
+  });
+  snap->settings = config::Settings(settings, &snap->problems);
+  snap->active_ = snap->settings.string("active_provider");
+
+  std::optional<secrets::MasterKey> key;
+  std::string key_problem;
+  try {
+    key = keys.load();
+  } catch (const core::Error& e) {
+    key_problem = e.what();
+  }
+
+  std::unordered_map<std::string, std::vector<db::ProviderConfigValue>> by_provider;
+  for (auto& c : configs) {
+    by_provider[c.provider_id].push_back(std::move(c));
+  }
+  for (auto& row : providers) {
+    ProviderEntry e;
+    e.row = std::move(row);
+    try {
+      if (!key_problem.empty()) {
+        throw core::Error(core::ErrorCode::kUnavailable, key_problem);
+      }
+      const auto& type = providers::require_type(e.row.type);
+      auto cfg = config::resolve_provider_config(type, e.row.id, by_provider[e.row.id], key, env);
+      e.impl = providers::make_provider(e.row.id, e.row.type, std::move(cfg));
+    } catch (const core::Error& err) {
+      e.problem = err.what();
+      snap->problems.push_back(e.problem);
+    }
+    snap->providers.push_back(std::move(e));
+  }
+  for (auto& m : models) {
+    std::string id = m.id;
+    snap->models.emplace(std::move(id), std::move(m));
+  }
+  // Links in provider order (priority, then id), so fallback order falls out of iteration.
+  std::unordered_map<std::string, std::size_t> rank;
+  for (std::size_t i = 0; i < snap->providers.size(); ++i) {
+    rank[snap->providers[i].row.id] = i;
+  }
+  std::stable_sort(links.begin(), links.end(),
+                   [&](const db::ModelLink& a, const db::ModelLink& b) { return rank[a.provider_id] < rank[b.provider_id]; });
+  for (const auto& l : links) {
+    snap->links_by_model[l.model_id].push_back(l);
+    if (l.is_default) {
+      snap->default_link[l.provider_id] = l;
+    }
+    snap->links[l.provider_id + "/" + l.model_id] = l;
+  }
+  for (const auto& k : api_keys) {
+    if (k.revoked_at) {
+      continue;
+    }
+    snap->keys_by_hash[k.hash] = KeyEntry{k.name, k.scope};
+    (k.scope == "admin" ? snap->has_admin_keys : snap->has_client_keys) = true;
+  }
+  return snap;
+}
+
+SnapshotCache::SnapshotCache(std::unique_ptr<db::Database> connection, const secrets::KeyStore& keys,
+                             core::EnvLookup env)
+    : db_(std::move(connection)), keys_(keys), env_(std::move(env)) {}
+
+SnapshotCache::~SnapshotCache() = default;
+
+const SnapshotPtr& SnapshotCache::get() {
+  try {
+    const auto version = db_->data_version();
+    if (!current_ || version != current_->data_version) {
+      current_ = load_snapshot(*db_, keys_, env_);
+      for (const auto& p : current_->problems) {
+        core::log::warn("configuration: {}", p);
+      }
+    }
+  } catch (const core::Error& e) {
+    if (!current_) {
+      throw;
+    }
+    core::log::error("configuration reload failed, serving the previous snapshot: {}", e.what());
+  }
+  return current_;
+}
+
+}  // namespace router::routing

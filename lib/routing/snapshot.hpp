@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "config/settings.hpp"
+#include "core/paths.hpp"
+#include "db/config_types.hpp"
+#include "providers/provider.hpp"
+
+namespace router::db {
+class Database;
+}
+namespace router::secrets {
+class KeyStore;
+}
+
+namespace router::routing {
+
+/// A provider as the router sees it: its row and, when its configuration works, the instance.
+struct ProviderEntry {
+  db::Provider row;
+  providers::ProviderPtr impl;  ///< nullptr when the configuration cannot work
+  std::string problem;          ///< why impl is null ("" otherwise)
+};
+
+/// An API key that can be used (not revoked).
+struct KeyEntry {
+  std::string name;
+  std::string scope;  ///< admin | client
+};
+
+/// Everything routing needs from the configuration database, read in one transaction and never
+/// changed afterwards: requests share it without locks.
+struct Snapshot {
+  std::int64_t data_version = -1;
+  config::Settings settings;
+  std::vector<ProviderEntry> providers;  ///< by priority (high first), then id
+  std::map<std::string, db::Model, std::less<>> models;
+  std::unordered_map<std::string, std::vector<db::ModelLink>> links_by_model;  ///< provider order as above
+  std::unordered_map<std::string, db::ModelLink> default_link;                 ///< by provider id
+  std::unordered_map<std::string, db::ModelLink> links;                        ///< by "provider/model"
+  std::unordered_map<std::string, KeyEntry> keys_by_hash;                      ///< hex SHA-256 → key
+  bool has_client_keys = false;
+  bool has_admin_keys = false;
+  std::vector<std::string> problems;  ///< what was skipped while loading (bad settings, configs)
+
+  [[nodiscard]] const ProviderEntry* find(std::string_view id) const noexcept;
+  [[nodiscard]] const db::ModelLink* link(std::string_view provider_id, std::string_view model_id) const;
+  [[nodiscard]] const std::string& active_provider() const noexcept { return active_; }
+
+  std::string active_;
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+/// Reads a snapshot. Secrets are unsealed with the key store's key; a provider whose secrets do
+/// not open stays in the snapshot with a problem instead of an instance.
+[[nodiscard]] SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys,
+                                        const core::EnvLookup& env);
+
+/// A per-thread cache of the current snapshot: each get() asks SQLite whether another
+/// connection committed (PRAGMA data_version) and reloads only then, so a change made by the
+/// CLI is seen by the very next request.
+class SnapshotCache {
+ public:
+  SnapshotCache(std::unique_ptr<db::Database> connection, const secrets::KeyStore& keys, core::EnvLookup env);
+  ~SnapshotCache();
+  /// The current snapshot. Throws core::Error when the database cannot be read and no snapshot
+  /// was loaded before; otherwise keeps serving the last good one.
+  [[nodiscard]] const SnapshotPtr& get();
+
+ private:
+  std::unique_ptr<db::Database> db_;
+  const secrets::KeyStore& keys_;
+  core::EnvLookup env_;
+  SnapshotPtr current_;
+};
+
+}  // namespace router::routing
