@@ -25,12 +25,12 @@ struct InsertResult {
 /// history() filters; every set field must match. Times are Unix ms on the request id's clock
 /// (the request's arrival): since inclusive, until exclusive.
 struct HistoryFilter {
-  std::optional<std::string> provider;
-  std::optional<std::string> model;  ///< the model the client requested
-  std::optional<Outcome> outcome;
-  std::optional<int> status;
-  std::optional<std::int64_t> since_ms;
-  std::optional<std::int64_t> until_ms;
+  std::optional<std::string> provider{};
+  std::optional<std::string> model{};  ///< the model the client requested
+  std::optional<Outcome> outcome{};
+  std::optional<int> status{};
+  std::optional<std::int64_t> since_ms{};
+  std::optional<std::int64_t> until_ms{};
 };
 
 /// One history() row: the request without bodies and attempts (see find()).
@@ -51,9 +51,9 @@ enum class StatsGroupBy : std::uint8_t { kProvider, kModel, kHour, kDay };
 /// A stats() window and grouping. The window is [since_ms, until_ms); nullopt until = now.
 struct StatsQuery {
   std::int64_t since_ms = 0;
-  std::optional<std::int64_t> until_ms;
+  std::optional<std::int64_t> until_ms{};
   StatsGroupBy group_by = StatsGroupBy::kProvider;
-  std::optional<std::string> provider;
+  std::optional<std::string> provider{};
 };
 
 /// Aggregates of one stats group (or of the whole window).
