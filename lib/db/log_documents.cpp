@@ -154,8 +154,6 @@ object group_document(const StatsGroup& g, StatsGroupBy by, bool is_total) {
   return o;
 }
 
-double to_ms(std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1000.0; }
-
 }  // namespace
 
 HistoryRequest parse_history_params(const HistoryParams& p, std::int64_t now_ms) {
@@ -288,8 +286,8 @@ object prune_document(const PruneResult& p) {
       {"rollups", p.rollups},
       {"batches", p.batches},
       {"vacuumed_bytes", p.vacuumed_bytes},
-      {"longest_lock_ms", to_ms(p.longest_lock)},
-      {"elapsed_ms", to_ms(p.elapsed)},
+      {"longest_lock_us", p.longest_lock.count()},
+      {"elapsed_us", p.elapsed.count()},
   };
 }
 
