@@ -39,8 +39,15 @@ struct Command {
 
 Runner setup_backup(CLI::App& sub);
 Runner setup_help(CLI::App& sub);
+Runner setup_history(CLI::App& sub);
 Runner setup_migrate(CLI::App& sub);
+Runner setup_stats(CLI::App& sub);
 Runner setup_status(CLI::App& sub);
 Runner setup_version(CLI::App& sub);
+
+/// Sub-verbs of `history` (show, prune), wired by setup_history as silent subcommands: the table
+/// cannot hold a command that is also a group.
+Runner setup_history_show(CLI::App& sub);
+Runner setup_history_prune(CLI::App& sub);
 
 }  // namespace router::cli

@@ -10,7 +10,11 @@ namespace {
 constexpr Command kCommands[] = {
     {"backup", "Write a consistent online snapshot of both databases", Needs::kPaths, setup_backup},
     {"help", "Show help for a command", Needs::kNothing, setup_help},
+    {"history", "Show proxied requests; 'history show ID', 'history prune --before T'", Needs::kDatabases,
+     setup_history},
     {"migrate", "Apply pending schema migrations (backup first)", Needs::kPaths, setup_migrate},
+    {"stats", "Requests, error rate and latency percentiles per provider, model, hour or day",
+     Needs::kDatabases, setup_stats},
     {"status", "Show paths, schema versions and state", Needs::kPaths, setup_status},
     {"version", "Print the version", Needs::kNothing, setup_version},
 };

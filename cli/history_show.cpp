@@ -1,0 +1,113 @@
+// `router history show REQUEST_ID`: everything about one logged request.
+#include <CLI/CLI.hpp>
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "context.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/json.hpp"
+#include "db/log_documents.hpp"
+#include "db/log_repository.hpp"
+#include "log_format.hpp"
+
+namespace router::cli {
+
+namespace {
+
+void field(const Output& out, std::string_view name, const std::string& value) {
+  out.line(fmt::format("{:<10}{}", name, value));
+}
+
+// Bodies are stored as received; valid JSON is re-indented, anything else (a body cut at
+// logging.max_body_bytes is no longer valid JSON) is printed as text.
+void print_body(const Output& out, std::string_view label, const std::optional<std::string>& body,
+                std::int64_t original_bytes, bool truncated_flag) {
+  out.line("");
+  if (!body) {
+    out.line(fmt::format("{} {}", out.bold(std::string(label)), out.dim("(not logged)")));
+    return;
+  }
+  const bool truncated = truncated_flag && static_cast<std::int64_t>(body->size()) < original_bytes;
+  std::string note = format_bytes(original_bytes);
+  if (truncated) {
+    note += ", " + out.yellow(fmt::format("TRUNCATED: first {} stored", format_bytes(static_cast<std::int64_t>(body->size()))));
+  }
+  out.line(fmt::format("{} ({})", out.bold(std::string(label)), note));
+  bool valid = true;
+  try {
+    (void)core::parse_json(*body, "body");
+  } catch (const core::Error&) {
+    valid = false;
+  }
+  out.line(printable(valid ? reindent_json(*body) : *body));
+  if (truncated) {
+    out.line(out.yellow("… (truncated)"));
+  }
+}
+
+void print_human(const Output& out, const db::RequestLog& r) {
+  field(out, "request", out.bold(core::format_request_id(r.request_id)));
+  field(out, "time", fmt::format("{}  {}", core::format_local(r.created_at), out.dim(core::format_utc(r.created_at))));
+  field(out, "endpoint", fmt::format("{} {}{}", printable(r.method), printable(r.endpoint), r.stream ? "  (stream)" : ""));
+  field(out, "client", fmt::format("{}  key {}", or_dash(r.client_addr), or_dash(r.api_key_name)));
+  field(out, "model", r.model_sent.empty() || r.model_sent == r.model_requested
+                          ? or_dash(r.model_requested)
+                          : fmt::format("{} → {}", or_dash(r.model_requested), printable(r.model_sent)));
+  field(out, "provider", r.provider_type.empty() ? or_dash(r.provider_id)
+                                                 : fmt::format("{} ({})", r.provider_id, printable(r.provider_type)));
+  field(out, "status", fmt::format("{} {}", r.status, paint_outcome(out, r.outcome)));
+  if (!r.error.empty()) {
+    field(out, "error", out.red(printable(r.error)));
+  }
+  field(out, "timing", fmt::format("total {}  first byte {}  first token {}  upstream {}", format_us(r.duration_us),
+                                   format_us(r.ttfb_us), format_us(r.ttft_us), format_us(r.upstream_us)));
+  auto tokens = [](const std::optional<std::int64_t>& t) { return t ? std::to_string(*t) : std::string("-"); };
+  field(out, "tokens", fmt::format("prompt {}  completion {}  total {}", tokens(r.prompt_tokens),
+                                   tokens(r.completion_tokens), tokens(r.total_tokens)));
+  field(out, "bytes", fmt::format("request {}  response {}", format_bytes(r.request_bytes), format_bytes(r.response_bytes)));
+
+  out.line("");
+  if (r.attempts.empty()) {
+    out.line(fmt::format("{} {}", out.bold("attempts"), out.dim("(none: no provider was tried)")));
+  } else {
+    out.line(out.bold("attempts"));
+    Table table({"#", "PROVIDER", "TYPE", "MODEL", "STATUS", "DURATION", "ERROR"});
+    for (std::size_t i = 0; i < r.attempts.size(); ++i) {
+      const db::RequestAttempt& a = r.attempts[i];
+      table.add({std::to_string(i + 1), printable(a.provider_id), printable(a.provider_type), or_dash(a.model_sent),
+                 a.status ? std::to_string(*a.status) : "-", format_us(a.duration_us), or_dash(a.error)});
+    }
+    table.print(out);
+  }
+  print_body(out, "request body", r.request_body, r.request_bytes, r.body_truncated);
+  print_body(out, "response body", r.response_body, r.response_bytes, r.body_truncated);
+}
+
+int run(const std::string& id_text, Context& ctx) {
+  const std::int64_t id = db::parse_request_id_param(id_text, "id");
+  db::LogRepository repo(ctx.logs_db());
+  const auto request = repo.find(id);
+  if (!request) {
+    throw core::Error(core::ErrorCode::kNotFound,
+                      fmt::format("request '{}' not found (never logged, or pruned)", core::format_request_id(id)));
+  }
+  if (ctx.out().json()) {
+    ctx.out().print_json(db::request_document(*request));
+  } else {
+    print_human(ctx.out(), *request);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Runner setup_history_show(CLI::App& sub) {
+  auto id = std::make_shared<std::string>();
+  sub.add_option("request_id", *id, "The request id (req_…), from 'router history' or X-Request-Id")->required();
+  return [id](Context& ctx) { return run(*id, ctx); };
+}
+
+}  // namespace router::cli

@@ -1,0 +1,488 @@
+// The write side of the logs database: the writer's batch insert with rollups, and retention.
+// The read side (history, find, stats) is in log_query.cpp.
+#include "db/log_repository.hpp"
+
+#include <sqlite3.h>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <string_view>
+#include <thread>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "db/database.hpp"
+#include "db/sqlite_error.hpp"
+
+namespace router::db {
+
+namespace {
+
+using core::Error;
+using core::ErrorCode;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::int64_t kHourMs = 3'600'000;
+
+constexpr std::string_view kInsertLog = R"sql(
+INSERT OR IGNORE INTO request_logs (request_id, created_at, endpoint, method, client_addr,
+  api_key_name, model_requested, model_sent, provider_id, provider_type, stream, status, outcome,
+  error, duration_us, ttfb_us, ttft_us, upstream_us, attempts, prompt_tokens, completion_tokens,
+  total_tokens, request_bytes, response_bytes, request_body, response_body, body_truncated)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+  ?21, ?22, ?23, ?24, ?25, ?26, ?27))sql";
+
+// REPLACE, not IGNORE: attempts are only written for a request row that was just inserted, so a
+// row already there can only be an orphan, and the new request owns the id now.
+constexpr std::string_view kInsertAttempt = R"sql(
+INSERT OR REPLACE INTO request_attempts (request_id, attempt, provider_id, provider_type,
+  model_sent, status, error, duration_us)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
+
+constexpr std::string_view kSelectRollup = R"sql(
+SELECT requests, errors, prompt_tokens, completion_tokens, duration_sum_us, latency_hist, ttft_hist
+FROM request_rollups WHERE hour = ?1 AND provider_id = ?2 AND model = ?3)sql";
+
+constexpr std::string_view kUpsertRollup = R"sql(
+INSERT OR REPLACE INTO request_rollups (hour, provider_id, model, requests, errors, prompt_tokens,
+  completion_tokens, duration_sum_us, latency_hist, ttft_hist)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql";
+
+// The n-th oldest id below the cutoff bounds one prune batch; deleting by a range (rather than
+// "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
+constexpr std::string_view kPruneBound = R"sql(
+SELECT request_id FROM request_logs WHERE request_id < ?1 ORDER BY request_id LIMIT 1 OFFSET ?2)sql";
+constexpr std::string_view kDeleteLogs = "DELETE FROM request_logs WHERE request_id < ?1";
+constexpr std::string_view kDeleteAttempts = "DELETE FROM request_attempts WHERE request_id < ?1";
+constexpr std::string_view kDeleteRollups = "DELETE FROM request_rollups WHERE hour < ?1";
+constexpr std::string_view kDeleteSessions = "DELETE FROM provider_sessions WHERE updated_at < ?1";
+// Counting through the narrow outcome index (one range per outcome) reads a few thousand index
+// pages instead of every table page of the rows, whose bodies make them large.
+constexpr std::string_view kCountLogs = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_outcome
+WHERE outcome IN ('ok', 'client_error', 'upstream_error', 'timeout', 'truncated', 'cancelled',
+                  'no_provider') AND request_id < ?1)sql";
+constexpr std::string_view kCountAttempts = "SELECT count(*) FROM request_attempts WHERE request_id < ?1";
+constexpr std::string_view kCountRollups = "SELECT count(*) FROM request_rollups WHERE hour < ?1";
+
+// Prune pacing (docs/stats.md): each transaction aims at kTargetLockHold so the server's writer,
+// whose busy handler retries every few milliseconds, waits at most about that long; the pause
+// after each batch is at least as long as the batch held the lock.
+constexpr auto kTargetLockHold = std::chrono::milliseconds(25);
+constexpr auto kMinPause = std::chrono::milliseconds(5);
+constexpr std::size_t kFirstPruneBatch = 1000;
+constexpr std::size_t kMinPruneBatch = 100;
+// incremental_vacuum moves pages from the end of the file; this many per transaction.
+constexpr std::int64_t kVacuumStepPages = 2000;
+// prune_step keeps this many free pages for the writer to reuse instead of shrinking the file
+// only to grow it again.
+constexpr std::int64_t kFreePageSlack = 4096;
+
+std::int64_t hour_of(std::int64_t ms) { return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs; }
+
+std::int64_t rollup_cutoff_hour(std::int64_t raw_cutoff_ms) {
+  const std::int64_t retention_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(LogRepository::kRollupRetention).count();
+  return hour_of(std::min(raw_cutoff_ms, core::now_ms() - retention_ms));
+}
+
+// A prepared statement that lives as long as the repository (SQLITE_PREPARE_PERSISTENT), used
+// through the C API so text binds without copies (SQLITE_STATIC: the caller's strings outlive
+// the step). Errors leave as SQLite::Exception, which Database::write retries or translates.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &stmt_, nullptr);
+    if (rc != SQLITE_OK) {
+      throw SQLite::Exception(db, rc);
+    }
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  void bind(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
+  void bind(int i, std::optional<std::int64_t> v) {
+    check(v ? sqlite3_bind_int64(stmt_, i, *v) : sqlite3_bind_null(stmt_, i));
+  }
+  void bind_text(int i, std::string_view s) {
+    check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC));
+  }
+  /// Empty text is stored as NULL (nullable columns whose struct field uses "" for none).
+  void bind_text_or_null(int i, std::string_view s) {
+    if (s.empty()) {
+      check(sqlite3_bind_null(stmt_, i));
+    } else {
+      bind_text(i, s);
+    }
+  }
+  void bind_text_opt(int i, const std::optional<std::string>& s) {
+    if (s) {
+      bind_text(i, *s);
+    } else {
+      check(sqlite3_bind_null(stmt_, i));
+    }
+  }
+  void bind_blob(int i, std::string_view b) {
+    check(sqlite3_bind_blob(stmt_, i, b.data(), static_cast<int>(b.size()), SQLITE_STATIC));
+  }
+
+  /// Steps once; true when a row is available.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) {
+      return true;
+    }
+    if (rc == SQLITE_DONE) {
+      return false;
+    }
+    throw SQLite::Exception(db_, rc);
+  }
+  void reset() noexcept { sqlite3_reset(stmt_); }
+
+  [[nodiscard]] std::int64_t column_int(int i) const noexcept { return sqlite3_column_int64(stmt_, i); }
+  [[nodiscard]] std::string_view column_blob(int i) const noexcept {
+    const void* p = sqlite3_column_blob(stmt_, i);
+    return {static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
+  }
+
+ private:
+  void check(int rc) const {
+    if (rc != SQLITE_OK) {
+      throw SQLite::Exception(db_, rc);
+    }
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets a statement however its use ends, so no statement stays mid-step (holding the read
+// snapshot) and no binding outlives the data it points to.
+class ResetGuard {
+ public:
+  explicit ResetGuard(Stmt& s) : s_(s) {}
+  ~ResetGuard() { s_.reset(); }
+  ResetGuard(const ResetGuard&) = delete;
+  ResetGuard& operator=(const ResetGuard&) = delete;
+
+ private:
+  Stmt& s_;
+};
+
+struct RollupKey {
+  std::int64_t hour;
+  std::string_view provider;
+  std::string_view model;
+  auto operator<=>(const RollupKey&) const = default;
+};
+
+struct RollupDelta {
+  std::int64_t requests = 0;
+  std::int64_t errors = 0;
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  std::int64_t duration_sum_us = 0;
+  core::Histogram latency;
+  core::Histogram ttft;
+};
+
+void add_row(RollupDelta& d, const RequestLog& r) {
+  ++d.requests;
+  d.errors += r.outcome == Outcome::kOk ? 0 : 1;
+  d.prompt_tokens += r.prompt_tokens.value_or(0);
+  d.completion_tokens += r.completion_tokens.value_or(0);
+  d.duration_sum_us += r.duration_us;
+  d.latency.record(r.duration_us);
+  if (r.ttft_us) {
+    d.ttft.record(*r.ttft_us);
+  }
+}
+
+std::int64_t count_below(Database& db, std::string_view sql, std::int64_t bound) {
+  SQLite::Statement s(db.sqlite(), std::string(sql));
+  s.bind(1, static_cast<std::int64_t>(bound));
+  return s.executeStep() ? s.getColumn(0).getInt64() : 0;
+}
+
+std::int64_t delete_below(Database& db, std::string_view sql, std::int64_t bound) {
+  SQLite::Statement s(db.sqlite(), std::string(sql));
+  s.bind(1, static_cast<std::int64_t>(bound));
+  return s.exec();
+}
+
+struct BatchOutcome {
+  std::int64_t rows = 0;
+  std::int64_t attempts = 0;
+  Clock::duration hold{};
+};
+
+// One transaction deleting at most `max_rows` of the oldest requests below `cutoff_id`.
+BatchOutcome delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
+  BatchOutcome out;
+  Clock::time_point locked{};
+  db.write([&] {
+    locked = Clock::now();
+    std::int64_t bound = cutoff_id;
+    SQLite::Statement probe(db.sqlite(), std::string(kPruneBound));
+    probe.bind(1, static_cast<std::int64_t>(cutoff_id));
+    probe.bind(2, static_cast<std::int64_t>(max_rows - 1));
+    if (probe.executeStep()) {
+      bound = probe.getColumn(0).getInt64() + 1;
+    }
+    out.rows = delete_below(db, kDeleteLogs, bound);
+    out.attempts = delete_below(db, kDeleteAttempts, bound);
+  });
+  out.hold = Clock::now() - locked;
+  return out;
+}
+
+std::int64_t freelist_pages(Database& db) {
+  return db.sqlite().execAndGet("PRAGMA freelist_count").getInt64();
+}
+
+// Returns up to `max_pages` free pages to the file system in one transaction; the bytes freed.
+std::int64_t vacuum_step(Database& db, std::int64_t max_pages, Clock::duration& hold) {
+  std::int64_t freed = 0;
+  Clock::time_point locked{};
+  db.write([&] {
+    locked = Clock::now();
+    const std::int64_t before = freelist_pages(db);
+    db.sqlite().exec(fmt::format("PRAGMA incremental_vacuum({})", std::min(before, max_pages)));
+    const std::int64_t page_size = db.sqlite().execAndGet("PRAGMA page_size").getInt64();
+    freed = (before - freelist_pages(db)) * page_size;
+  });
+  hold = Clock::now() - locked;
+  return freed;
+}
+
+// Outside a transaction: the pragmas through Database::read, which retries SQLITE_BUSY.
+std::int64_t free_pages(Database& db) {
+  std::int64_t n = 0;
+  db.read([&] { n = freelist_pages(db); });
+  return n;
+}
+
+bool auto_vacuum_incremental(Database& db) {
+  bool incremental = false;
+  db.read([&] { incremental = db.sqlite().execAndGet("PRAGMA auto_vacuum").getInt() == 2; });
+  return incremental;
+}
+
+}  // namespace
+
+struct LogRepository::Statements {
+  explicit Statements(sqlite3* db)
+      : insert_log(db, kInsertLog),
+        insert_attempt(db, kInsertAttempt),
+        select_rollup(db, kSelectRollup),
+        upsert_rollup(db, kUpsertRollup) {}
+
+  Stmt insert_log;
+  Stmt insert_attempt;
+  Stmt select_rollup;
+  Stmt upsert_rollup;
+};
+
+LogRepository::LogRepository(Database& logs) : db_(logs) {
+  try {
+    stmts_ = std::make_unique<Statements>(db_.sqlite().getHandle());
+  } catch (const SQLite::Exception& e) {
+    rethrow(e, "cannot prepare the logs statements (is the logs schema migrated?)");
+  }
+}
+
+LogRepository::~LogRepository() = default;
+
+InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
+  InsertResult result;
+  if (batch.empty()) {
+    return result;
+  }
+  sqlite3* const handle = db_.sqlite().getHandle();
+  // Database::write re-runs the lambda after a late SQLITE_BUSY, so all state starts inside it.
+  db_.write([&] {
+    result = {};
+    std::map<RollupKey, RollupDelta> rollups;
+    auto& ins = stmts_->insert_log;
+    auto& att = stmts_->insert_attempt;
+    for (const RequestLog& r : batch) {
+      {
+        ResetGuard guard(ins);
+        ins.bind(1, r.request_id);
+        ins.bind(2, r.created_at);
+        ins.bind_text(3, r.endpoint);
+        ins.bind_text(4, r.method);
+        ins.bind_text_or_null(5, r.client_addr);
+        ins.bind_text_or_null(6, r.api_key_name);
+        ins.bind_text_or_null(7, r.model_requested);
+        ins.bind_text_or_null(8, r.model_sent);
+        ins.bind_text_or_null(9, r.provider_id);
+        ins.bind_text_or_null(10, r.provider_type);
+        ins.bind(11, std::int64_t{r.stream ? 1 : 0});
+        ins.bind(12, std::int64_t{r.status});
+        ins.bind_text(13, outcome_name(r.outcome));
+        ins.bind_text_or_null(14, r.error);
+        ins.bind(15, r.duration_us);
+        ins.bind(16, r.ttfb_us);
+        ins.bind(17, r.ttft_us);
+        ins.bind(18, r.upstream_us);
+        ins.bind(19, static_cast<std::int64_t>(r.attempts.size()));
+        ins.bind(20, r.prompt_tokens);
+        ins.bind(21, r.completion_tokens);
+        ins.bind(22, r.total_tokens);
+        ins.bind(23, r.request_bytes);
+        ins.bind(24, r.response_bytes);
+        ins.bind_text_opt(25, r.request_body);
+        ins.bind_text_opt(26, r.response_body);
+        ins.bind(27, std::int64_t{r.body_truncated ? 1 : 0});
+        ins.step();
+      }
+      if (sqlite3_changes(handle) == 0) {
+        ++result.duplicates;  // the id is taken: keep the stored row, drop this one entirely
+        continue;
+      }
+      ++result.inserted;
+      for (std::size_t i = 0; i < r.attempts.size(); ++i) {
+        const RequestAttempt& a = r.attempts[i];
+        ResetGuard guard(att);
+        att.bind(1, r.request_id);
+        att.bind(2, static_cast<std::int64_t>(i + 1));
+        att.bind_text(3, a.provider_id);
+        att.bind_text(4, a.provider_type);
+        att.bind_text_or_null(5, a.model_sent);
+        att.bind(6, a.status ? std::optional<std::int64_t>(*a.status) : std::nullopt);
+        att.bind_text_or_null(7, a.error);
+        att.bind(8, a.duration_us);
+        att.step();
+      }
+      add_row(rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}], r);
+    }
+
+    auto& sel = stmts_->select_rollup;
+    auto& up = stmts_->upsert_rollup;
+    for (auto& [key, d] : rollups) {
+      {
+        ResetGuard guard(sel);
+        sel.bind(1, key.hour);
+        sel.bind_text(2, key.provider);
+        sel.bind_text(3, key.model);
+        if (sel.step()) {
+          d.requests += sel.column_int(0);
+          d.errors += sel.column_int(1);
+          d.prompt_tokens += sel.column_int(2);
+          d.completion_tokens += sel.column_int(3);
+          d.duration_sum_us += sel.column_int(4);
+          d.latency.merge_encoded(sel.column_blob(5));
+          d.ttft.merge_encoded(sel.column_blob(6));
+        }
+      }
+      const std::string latency = d.latency.encode();
+      const std::string ttft = d.ttft.encode();
+      ResetGuard guard(up);
+      up.bind(1, key.hour);
+      up.bind_text(2, key.provider);
+      up.bind_text(3, key.model);
+      up.bind(4, d.requests);
+      up.bind(5, d.errors);
+      up.bind(6, d.prompt_tokens);
+      up.bind(7, d.completion_tokens);
+      up.bind(8, d.duration_sum_us);
+      up.bind_blob(9, latency);
+      up.bind_blob(10, ttft);
+      up.step();
+    }
+  });
+  return result;
+}
+
+PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
+  const auto started = Clock::now();
+  PruneResult result;
+  result.dry_run = dry_run;
+  result.cutoff_ms = before_ms;
+  const std::int64_t cutoff_id = core::first_request_id_at(std::max<std::int64_t>(before_ms, 0));
+  const std::int64_t rollup_hour = rollup_cutoff_hour(before_ms);
+  if (dry_run) {
+    db_.read([&] {
+      result.rows = count_below(db_, kCountLogs, cutoff_id);
+      result.attempts = count_below(db_, kCountAttempts, cutoff_id);
+      result.rollups = count_below(db_, kCountRollups, rollup_hour);
+    });
+    result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    return result;
+  }
+
+  auto note_hold = [&](Clock::duration hold) {
+    result.longest_lock = std::max(result.longest_lock, std::chrono::duration_cast<std::chrono::microseconds>(hold));
+    std::this_thread::sleep_for(std::max<Clock::duration>(hold, kMinPause));
+  };
+  std::size_t batch = kFirstPruneBatch;
+  while (true) {
+    const BatchOutcome b = delete_batch(db_, cutoff_id, batch);
+    result.rows += b.rows;
+    result.attempts += b.attempts;
+    ++result.batches;
+    if (static_cast<std::size_t>(b.rows) < batch) {
+      note_hold(b.hold);
+      break;
+    }
+    note_hold(b.hold);
+    // Size the next batch from this one's pace so each transaction holds about kTargetLockHold.
+    const double per_row = std::chrono::duration<double>(b.hold).count() / static_cast<double>(b.rows);
+    const double fit = std::chrono::duration<double>(kTargetLockHold).count() / std::max(per_row, 1e-9);
+    batch = std::clamp(static_cast<std::size_t>(fit), kMinPruneBatch, kMaxPruneBatch);
+  }
+  db_.write([&] { result.rollups = delete_below(db_, kDeleteRollups, rollup_hour); });
+
+  if (auto_vacuum_incremental(db_)) {
+    while (free_pages(db_) > 0) {
+      Clock::duration hold{};
+      const std::int64_t freed = vacuum_step(db_, kVacuumStepPages, hold);
+      note_hold(hold);
+      if (freed == 0) {
+        break;
+      }
+      result.vacuumed_bytes += freed;
+    }
+  }
+  result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  return result;
+}
+
+std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_rows) {
+  if (max_rows == 0) {
+    return 0;
+  }
+  const std::int64_t cutoff_id = core::first_request_id_at(std::max<std::int64_t>(cutoff_ms, 0));
+  const BatchOutcome b = delete_batch(db_, cutoff_id, max_rows);
+  const auto deleted = static_cast<std::size_t>(b.rows);
+  if (deleted < max_rows) {
+    db_.write([&] { (void)delete_below(db_, kDeleteRollups, rollup_cutoff_hour(cutoff_ms)); });
+    if (auto_vacuum_incremental(db_)) {
+      const std::int64_t excess = free_pages(db_) - kFreePageSlack;
+      if (excess > 0) {
+        Clock::duration hold{};
+        (void)vacuum_step(db_, std::min(excess, kVacuumStepPages), hold);
+      }
+    }
+  }
+  return deleted;
+}
+
+std::size_t LogRepository::prune_sessions(std::int64_t older_than_ms) {
+  std::int64_t n = 0;
+  db_.write([&] { n = delete_below(db_, kDeleteSessions, older_than_ms); });
+  return static_cast<std::size_t>(n);
+}
+
+}  // namespace router::db

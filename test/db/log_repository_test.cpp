@@ -1,0 +1,324 @@
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/histogram.hpp"
+#include "core/ids.hpp"
+#include "db/log_repository.hpp"
+#include "support/log_rows.hpp"
+#include "support/temp_dir.hpp"
+
+using router::core::Histogram;
+using router::db::Outcome;
+using router::db::RequestLog;
+using router::test::LogsDb;
+using router::test::make_log;
+
+namespace {
+
+constexpr std::int64_t kHour = 3'600'000;
+// A fixed hour start, far enough in the past for every test but within rollup retention.
+const std::int64_t kBase = (router::core::now_ms() / kHour - 24 * 10) * kHour;
+
+void check_same(const RequestLog& got, const RequestLog& want) {
+  CHECK(got.request_id == want.request_id);
+  CHECK(got.created_at == want.created_at);
+  CHECK(got.endpoint == want.endpoint);
+  CHECK(got.method == want.method);
+  CHECK(got.client_addr == want.client_addr);
+  CHECK(got.api_key_name == want.api_key_name);
+  CHECK(got.model_requested == want.model_requested);
+  CHECK(got.model_sent == want.model_sent);
+  CHECK(got.provider_id == want.provider_id);
+  CHECK(got.provider_type == want.provider_type);
+  CHECK(got.stream == want.stream);
+  CHECK(got.status == want.status);
+  CHECK(got.outcome == want.outcome);
+  CHECK(got.error == want.error);
+  CHECK(got.duration_us == want.duration_us);
+  CHECK(got.ttfb_us == want.ttfb_us);
+  CHECK(got.ttft_us == want.ttft_us);
+  CHECK(got.upstream_us == want.upstream_us);
+  CHECK(got.prompt_tokens == want.prompt_tokens);
+  CHECK(got.completion_tokens == want.completion_tokens);
+  CHECK(got.total_tokens == want.total_tokens);
+  CHECK(got.request_bytes == want.request_bytes);
+  CHECK(got.response_bytes == want.response_bytes);
+  CHECK(got.request_body == want.request_body);
+  CHECK(got.response_body == want.response_body);
+  CHECK(got.body_truncated == want.body_truncated);
+  REQUIRE(got.attempts.size() == want.attempts.size());
+  for (std::size_t i = 0; i < got.attempts.size(); ++i) {
+    CHECK(got.attempts[i].provider_id == want.attempts[i].provider_id);
+    CHECK(got.attempts[i].provider_type == want.attempts[i].provider_type);
+    CHECK(got.attempts[i].model_sent == want.attempts[i].model_sent);
+    CHECK(got.attempts[i].status == want.attempts[i].status);
+    CHECK(got.attempts[i].error == want.attempts[i].error);
+    CHECK(got.attempts[i].duration_us == want.attempts[i].duration_us);
+  }
+}
+
+std::int64_t scalar(LogsDb& logs, const std::string& sql) {
+  return logs.db.sqlite().execAndGet(sql).getInt64();
+}
+
+struct Rollup {
+  std::int64_t requests = 0, errors = 0, prompt = 0, completion = 0, duration_sum = 0;
+  Histogram latency, ttft;
+};
+
+std::optional<Rollup> read_rollup(LogsDb& logs, std::int64_t hour, const std::string& provider,
+                                  const std::string& model) {
+  SQLite::Statement s(logs.db.sqlite(),
+                      "SELECT requests, errors, prompt_tokens, completion_tokens, duration_sum_us, latency_hist, "
+                      "ttft_hist FROM request_rollups WHERE hour = ? AND provider_id = ? AND model = ?");
+  s.bind(1, static_cast<std::int64_t>(hour));
+  s.bind(2, provider);
+  s.bind(3, model);
+  if (!s.executeStep()) {
+    return std::nullopt;
+  }
+  Rollup r;
+  r.requests = s.getColumn(0).getInt64();
+  r.errors = s.getColumn(1).getInt64();
+  r.prompt = s.getColumn(2).getInt64();
+  r.completion = s.getColumn(3).getInt64();
+  r.duration_sum = s.getColumn(4).getInt64();
+  r.latency = Histogram::decode(std::string(static_cast<const char*>(s.getColumn(5).getBlob()),
+                                            static_cast<std::size_t>(s.getColumn(5).getBytes())));
+  r.ttft = Histogram::decode(std::string(static_cast<const char*>(s.getColumn(6).getBlob()),
+                                         static_cast<std::size_t>(s.getColumn(6).getBytes())));
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("LogRepository: insert_batch stores rows, attempts and NULLs; find returns them unchanged", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+
+  const RequestLog full = make_log(kBase + 1000, 1, "openai", "gpt-4o", Outcome::kUpstreamError, 1'234'567);
+  RequestLog sparse;  // no provider answered: every optional and nullable text left empty
+  sparse.request_id = router::test::request_id_at(kBase + 2000);
+  sparse.created_at = kBase + 2000;
+  sparse.endpoint = "/v1/chat/completions";
+  sparse.method = "POST";
+  sparse.status = 503;
+  sparse.outcome = Outcome::kNoProvider;
+  sparse.duration_us = 80;
+  sparse.body_truncated = true;
+
+  const std::vector<RequestLog> batch{full, sparse};
+  const auto res = logs.repo.insert_batch(batch);
+  CHECK(res.inserted == 2);
+  CHECK(res.duplicates == 0);
+
+  const auto got = logs.repo.find(full.request_id);
+  REQUIRE(got);
+  REQUIRE(got->attempts.size() == 2);
+  check_same(*got, full);
+  const auto got_sparse = logs.repo.find(sparse.request_id);
+  REQUIRE(got_sparse);
+  check_same(*got_sparse, sparse);
+
+  SQLite::Statement nulls(logs.db.sqlite(),
+                          "SELECT client_addr IS NULL, api_key_name IS NULL, provider_id IS NULL, error IS NULL, "
+                          "ttft_us IS NULL, prompt_tokens IS NULL, request_body IS NULL, response_body IS NULL, "
+                          "attempts FROM request_logs WHERE request_id = ?");
+  nulls.bind(1, static_cast<std::int64_t>(sparse.request_id));
+  REQUIRE(nulls.executeStep());
+  for (int i = 0; i < 8; ++i) {
+    CAPTURE(i);
+    CHECK(nulls.getColumn(i).getInt() == 1);
+  }
+  CHECK(nulls.getColumn(8).getInt() == 0);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_attempts") == 2);
+  CHECK(scalar(logs, "SELECT status IS NULL FROM request_attempts WHERE attempt = 1") == 0);
+
+  CHECK_FALSE(logs.repo.find(full.request_id + 12345));
+  CHECK(logs.repo.insert_batch({}).inserted == 0);
+}
+
+TEST_CASE("LogRepository: a duplicate request_id is skipped and counted; the rest of the batch is stored", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  const RequestLog first = make_log(kBase + 10, 0, "openai", "gpt-4o", Outcome::kOk, 1000);
+  CHECK(logs.repo.insert_batch(std::vector<RequestLog>{first}).inserted == 1);
+
+  RequestLog clash = make_log(kBase + 10, 0, "anthropic", "claude", Outcome::kTimeout, 9999);
+  const RequestLog fresh = make_log(kBase + 20, 0, "openai", "gpt-4o", Outcome::kOk, 2000);
+  const RequestLog twice = make_log(kBase + 30, 0, "openai", "gpt-4o", Outcome::kOk, 3000);
+  const auto res = logs.repo.insert_batch(std::vector<RequestLog>{clash, fresh, twice, twice});
+  CHECK(res.inserted == 2);
+  CHECK(res.duplicates == 2);
+
+  const auto kept = logs.repo.find(first.request_id);
+  REQUIRE(kept);
+  CHECK(kept->provider_id == "openai");  // the stored row wins
+  CHECK(kept->attempts.size() == 1);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_logs") == 3);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_attempts") == 3);
+  // The skipped rows contribute nothing to the rollups either.
+  CHECK_FALSE(read_rollup(logs, kBase / kHour, "anthropic", "claude"));
+  const auto r = read_rollup(logs, kBase / kHour, "openai", "gpt-4o");
+  REQUIRE(r);
+  CHECK(r->requests == 3);
+  CHECK(r->duration_sum == 6000);
+}
+
+TEST_CASE("LogRepository: rollups aggregate per hour, provider and model across batches", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  std::vector<RequestLog> a;
+  std::vector<RequestLog> b;
+  // Hour 0, openai/gpt-4o: 3 rows over two batches, one failed.
+  a.push_back(make_log(kBase + 1, 0, "openai", "gpt-4o", Outcome::kOk, 100'000));
+  a.push_back(make_log(kBase + 2, 1, "openai", "gpt-4o", Outcome::kTimeout, 5'000'000));
+  b.push_back(make_log(kBase + 3, 2, "openai", "gpt-4o", Outcome::kOk, 300'000));
+  // Hour 0, other model and provider; hour 1 of the first group.
+  a.push_back(make_log(kBase + 4, 0, "openai", "gpt-4o-mini", Outcome::kOk, 50'000));
+  b.push_back(make_log(kBase + 5, 0, "lm-studio", "gpt-4o", Outcome::kCancelled, 70'000));
+  b.push_back(make_log(kBase + kHour + 7, 0, "openai", "gpt-4o", Outcome::kOk, 120'000));
+  b.back().ttft_us.reset();
+  b.back().prompt_tokens.reset();
+  (void)logs.repo.insert_batch(a);
+  (void)logs.repo.insert_batch(b);
+
+  const std::int64_t h0 = kBase / kHour;
+  CHECK(scalar(logs, "SELECT count(*) FROM request_rollups") == 4);
+  const auto g = read_rollup(logs, h0, "openai", "gpt-4o");
+  REQUIRE(g);
+  CHECK(g->requests == 3);
+  CHECK(g->errors == 1);
+  CHECK(g->prompt == (10 + 0) + (10 + 1) + (10 + 2));
+  CHECK(g->completion == (20 + 0) + (20 + 1) + (20 + 2));
+  CHECK(g->duration_sum == 5'400'000);
+  CHECK(g->latency.count() == 3);
+  CHECK(g->latency.min() == 100'000);
+  CHECK(g->latency.max() == 5'000'000);
+  CHECK(g->latency.percentile(50) == Approx(300'000).epsilon(1.0 / 64));
+  CHECK(g->ttft.count() == 3);
+  CHECK(g->ttft.max() == 5'000'000 / 3);
+
+  const auto cancelled = read_rollup(logs, h0, "lm-studio", "gpt-4o");
+  REQUIRE(cancelled);
+  CHECK(cancelled->errors == 1);
+  const auto later = read_rollup(logs, h0 + 1, "openai", "gpt-4o");
+  REQUIRE(later);
+  CHECK(later->requests == 1);
+  CHECK(later->prompt == 0);
+  CHECK(later->ttft.empty());
+  CHECK(later->latency.count() == 1);
+}
+
+TEST_CASE("LogRepository: prune deletes old rows and attempts in batches, vacuums, keeps rollups", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  std::vector<RequestLog> rows;
+  for (int i = 0; i < 12'000; ++i) {
+    rows.push_back(make_log(kBase + i * 100, i % 7, i % 2 == 0 ? "openai" : "groq", "gpt-4o",
+                            i % 10 == 0 ? Outcome::kUpstreamError : Outcome::kOk, 1000 + i));
+  }
+  (void)logs.repo.insert_batch(rows);
+  const std::int64_t rollups = scalar(logs, "SELECT count(*) FROM request_rollups");
+  const std::int64_t cutoff = kBase + 9'000 * 100;  // rows 0..8999 go
+  const std::int64_t attempts_before = 9'000 + 900;  // failed rows have two attempts
+
+  const auto dry = logs.repo.prune(cutoff, true);
+  CHECK(dry.dry_run);
+  CHECK(dry.rows == 9'000);
+  CHECK(dry.attempts == attempts_before);
+  CHECK(dry.rollups == 0);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_logs") == 12'000);
+
+  const auto size_before = std::filesystem::file_size(dir / "router-logs.db");
+  const auto res = logs.repo.prune(cutoff, false);
+  CHECK(res.rows == 9'000);
+  CHECK(res.attempts == attempts_before);
+  CHECK(res.batches >= 2);
+  CHECK(res.longest_lock.count() > 0);
+  CHECK(res.vacuumed_bytes > 0);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_logs") == 3'000);
+  CHECK(scalar(logs, "SELECT min(request_id) FROM request_logs") == rows[9'000].request_id);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_attempts WHERE request_id < " +
+                         std::to_string(rows[9'000].request_id)) == 0);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_attempts") == 3'000 + 300);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_rollups") == rollups);
+  CHECK(scalar(logs, "PRAGMA freelist_count") == 0);
+  logs.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  CHECK(std::filesystem::file_size(dir / "router-logs.db") < size_before);
+
+  const auto again = logs.repo.prune(cutoff, false);
+  CHECK(again.rows == 0);
+  CHECK(again.batches == 1);
+}
+
+TEST_CASE("LogRepository: prune_step deletes at most max_rows per call and reports when done", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  std::vector<RequestLog> rows;
+  for (int i = 0; i < 300; ++i) {
+    rows.push_back(make_log(kBase + i, 0, "openai", "gpt-4o", Outcome::kOk, 1000));
+  }
+  (void)logs.repo.insert_batch(rows);
+  const std::int64_t cutoff = kBase + 250;
+  CHECK(logs.repo.prune_step(cutoff, 100) == 100);
+  CHECK(scalar(logs, "SELECT min(request_id) FROM request_logs") == rows[100].request_id);
+  CHECK(logs.repo.prune_step(cutoff, 100) == 100);
+  CHECK(logs.repo.prune_step(cutoff, 100) == 50);
+  CHECK(logs.repo.prune_step(cutoff, 100) == 0);
+  CHECK(logs.repo.prune_step(cutoff, 0) == 0);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_logs") == 50);
+  CHECK(scalar(logs, "SELECT count(*) FROM request_attempts") == 50);
+}
+
+TEST_CASE("LogRepository: rollups outlive raw rows until their own retention", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  const std::int64_t day = 24 * kHour;
+  const std::int64_t now = router::core::now_ms();
+  std::vector<RequestLog> rows{make_log(now - 500 * day, 0, "openai", "gpt-4o", Outcome::kOk, 1000),
+                               make_log(now - 100 * day, 0, "openai", "gpt-4o", Outcome::kOk, 1000),
+                               make_log(now - 1 * day, 0, "openai", "gpt-4o", Outcome::kOk, 1000)};
+  (void)logs.repo.insert_batch(rows);
+  SECTION("prune") {
+    const auto res = logs.repo.prune(now - 30 * day, false);
+    CHECK(res.rows == 2);
+    CHECK(res.rollups == 1);  // the 500-day-old hour; the 100-day-old one stays for stats
+  }
+  SECTION("prune_step") {
+    CHECK(logs.repo.prune_step(now - 30 * day, 1000) == 2);
+  }
+  CHECK(scalar(logs, "SELECT count(*) FROM request_rollups") == 2);
+  CHECK(scalar(logs, "SELECT min(hour) FROM request_rollups") == (now - 100 * day) / kHour);
+}
+
+TEST_CASE("LogRepository: prune_sessions drops sessions not updated since the cutoff", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  logs.db.exec(
+      "INSERT INTO provider_sessions VALUES ('a', 'qwen', 'c1', NULL, 1, 100), ('b', 'qwen', 'c2', 'p', 1, 200), "
+      "('c', 'qwen', 'c3', NULL, 1, 300)");
+  CHECK(logs.repo.prune_sessions(250) == 2);
+  CHECK(scalar(logs, "SELECT count(*) FROM provider_sessions") == 1);
+  CHECK(logs.repo.prune_sessions(250) == 0);
+}
+
+TEST_CASE("LogRepository: last_request is the newest row, without bodies", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  CHECK_FALSE(logs.repo.last_request());
+  (void)logs.repo.insert_batch(std::vector<RequestLog>{make_log(kBase + 5, 0, "groq", "llama", Outcome::kOk, 10),
+                                                      make_log(kBase + 9, 0, "openai", "gpt-4o", Outcome::kOk, 10),
+                                                      make_log(kBase + 7, 0, "groq", "llama", Outcome::kOk, 10)});
+  const auto last = logs.repo.last_request();
+  REQUIRE(last);
+  CHECK(last->request.created_at == kBase + 9);
+  CHECK(last->request.provider_id == "openai");
+  CHECK(last->attempt_count == 1);
+  CHECK_FALSE(last->request.request_body);
+}
