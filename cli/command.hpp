@@ -38,8 +38,36 @@ struct Command {
 [[nodiscard]] std::string_view group_summary(std::string_view group);
 
 Runner setup_backup(CLI::App& sub);
+Runner setup_config_get(CLI::App& sub);
+Runner setup_config_list(CLI::App& sub);
+Runner setup_config_schema(CLI::App& sub);
+Runner setup_config_set(CLI::App& sub);
+Runner setup_config_unset(CLI::App& sub);
 Runner setup_help(CLI::App& sub);
+Runner setup_key_create(CLI::App& sub);
+Runner setup_key_list(CLI::App& sub);
+Runner setup_key_revoke(CLI::App& sub);
+Runner setup_list(CLI::App& sub);
+Runner setup_log(CLI::App& sub);
 Runner setup_migrate(CLI::App& sub);
+Runner setup_model_add(CLI::App& sub);
+Runner setup_model_default(CLI::App& sub);
+Runner setup_model_link(CLI::App& sub);
+Runner setup_model_list(CLI::App& sub);
+Runner setup_model_remove(CLI::App& sub);
+Runner setup_model_unlink(CLI::App& sub);
+Runner setup_provider_add(CLI::App& sub);
+Runner setup_provider_disable(CLI::App& sub);
+Runner setup_provider_edit(CLI::App& sub);
+Runner setup_provider_enable(CLI::App& sub);
+Runner setup_provider_list(CLI::App& sub);
+Runner setup_provider_remove(CLI::App& sub);
+Runner setup_provider_show(CLI::App& sub);
+Runner setup_provider_types(CLI::App& sub);
+Runner setup_revert(CLI::App& sub);
+Runner setup_secrets_rotate(CLI::App& sub);
+Runner setup_set(CLI::App& sub);
+Runner setup_show(CLI::App& sub);
 Runner setup_status(CLI::App& sub);
 Runner setup_version(CLI::App& sub);
 

@@ -7,10 +7,40 @@ namespace router::cli {
 
 namespace {
 
+constexpr Needs kDb = Needs::kDatabases;
+
 constexpr Command kCommands[] = {
     {"backup", "Write a consistent online snapshot of both databases", Needs::kPaths, setup_backup},
+    {"config get", "Print the effective value of a setting", kDb, setup_config_get},
+    {"config list", "List every setting with its effective value", kDb, setup_config_list},
+    {"config schema", "Describe every setting: type, default, meaning", Needs::kNothing, setup_config_schema},
+    {"config set", "Change a setting", kDb, setup_config_set},
+    {"config unset", "Return a setting to its default", kDb, setup_config_unset},
     {"help", "Show help for a command", Needs::kNothing, setup_help},
-    {"migrate", "Apply pending schema migrations (backup first)", Needs::kPaths, setup_migrate},
+    {"key create", "Create an API key (printed once)", kDb, setup_key_create},
+    {"key list", "List API keys (never the keys themselves)", kDb, setup_key_list},
+    {"key revoke", "Revoke an API key", kDb, setup_key_revoke},
+    {"list", "List providers, the active one marked", kDb, setup_list},
+    {"log", "Show configuration revisions, newest first", kDb, setup_log},
+    {"migrate", "Apply pending schema migrations (backup first); import a legacy .env", Needs::kPaths, setup_migrate},
+    {"model add", "Add a model", kDb, setup_model_add},
+    {"model default", "Make a linked model the provider's default", kDb, setup_model_default},
+    {"model link", "Link a model to a provider", kDb, setup_model_link},
+    {"model list", "List models and the providers they are linked to", kDb, setup_model_list},
+    {"model remove", "Remove a model and its links", kDb, setup_model_remove},
+    {"model unlink", "Unlink a model from a provider", kDb, setup_model_unlink},
+    {"provider add", "Register an upstream provider", kDb, setup_provider_add},
+    {"provider disable", "Stop routing to a provider", kDb, setup_provider_disable},
+    {"provider edit", "Change a provider's fields and config", kDb, setup_provider_edit},
+    {"provider enable", "Route to a provider again", kDb, setup_provider_enable},
+    {"provider list", "List providers", kDb, setup_provider_list},
+    {"provider remove", "Remove a provider, its config and links", kDb, setup_provider_remove},
+    {"provider show", "Show a provider, its config (secrets masked) and models", kDb, setup_provider_show},
+    {"provider types", "Describe the provider types and their config keys", Needs::kNothing, setup_provider_types},
+    {"revert", "Undo a revision with a new revision", kDb, setup_revert},
+    {"secrets rotate", "Re-seal every secret under a new master key", kDb, setup_secrets_rotate},
+    {"set", "Switch the active provider", kDb, setup_set},
+    {"show", "Show one revision and its changes", kDb, setup_show},
     {"status", "Show paths, schema versions and state", Needs::kPaths, setup_status},
     {"version", "Print the version", Needs::kNothing, setup_version},
 };
