@@ -1,5 +1,6 @@
 #include "context.hpp"
 
+#include "config/service.hpp"
 #include "core/error.hpp"
 #include "db/database.hpp"
 #include "db/schema.hpp"
@@ -46,6 +47,13 @@ db::Database& Context::config_db() {
     throw core::Error(core::ErrorCode::kInternal, "configuration database requested before it was opened");
   }
   return *config_db_;
+}
+
+config::ConfigService& Context::config() {
+  if (!config_) {
+    config_ = std::make_unique<config::ConfigService>(config_db(), secrets::KeyStore(paths().key_file, env_));
+  }
+  return *config_;
 }
 
 db::Database& Context::logs_db() {

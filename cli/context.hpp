@@ -13,6 +13,9 @@ class App;
 namespace router::db {
 class Database;
 }
+namespace router::config {
+class ConfigService;
+}
 
 namespace router::cli {
 
@@ -44,6 +47,9 @@ class Context {
   /// Valid after open_databases().
   [[nodiscard]] db::Database& config_db();
   [[nodiscard]] db::Database& logs_db();
+  /// The configuration service over config_db() and the master key beside it (or in
+  /// ROUTER_MASTER_KEY). Valid after open_databases().
+  [[nodiscard]] config::ConfigService& config();
 
  private:
   GlobalOptions options_;
@@ -53,6 +59,7 @@ class Context {
   std::optional<core::Paths> paths_;
   std::unique_ptr<db::Database> config_db_;
   std::unique_ptr<db::Database> logs_db_;
+  std::unique_ptr<config::ConfigService> config_;  // after config_db_: destroyed before it
 };
 
 }  // namespace router::cli

@@ -3,10 +3,20 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <optional>
+#include <sstream>
+
 #include "command.hpp"
+#include "config/documents.hpp"
+#include "config/dry_run_db.hpp"
+#include "config/legacy_env.hpp"
+#include "config/service.hpp"
 #include "context.hpp"
 #include "core/error.hpp"
+#include "db/database.hpp"
 #include "db/schema.hpp"
+#include "mutation.hpp"
 
 namespace router::cli {
 
@@ -16,7 +26,43 @@ struct Options {
   bool dry_run = false;
   bool no_backup = false;
   bool verbose = false;
+  std::string from_env;
+  MutationOptions mutation;
 };
+
+constexpr std::size_t kMaxEnvFile = 1 << 20;
+
+config::LegacyImport read_legacy_env(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw core::Error(core::ErrorCode::kInvalidArgument, fmt::format("cannot read '{}'", file));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > kMaxEnvFile) {
+    throw core::Error(core::ErrorCode::kInvalidArgument, fmt::format("'{}' is larger than 1 MiB: not a .env file", file));
+  }
+  return config::plan_legacy_import(config::parse_dotenv(text.str()));
+}
+
+void print_import(const Context& ctx, const std::string& file, const config::LegacyImport& plan,
+                  const config::Outcome& outcome) {
+  const auto& out = ctx.out();
+  if (!outcome.changed()) {
+    out.line(fmt::format("{:<7}{}  nothing to import: the configuration already matches", "import", file));
+  } else if (outcome.dry_run) {
+    out.line(fmt::format("{:<7}{}  would make {} change(s):", "import", file, outcome.changes.size()));
+  } else {
+    out.line(fmt::format("{:<7}{}  recorded r{} with {} change(s):", "import", file, *outcome.revision,
+                         outcome.changes.size()));
+  }
+  if (outcome.changed()) {
+    print_changes(out, outcome.changes, "  ");
+  }
+  for (const auto& i : plan.ignored) {
+    out.line(out.dim(fmt::format("  ignored {}: {}", i.name, i.reason)));
+  }
+}
 
 boost::json::object plan_json(const db::MigrationPlan& plan, bool verbose) {
   boost::json::array migrations;
@@ -59,13 +105,30 @@ int run(const Options& opt, Context& ctx) {
   }
   const auto& out = ctx.out();
 
+  std::optional<config::LegacyImport> legacy;
+  std::optional<config::Outcome> imported;
+  if (!opt.from_env.empty()) {
+    legacy = read_legacy_env(opt.from_env);  // a bad file fails before anything changes
+  }
+  const auto actor = make_actor(opt.mutation, ctx, config::Source::kMigrate);
+
   if (opt.dry_run) {
+    if (legacy) {
+      config::with_migrated_config_db(paths.config_db, [&](db::Database& db) {
+        config::ConfigService service(db, secrets::KeyStore(paths.key_file, ctx.env()));
+        imported = service.import_legacy(*legacy, actor, config::Mode::kDryRun);
+      });
+    }
     if (out.json()) {
       boost::json::array dbs;
       for (const auto& p : plans) {
         dbs.push_back(plan_json(p, opt.verbose));
       }
-      out.print_json(boost::json::object{{"dry_run", true}, {"pending_count", pending}, {"databases", std::move(dbs)}});
+      boost::json::object doc{{"dry_run", true}, {"pending_count", pending}, {"databases", std::move(dbs)}};
+      if (imported) {
+        doc["import"] = config::import_document(*imported, *legacy);
+      }
+      out.print_json(doc);
     } else {
       for (const auto& p : plans) {
         print_plan_header(ctx, p);
@@ -78,8 +141,11 @@ int run(const Options& opt, Context& ctx) {
       }
       out.line(pending == 0 ? "nothing to migrate"
                             : fmt::format("{} migration(s) pending: run 'router migrate' to apply them", pending));
+      if (imported) {
+        print_import(ctx, opt.from_env, *legacy, *imported);
+      }
     }
-    return pending == 0 ? core::kExitOk : core::kExitPending;
+    return pending == 0 && !(imported && imported->changed()) ? core::kExitOk : core::kExitPending;
   }
 
   for (auto& p : plans) {
@@ -99,12 +165,23 @@ int run(const Options& opt, Context& ctx) {
       out.line("  nothing to do");
     }
   }
+  if (legacy) {
+    ctx.open_databases();
+    imported = ctx.config().import_legacy(*legacy, actor, config::Mode::kApply);
+    if (!out.json()) {
+      print_import(ctx, opt.from_env, *legacy, *imported);
+    }
+  }
   if (out.json()) {
     boost::json::array dbs;
     for (const auto& p : plans) {
       dbs.push_back(plan_json(p, opt.verbose));
     }
-    out.print_json(boost::json::object{{"dry_run", false}, {"applied_count", pending}, {"databases", std::move(dbs)}});
+    boost::json::object doc{{"dry_run", false}, {"applied_count", pending}, {"databases", std::move(dbs)}};
+    if (imported) {
+      doc["import"] = config::import_document(*imported, *legacy);
+    }
+    out.print_json(doc);
   }
   return core::kExitOk;
 }
@@ -116,7 +193,11 @@ Runner setup_migrate(CLI::App& sub) {
   sub.add_flag("--dry-run", opt->dry_run, "Print the plan and change nothing; exit 10 when work is pending");
   sub.add_flag("--no-backup", opt->no_backup, "Skip the automatic backup into backups/");
   sub.add_flag("--verbose,-v", opt->verbose, "Also print each migration's SQL");
-  sub.footer("Exit codes: 0 done or nothing pending, 10 (--dry-run) migrations pending, 6 database unavailable.");
+  sub.add_option("--from-env", opt->from_env,
+                 "Then import a legacy .env of the earlier implementation (one revision; idempotent)");
+  add_mutation_options(sub, opt->mutation);
+  sub.footer("Exit codes: 0 done or nothing pending, 10 (--dry-run) migrations or import changes pending, 2 "
+             "unreadable or inconsistent .env, 6 database or master key unavailable.");
   return [opt](Context& ctx) { return run(*opt, ctx); };
 }
 

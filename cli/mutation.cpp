@@ -1,0 +1,148 @@
+#include "mutation.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "config/documents.hpp"
+#include "context.hpp"
+#include "core/error.hpp"
+#include "core/text.hpp"
+#include "views.hpp"
+
+namespace router::cli {
+
+namespace {
+
+std::string read_secret_from_stdin() {
+  std::string value;
+  std::getline(std::cin, value);
+  if (!value.empty() && value.back() == '\r') {
+    value.pop_back();
+  }
+  return value;
+}
+
+// The part of a change worth a glance in a table: what the entity now is.
+std::string change_summary(const config::ChangeRecord& c) {
+  if (!c.after) {
+    return "";
+  }
+  const auto& a = *c.after;
+  if (c.entity == "provider") {
+    return fmt::format("type {}{}", json_text(a.at("type")), a.at("enabled").as_bool() ? "" : ", disabled");
+  }
+  if (c.entity == "provider_config" || c.entity == "setting") {
+    return json_text(a.at("value"));
+  }
+  if (c.entity == "provider_model") {
+    std::string s = a.at("default").as_bool() ? "default" : "";
+    if (!a.at("upstream_model").is_null()) {
+      s += fmt::format("{}upstream {}", s.empty() ? "" : ", ", json_text(a.at("upstream_model")));
+    }
+    return s;
+  }
+  if (c.entity == "api_key") {
+    return fmt::format("{}{}", json_text(a.at("scope")), a.at("revoked").as_bool() ? ", revoked" : "");
+  }
+  return "";
+}
+
+}  // namespace
+
+void add_mutation_options(CLI::App& sub, MutationOptions& opt) {
+  sub.add_option("-m,--message", opt.message, "Message recorded on the revision");
+  sub.add_option("--actor", opt.actor, "Who is making the change (default: $USER)");
+}
+
+config::Actor make_actor(const MutationOptions& opt, const Context& ctx, config::Source source) {
+  std::string name = opt.actor;
+  for (const auto* var : {"USER", "LOGNAME"}) {
+    if (name.empty()) {
+      name = ctx.env()(var).value_or("");
+    }
+  }
+  return config::Actor{name.empty() ? "unknown" : name, source, opt.message};
+}
+
+std::pair<std::string, std::string> split_assignment(std::string_view arg, std::string_view option) {
+  const auto eq = arg.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw core::Error(core::ErrorCode::kInvalidArgument,
+                      fmt::format("{} expects KEY=VALUE, got '{}'", option, arg.substr(0, std::min<std::size_t>(eq, 60))));
+  }
+  return {std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1))};
+}
+
+std::vector<config::ConfigInput> config_inputs(const std::vector<std::string>& sets,
+                                               const std::vector<std::string>& secrets) {
+  std::vector<config::ConfigInput> out;
+  for (const auto& s : sets) {
+    auto [k, v] = split_assignment(s, "--set");
+    out.push_back(config::ConfigInput::plain(std::move(k), std::move(v)));
+  }
+  bool stdin_used = false;
+  for (const auto& s : secrets) {
+    auto [k, v] = split_assignment(s, "--secret");
+    if (v == "-") {
+      if (stdin_used) {
+        throw core::Error(core::ErrorCode::kInvalidArgument, "only one --secret can read its value from stdin");
+      }
+      stdin_used = true;
+      v = read_secret_from_stdin();
+    }
+    out.push_back(config::ConfigInput::secret(std::move(k), std::move(v)));
+  }
+  return out;
+}
+
+void print_changes(const Output& out, const std::vector<config::ChangeRecord>& changes, std::string_view indent) {
+  Table t({fmt::format("{}OP", indent), "ENTITY", "KEY", "VALUE"});
+  for (const auto& c : changes) {
+    t.add({fmt::format("{}{}", indent, c.op), c.entity, c.key, change_summary(c)});
+  }
+  t.print(out);
+}
+
+void report(const Context& ctx, const config::Outcome& outcome, std::string_view headline) {
+  const auto& out = ctx.out();
+  if (out.json()) {
+    out.print_json(config::outcome_document(outcome));
+    return;
+  }
+  if (!outcome.changed()) {
+    out.line(fmt::format("{}: nothing changed", headline));
+    return;
+  }
+  out.line(fmt::format("{} (r{})", headline, *outcome.revision));
+  if (outcome.changes.size() > 1) {
+    print_changes(out, outcome.changes, "  ");
+  }
+}
+
+bool confirmed(const Context& ctx, std::string_view what, bool yes) {
+  if (yes) {
+    return true;
+  }
+  if (::isatty(STDIN_FILENO) != 1) {
+    throw core::Error(core::ErrorCode::kInvalidArgument,
+                      fmt::format("refusing to {} without --yes (stdin is not a terminal)", what));
+  }
+  std::fputs(fmt::format("{}? [y/N] ", what).c_str(), stdout);
+  std::fflush(stdout);
+  std::string answer;
+  std::getline(std::cin, answer);
+  answer = std::string(core::trim(answer));
+  if (answer == "y" || answer == "Y" || answer == "yes") {
+    return true;
+  }
+  ctx.out().line("aborted: nothing changed");
+  return false;
+}
+
+}  // namespace router::cli

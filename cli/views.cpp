@@ -1,0 +1,45 @@
+#include "views.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/parse.hpp"
+#include "output.hpp"
+
+namespace router::cli {
+
+std::string json_text(const boost::json::value& v) {
+  if (v.is_string()) {
+    return std::string(v.as_string());
+  }
+  if (v.is_null()) {
+    return "-";
+  }
+  return boost::json::serialize(v);
+}
+
+void print_providers(const Output& out, const boost::json::object& doc) {
+  const auto& providers = doc.at("providers").as_array();
+  if (providers.empty()) {
+    out.line("no providers: add one with 'router provider add ID --type TYPE'");
+    return;
+  }
+  Table t({"", "ID", "NAME", "TYPE", "ENABLED", "PRIORITY"});
+  for (const auto& v : providers) {
+    const auto& p = v.as_object();
+    const bool active = p.at("active").as_bool();
+    t.add({active ? out.green("*") : "", active ? out.bold(json_text(p.at("id"))) : json_text(p.at("id")),
+           json_text(p.at("name")), json_text(p.at("type")),
+           p.at("enabled").as_bool() ? yes_no(true) : out.yellow(yes_no(false)), json_text(p.at("priority"))});
+  }
+  t.print(out);
+  if (doc.at("active_provider").is_null()) {
+    out.line(out.dim("no active provider: choose one with 'router set <provider>'"));
+  }
+}
+
+std::int64_t parse_revision(std::string_view text) {
+  return core::parse_int(text.starts_with('r') ? text.substr(1) : text, 1, INT64_MAX, "revision");
+}
+
+}  // namespace router::cli

@@ -1,0 +1,52 @@
+#include "support/cli.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <stdexcept>
+
+#include <boost/json.hpp>
+
+namespace router::test {
+
+std::vector<std::string> config_snapshot(const std::filesystem::path& path) {
+  static const char* const kQueries[] = {
+      "SELECT 'provider', id, name, type, enabled, priority, description FROM providers ORDER BY id",
+      "SELECT 'config', provider_id, key, value, is_sensitive FROM provider_configs ORDER BY provider_id, key",
+      "SELECT 'model', id, name, description, capabilities FROM models ORDER BY id",
+      "SELECT 'link', provider_id, model_id, is_default, ifnull(upstream_model, '<null>'), config FROM provider_models "
+      "ORDER BY provider_id, model_id",
+      "SELECT 'setting', key, value FROM settings ORDER BY key",
+      "SELECT 'key', id, name, scope, prefix, hash, revoked_at IS NOT NULL FROM api_keys ORDER BY name",
+  };
+  SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+  std::vector<std::string> rows;
+  for (const char* sql : kQueries) {
+    SQLite::Statement q(db, sql);
+    while (q.executeStep()) {
+      std::string line;
+      for (int i = 0; i < q.getColumnCount(); ++i) {
+        line += q.getColumn(i).getString();
+        line += '|';
+      }
+      rows.push_back(std::move(line));
+    }
+  }
+  return rows;
+}
+
+boost::json::object router_json(const std::string& db, const std::vector<std::string>& args, const ProcessOptions& opts) {
+  std::vector<std::string> all{"--json"};
+  all.insert(all.end(), args.begin(), args.end());
+  const auto r = run_router(db, all, opts);
+  if (r.exit_code != 0) {
+    std::string cmd;
+    for (const auto& a : args) {
+      cmd += a + " ";
+    }
+    throw std::runtime_error("router " + cmd + "exited " + std::to_string(r.exit_code) + ": " + r.err);
+  }
+  return boost::json::parse(r.out).as_object();
+}
+
+}  // namespace router::test

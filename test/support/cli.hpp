@@ -1,0 +1,37 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace router::test {
+
+/// Every configuration row of the database at `path` without timestamps, one line per row in a
+/// stable order: two snapshots are equal exactly when the configurations are. Sealed secrets
+/// compare by ciphertext. Opens its own connection.
+[[nodiscard]] std::vector<std::string> config_snapshot(const std::filesystem::path& path);
+
+/// Runs `router --json ARGS` and returns the parsed document. Throws std::runtime_error carrying
+/// the exit code and stderr unless the command exits 0.
+[[nodiscard]] boost::json::object router_json(const std::string& db, const std::vector<std::string>& args,
+                                              const ProcessOptions& opts = {});
+
+/// A fresh router database in a temporary directory, for tests that drive the real binary.
+struct CliDb {
+  TempDir dir;
+  std::string db = (dir / "router.db").string();
+
+  [[nodiscard]] ProcessResult run(const std::vector<std::string>& args, const ProcessOptions& opts = {}) const {
+    return run_router(db, args, opts);
+  }
+  [[nodiscard]] boost::json::object json(const std::vector<std::string>& args, const ProcessOptions& opts = {}) const {
+    return router_json(db, args, opts);
+  }
+};
+
+}  // namespace router::test
