@@ -35,9 +35,13 @@ constexpr SettingDecl kDecls[] = {
      "Upstream statuses that fail over to the next candidate (connection errors and timeouts always do)"},
     {"server.listen", SettingType::kListen, "\"127.0.0.1:3001\"", "Address router serve listens on"},
     {"server.max_body_bytes", SettingType::kSize, "8388608", "Largest accepted request body", 1024, 1LL << 30},
+    {"server.read_timeout", SettingType::kDurationMs, "30000",
+     "Idle keep-alive connections close after this; a started request must arrive within it", 1000, 3'600'000},
     {"server.request_timeout", SettingType::kDurationMs, "600000",
      "Upper bound on one client request, streams included", 1000, 86'400'000},
     {"server.threads", SettingType::kInteger, "0", "I/O threads of router serve (0: one per core)", 0, 256},
+    {"server.write_timeout", SettingType::kDurationMs, "60000",
+     "A client that accepts no response bytes for this long is disconnected", 1000, 3'600'000},
 };
 
 boost::json::value fallback_of(const SettingDecl& d) { return boost::json::parse(d.fallback); }

@@ -1,5 +1,6 @@
 #include "core/json.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
@@ -17,6 +18,20 @@ boost::json::value parse_json(std::string_view text, std::string_view what) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("invalid {}: {}", what, ec.message()));
   }
   return v;
+}
+
+bool is_valid_json(std::string_view text) noexcept {
+  try {
+    unsigned char scratch[8192];
+    boost::json::monotonic_resource mr(scratch, sizeof scratch);
+    boost::system::error_code ec;
+    boost::json::parse_options opts;
+    opts.max_depth = 256;
+    (void)boost::json::parse(text, ec, &mr, opts);
+    return !ec;
+  } catch (...) {
+    return false;
+  }
 }
 
 namespace {

@@ -4,7 +4,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -24,6 +26,7 @@ namespace {
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string endpoint_text(const tcp::socket& s) {
   beast::error_code ec;
@@ -98,6 +101,36 @@ void ServerSession::parse() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
   parser_->body_limit(limits_.max_body_bytes);
+  read_pending_ = true;
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&ServerSession::on_header, shared_from_this()));
+}
+
+void ServerSession::on_header(beast::error_code ec, std::size_t n) {
+  read_pending_ = false;
+  if (ec) {
+    return on_parsed(ec, n);
+  }
+  const auto expect = parser_->get()[bhttp::field::expect];
+  if (!parser_->is_done() && expect.size() == 12 && beast::iequals(expect, "100-continue")) {
+    // Clients such as curl wait for this before sending a large body.
+    write_pending_ = true;
+    net::async_write(stream_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code e, std::size_t) {
+      self->write_pending_ = false;
+      if (e) {
+        return self->close();
+      }
+      self->read_body();
+    });
+    return;
+  }
+  read_body();
+}
+
+void ServerSession::read_body() {
+  if (parser_->is_done()) {
+    return on_parsed({}, 0);
+  }
   read_pending_ = true;
   bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&ServerSession::on_parsed, shared_from_this()));
 }
@@ -176,8 +209,9 @@ void ServerSession::on_written(bool close_after, beast::error_code ec, std::size
   finish_response(close_after);
 }
 
-void ServerSession::stream_begin(ResponseHead&& head, std::weak_ptr<ResponseListener> listener) {
-  listener_ = std::move(listener);
+void ServerSession::stream_begin(ResponseHead&& head, std::shared_ptr<ResponseListener> listener) {
+  listener_ = listener;
+  writer_ = std::move(listener);
   if (phase_ == Phase::kClosed || peer_closed_) {
     net::post(stream_.get_executor(), beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this(),
                                                                  net::error::connection_reset, 0));
@@ -194,6 +228,7 @@ void ServerSession::stream_begin(ResponseHead&& head, std::weak_ptr<ResponseList
 }
 
 void ServerSession::stream_write(std::string_view data) {
+  writer_ = listener_.lock();
   if (phase_ == Phase::kClosed || peer_closed_) {
     net::post(stream_.get_executor(), beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this(),
                                                                  net::error::connection_reset, 0));
@@ -215,12 +250,13 @@ void ServerSession::on_stream_written(beast::error_code ec, std::size_t /*n*/) {
   if (ec) {
     peer_closed_ = true;
   }
-  if (auto l = listener_.lock()) {
-    l->on_write_done(ec);
+  if (auto owner = std::move(writer_)) {
+    owner->on_write_done(ec);
   }
 }
 
 void ServerSession::stream_end() {
+  writer_.reset();
   head_serializer_.reset();
   head_.reset();
   if (phase_ == Phase::kClosed || peer_closed_) {
@@ -245,6 +281,7 @@ void ServerSession::on_stream_ended(beast::error_code ec, std::size_t /*n*/) {
 
 void ServerSession::finish_response(bool close_after) {
   listener_.reset();
+  writer_.reset();
   if (close_after || peer_closed_ || phase_ == Phase::kClosed) {
     close();
     return;

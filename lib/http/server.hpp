@@ -81,8 +81,10 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 
   /// Sends a complete response; then reads the next request (or closes without keep-alive).
   void respond(Response&& response);
-  /// Starts a chunked response; `listener` hears of write completions and disconnects.
-  void stream_begin(ResponseHead&& head, std::weak_ptr<ResponseListener> listener);
+  /// Starts a chunked response; `listener` hears of write completions and disconnects. While a
+  /// write is pending the session holds the listener (the write is what keeps it alive); between
+  /// writes only weakly.
+  void stream_begin(ResponseHead&& head, std::shared_ptr<ResponseListener> listener);
   /// Sends one chunk; `data` must stay valid until listener->on_write_done. One at a time.
   void stream_write(std::string_view data);
   /// Ends the chunked response (terminating chunk); then keep-alive continues.
@@ -101,6 +103,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void read_more();
   void on_read_some(beast::error_code ec, std::size_t n);
   void parse();
+  void on_header(beast::error_code ec, std::size_t n);
+  void read_body();
   void on_parsed(beast::error_code ec, std::size_t n);
   void on_written(bool close, beast::error_code ec, std::size_t n);
   void on_stream_written(beast::error_code ec, std::size_t n);
@@ -121,6 +125,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   std::optional<ResponseHead> head_;
   std::optional<beast::http::response_serializer<beast::http::empty_body>> head_serializer_;
   std::weak_ptr<ResponseListener> listener_;
+  std::shared_ptr<ResponseListener> writer_;  // held only while a stream write is pending
   std::array<char, 24> chunk_header_{};
   net::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_{};

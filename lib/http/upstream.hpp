@@ -80,6 +80,10 @@ class UpstreamConnection {
                stream_);
   }
   template <typename Parser, typename Handler>
+  void async_read(Parser& parser, Handler&& handler) {
+    std::visit([&](auto& s) { beast::http::async_read(deref(s), buffer_, parser, std::forward<Handler>(handler)); }, stream_);
+  }
+  template <typename Parser, typename Handler>
   void async_read_some(Parser& parser, Handler&& handler) {
     std::visit([&](auto& s) { beast::http::async_read_some(deref(s), buffer_, parser, std::forward<Handler>(handler)); },
                stream_);

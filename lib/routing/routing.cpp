@@ -1,5 +1,6 @@
 #include "routing/routing.hpp"
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 namespace router::routing {
@@ -101,6 +102,34 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
     consider(p, fmt::format("fallback (priority {})", p.row.priority));
   }
   return d;
+}
+
+}  // namespace router::routing
+
+namespace router::routing {
+
+boost::json::object decision_json(const Snapshot& snapshot, const Decision& d) {
+  boost::json::array candidates;
+  for (const auto& c : d.candidates) {
+    candidates.push_back(boost::json::object{{"provider", c.provider->row.id},
+                                             {"type", c.provider->row.type},
+                                             {"model", c.model},
+                                             {"base_url", c.provider->impl ? boost::json::value(c.provider->impl->base_url().host_header())
+                                                                           : boost::json::value(nullptr)},
+                                             {"reason", c.why}});
+  }
+  boost::json::array skipped;
+  for (const auto& s : d.skipped) {
+    skipped.push_back(boost::json::object{{"provider", s.provider_id}, {"reason", s.reason}});
+  }
+  return {{"model", d.model.empty() ? boost::json::value(nullptr) : boost::json::value(d.model)},
+          {"pinned", d.pinned ? boost::json::value(*d.pinned) : boost::json::value(nullptr)},
+          {"active_provider", snapshot.active_provider().empty() ? boost::json::value(nullptr)
+                                                                  : boost::json::value(snapshot.active_provider())},
+          {"fallback", snapshot.settings.boolean("routing.fallback")},
+          {"max_attempts", snapshot.settings.integer("routing.max_attempts")},
+          {"candidates", std::move(candidates)},
+          {"skipped", std::move(skipped)}};
 }
 
 }  // namespace router::routing

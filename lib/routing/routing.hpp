@@ -1,6 +1,8 @@
 #pragma once
 
 #include <optional>
+
+#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,9 @@ struct Decision {
 /// Decides candidates for a request for `model`, optionally pinned to one provider.
 [[nodiscard]] Decision decide(const Snapshot& snapshot, std::string_view model,
                               const std::optional<std::string>& pinned);
+
+/// The document `router route --json` prints and GET /v1/route returns.
+[[nodiscard]] boost::json::object decision_json(const Snapshot& snapshot, const Decision& decision);
 
 /// True for the model names that mean "the provider's default".
 [[nodiscard]] bool is_default_model(std::string_view model) noexcept;

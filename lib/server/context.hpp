@@ -1,0 +1,54 @@
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/ids.hpp"
+#include "core/paths.hpp"
+#include "http/upstream.hpp"
+#include "routing/snapshot.hpp"
+#include "secrets/secrets.hpp"
+#include "server/dispatcher.hpp"
+
+namespace router::server {
+
+class LogWriter;
+
+/// What every worker shares. Set up before the workers start; afterwards only the atomics change.
+struct Shared {
+  Shared(core::Paths p, core::EnvLookup e, secrets::KeyStore k) : paths(std::move(p)), env(std::move(e)), keys(std::move(k)) {}
+
+  core::Paths paths;
+  core::EnvLookup env;
+  secrets::KeyStore keys;
+  LogWriter* logs = nullptr;
+  http::TlsContexts* tls = nullptr;
+  std::int64_t started_ms = 0;
+  std::string listen;                 ///< the bound address, "127.0.0.1:3001"
+  std::atomic<bool> draining{false};  ///< SIGTERM: answer in-flight requests, close keep-alives
+};
+
+/// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
+/// SQLite connection), its upstream pool, its request id lane. Nothing here is shared with other
+/// workers, so the request path takes no lock that another thread contends for.
+class Worker {
+ public:
+  Worker(std::size_t index, Shared& shared);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  const std::size_t index;
+  boost::asio::io_context ioc{1};
+  Shared& shared;
+  routing::SnapshotCache snapshots;
+  http::UpstreamPool pool;
+  core::RequestIdGenerator ids;
+  std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
+  Dispatcher dispatcher;
+};
+
+}  // namespace router::server

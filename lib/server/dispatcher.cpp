@@ -1,0 +1,369 @@
+#include "server/dispatcher.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/log.hpp"
+#include "core/text.hpp"
+#include "providers/provider.hpp"
+#include "server/context.hpp"
+#include "server/log_writer.hpp"
+
+namespace router::server {
+
+namespace bhttp = boost::beast::http;
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+constexpr std::string_view kServerName = "router";
+
+int from_hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding; nullopt for malformed escapes, NUL bytes or invalid UTF-8.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      if (i + 2 >= s.size()) {
+        return std::nullopt;
+      }
+      const int hi = from_hex(s[i + 1]);
+      const int lo = from_hex(s[i + 2]);
+      if (hi < 0 || lo < 0) {
+        return std::nullopt;
+      }
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  if (out.find('\0') != std::string::npos || !core::is_valid_utf8(out)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// Matches `path` against `pattern`; fills params. "{x}" is one segment, "{x*}" the rest.
+bool match(std::string_view pattern, std::string_view path, std::vector<std::string>& params) {
+  params.clear();
+  while (!pattern.empty()) {
+    if (path.empty() || path.front() != '/' || pattern.front() != '/') {
+      return false;
+    }
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const auto pseg_end = pattern.find('/');
+    const std::string_view pseg = pattern.substr(0, pseg_end);
+    if (pseg.starts_with("{") && pseg.ends_with("*}")) {
+      if (path.empty()) {
+        return false;
+      }
+      auto v = percent_decode(path, false);
+      if (!v) {
+        return false;
+      }
+      params.push_back(std::move(*v));
+      return true;
+    }
+    const auto seg_end = path.find('/');
+    const std::string_view seg = path.substr(0, seg_end);
+    if (pseg.starts_with("{")) {
+      auto v = percent_decode(seg, false);
+      if (seg.empty() || !v) {
+        return false;
+      }
+      params.push_back(std::move(*v));
+    } else if (pseg != seg) {
+      return false;
+    }
+    pattern = pseg_end == std::string_view::npos ? std::string_view() : pattern.substr(pseg_end);
+    path = seg_end == std::string_view::npos ? std::string_view() : path.substr(seg_end);
+  }
+  return path.empty();
+}
+
+std::optional<std::string_view> bearer_token(const http::Request& req) {
+  const auto it = req.find(bhttp::field::authorization);
+  if (it == req.end()) {
+    return std::nullopt;
+  }
+  std::string_view v(it->value().data(), it->value().size());
+  if (v.size() > 7 && core::iequals(v.substr(0, 7), "bearer ")) {
+    return core::trim(v.substr(7));
+  }
+  return std::nullopt;
+}
+
+const routing::KeyEntry* find_key(const routing::Snapshot& snap, std::string_view token) {
+  if (token.empty() || token.size() > 512) {
+    return nullptr;
+  }
+  const std::string hash = core::sha256_hex(token);
+  const auto it = snap.keys_by_hash.find(hash);
+  if (it == snap.keys_by_hash.end() || !core::constant_time_equal(it->first, hash)) {
+    return nullptr;
+  }
+  return &it->second;
+}
+
+bool is_client_path(std::string_view path) { return path.starts_with("/v1/") || path == "/v1"; }
+
+BodyPolicy policy_of(const config::Settings& s) {
+  const auto v = s.string("logging.bodies");
+  return v == "off" ? BodyPolicy::kOff : v == "metadata" ? BodyPolicy::kMetadata : BodyPolicy::kFull;
+}
+
+void set_common_headers(http::Response& res, std::string_view request_id, bool draining) {
+  res.set(bhttp::field::server, kServerName);
+  res.set("X-Request-Id", request_id);
+  if (draining) {
+    res.keep_alive(false);
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> Call::query_param(std::string_view name) const {
+  for (const auto& [k, v] : query) {
+    if (k == name) {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+http::Response json_response(const Call& call, int status, std::string body) {
+  http::Response res{static_cast<bhttp::status>(status), call.request.version()};
+  set_common_headers(res, call.request_id_text, call.worker.shared.draining.load(std::memory_order_relaxed));
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = std::move(body);
+  return res;
+}
+
+http::Response error_response(const Call& call, ErrorCode code, std::string_view message, std::string_view param) {
+  boost::json::object err{{"message", message},
+                          {"type", core::error_type(code)},
+                          {"param", param.empty() ? boost::json::value(nullptr) : boost::json::value(param)},
+                          {"code", core::error_name(code)}};
+  return json_response(call, core::http_status(code), boost::json::serialize(boost::json::object{{"error", std::move(err)}}));
+}
+
+db::RequestLog begin_log(const Call& call) {
+  db::RequestLog log;
+  log.request_id = call.request_id;
+  log.created_at = call.received_ms;
+  log.endpoint = call.path;
+  log.method = std::string(call.request.method_string());
+  log.client_addr = call.session ? call.session->remote_address() : std::string();
+  log.api_key_name = call.key_name;
+  log.request_bytes = static_cast<std::int64_t>(call.request.body().size());
+  return log;
+}
+
+void submit_log(const Call& call, db::RequestLog&& log) {
+  if (call.access != Access::kClient) {
+    return;
+  }
+  const auto& settings = call.snapshot ? call.snapshot->settings : config::Settings();
+  if (log.duration_us == 0 && call.session) {
+    log.duration_us = (core::mono_ns() - call.session->received_ns()) / 1000;
+  }
+  LogItem item{std::move(log), policy_of(settings), static_cast<std::size_t>(settings.integer("logging.max_body_bytes")),
+               settings.integer("logging.retention_days")};
+  call.worker.shared.logs->push(call.worker.index, std::move(item));
+}
+
+void respond_logged(Call& call, int status, std::string body, db::Outcome outcome, std::string error) {
+  db::RequestLog log = begin_log(call);
+  log.status = status;
+  log.outcome = outcome;
+  log.error = std::move(error);
+  log.response_bytes = static_cast<std::int64_t>(body.size());
+  log.request_body = call.request.body();
+  log.response_body = body;
+  auto session = call.session;
+  session->respond(json_response(call, status, std::move(body)));
+  submit_log(call, std::move(log));
+}
+
+void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& request) {
+  Call call{worker_, session, std::move(request)};
+  call.active = ActiveToken(worker_.active);
+  call.received_ms = core::now_ms();
+  call.request_id = worker_.ids.next(call.received_ms);
+  call.request_id_text = core::format_request_id(call.request_id);
+  const std::string_view target(call.request.target().data(), call.request.target().size());
+  const auto qpos = target.find('?');
+  call.path = std::string(target.substr(0, qpos));
+  if (qpos != std::string_view::npos) {
+    for (const auto& pair : core::split(target.substr(qpos + 1), '&')) {
+      if (pair.empty()) {
+        continue;
+      }
+      const auto eq = pair.find('=');
+      auto k = percent_decode(std::string_view(pair).substr(0, eq), true);
+      auto v = percent_decode(eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1), true);
+      if (!k || !v) {
+        session->respond(error_response(call, ErrorCode::kInvalidArgument, "malformed query string"));
+        return;
+      }
+      call.query.emplace_back(std::move(*k), std::move(*v));
+    }
+  }
+
+  const Route* route = nullptr;
+  bool path_known = false;
+  for (const auto& r : routes()) {
+    if (match(r.pattern, call.path, call.params)) {
+      path_known = true;
+      if (r.verb == call.request.method()) {
+        route = &r;
+        break;
+      }
+    }
+  }
+  call.access = route ? route->access : (is_client_path(call.path) ? Access::kClient : Access::kPublic);
+
+  try {
+    call.snapshot = worker_.snapshots.get();
+    const auto& snap = *call.snapshot;
+    limits_ = limits_from(snap);
+    if (route == nullptr) {
+      const auto code = path_known ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound;
+      const std::string msg =
+          path_known ? fmt::format("method {} is not allowed on {}", std::string_view(call.request.method_string()), call.path)
+                     : fmt::format("unknown route {} {}", std::string_view(call.request.method_string()), call.path);
+      auto res = error_response(call, code, msg);
+      if (path_known) {
+        res.result(bhttp::status::method_not_allowed);
+      }
+      db::RequestLog log = begin_log(call);
+      log.status = static_cast<int>(res.result_int());
+      log.outcome = db::Outcome::kClientError;
+      log.error = msg;
+      session->respond(std::move(res));
+      submit_log(call, std::move(log));
+      return;
+    }
+
+    const auto token = bearer_token(call.request);
+    const routing::KeyEntry* key = token ? find_key(snap, *token) : nullptr;
+    if (key != nullptr) {
+      call.key_name = key->name;
+    }
+    if (route->access == Access::kAdmin) {
+      if (!snap.has_admin_keys) {
+        throw Error(ErrorCode::kPermissionDenied,
+                    "the admin API is disabled until an admin key exists: run 'router key create NAME --admin'");
+      }
+      if (key == nullptr) {
+        throw Error(ErrorCode::kUnauthenticated, "missing or unknown admin key (Authorization: Bearer <key>)");
+      }
+      if (key->scope != "admin") {
+        throw Error(ErrorCode::kPermissionDenied, fmt::format("key '{}' is a client key; this route needs an admin key", key->name));
+      }
+    } else if (route->access == Access::kClient && snap.has_client_keys && key == nullptr) {
+      throw Error(ErrorCode::kUnauthenticated, "missing or unknown API key (Authorization: Bearer rk-…)");
+    }
+    route->handler(call);
+  } catch (const Error& e) {
+    if (!call.session) {
+      core::log::error("handler failed after taking over the request: {}", e.what());
+      return;
+    }
+    auto res = error_response(call, e.code(), e.what(), e.param());
+    db::RequestLog log = begin_log(call);
+    log.status = static_cast<int>(res.result_int());
+    log.outcome = e.code() == ErrorCode::kNoProvider ? db::Outcome::kNoProvider : db::Outcome::kClientError;
+    log.error = e.what();
+    log.request_body = call.request.body();
+    session->respond(std::move(res));
+    submit_log(call, std::move(log));
+  } catch (const std::exception& e) {
+    core::log::error("internal error on {} {}: {}", std::string_view(call.request.method_string()), call.path, e.what());
+    if (call.session) {
+      session->respond(error_response(call, ErrorCode::kInternal, "internal error"));
+    }
+  }
+}
+
+http::ServerLimits Dispatcher::limits_from(const routing::Snapshot& snap) {
+  http::ServerLimits l;
+  l.max_body_bytes = static_cast<std::size_t>(snap.settings.integer("server.max_body_bytes"));
+  l.read_timeout = std::chrono::milliseconds(snap.settings.integer("server.read_timeout"));
+  l.write_timeout = std::chrono::milliseconds(snap.settings.integer("server.write_timeout"));
+  return l;
+}
+
+http::ServerLimits Dispatcher::limits() {
+  if (!limits_) {
+    try {
+      limits_ = limits_from(*worker_.snapshots.get());
+    } catch (const Error&) {
+      return {};
+    }
+  }
+  return *limits_;
+}
+
+http::Response Dispatcher::rejected(const http::ServerSession& session, const http::Request& head,
+                                    http::RejectReason reason) {
+  ErrorCode code = ErrorCode::kInvalidArgument;
+  std::string msg = "malformed HTTP request";
+  int status = 400;
+  switch (reason) {
+    case http::RejectReason::kBodyTooLarge:
+      code = ErrorCode::kPayloadTooLarge;
+      status = 413;
+      msg = fmt::format("request body is larger than server.max_body_bytes ({} bytes)", limits().max_body_bytes);
+      break;
+    case http::RejectReason::kHeaderTooLarge:
+      status = 431;
+      msg = "request headers are too large";
+      break;
+    case http::RejectReason::kMalformed:
+      break;
+  }
+  Call call{worker_, nullptr, http::Request(head)};
+  call.received_ms = core::now_ms();
+  call.request_id = worker_.ids.next(call.received_ms);
+  call.request_id_text = core::format_request_id(call.request_id);
+  const std::string_view target(head.target().data(), head.target().size());
+  call.path = std::string(target.substr(0, target.find('?')));
+  auto res = error_response(call, code, msg);
+  res.result(static_cast<bhttp::status>(status));
+  res.keep_alive(false);
+  if (reason == http::RejectReason::kBodyTooLarge && is_client_path(call.path)) {
+    // An oversized request is still an API request worth auditing (without its body).
+    try {
+      call.snapshot = worker_.snapshots.get();
+      call.access = Access::kClient;
+      db::RequestLog log = begin_log(call);
+      log.client_addr = session.remote_address();
+      log.status = status;
+      log.outcome = db::Outcome::kClientError;
+      log.error = msg;
+      log.duration_us = 0;
+      submit_log(call, std::move(log));
+    } catch (const Error&) {
+    }
+  }
+  return res;
+}
+
+}  // namespace router::server

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <utility>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "db/log_types.hpp"
+#include "http/server.hpp"
+#include "routing/snapshot.hpp"
+
+namespace router::server {
+
+class Worker;
+
+/// Who may call a route (DESIGN.md §7, §9).
+enum class Access : std::uint8_t {
+  kPublic,  ///< /health, /metrics
+  kClient,  ///< OpenAI-compatible routes: open until a client key exists
+  kAdmin,   ///< management API: always an admin key
+};
+
+/// Counts a request as in flight for as long as it lives (moves with the request).
+class ActiveToken {
+ public:
+  ActiveToken() = default;
+  explicit ActiveToken(std::atomic<int>& counter) : counter_(&counter) { counter_->fetch_add(1, std::memory_order_relaxed); }
+  ActiveToken(ActiveToken&& o) noexcept : counter_(std::exchange(o.counter_, nullptr)) {}
+  ActiveToken& operator=(ActiveToken&& o) noexcept {
+    std::swap(counter_, o.counter_);
+    return *this;
+  }
+  ActiveToken(const ActiveToken&) = delete;
+  ActiveToken& operator=(const ActiveToken&) = delete;
+  ~ActiveToken() {
+    if (counter_ != nullptr) {
+      counter_->fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+ private:
+  std::atomic<int>* counter_ = nullptr;
+};
+
+/// One request on its way through a handler.
+struct Call {
+  Worker& worker;
+  http::ServerSessionPtr session;
+  http::Request request;
+  routing::SnapshotPtr snapshot;
+  std::int64_t request_id = 0;
+  std::string request_id_text;
+  std::int64_t received_ms = 0;
+  std::string key_name;             ///< the API key used, "" when none
+  Access access = Access::kPublic;
+  std::string path;                 ///< without the query
+  std::vector<std::string> params;  ///< path parameters, percent-decoded, in pattern order
+  std::vector<std::pair<std::string, std::string>> query;
+  ActiveToken active;
+
+  [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
+};
+
+/// Handles a call; may throw core::Error until it has taken the call over (moved from it).
+using Handler = void (*)(Call& call);
+
+/// One line of the route table: a verb, a pattern ("/v1/models/{id*}" captures the rest), who may
+/// call it, and the handler.
+struct Route {
+  boost::beast::http::verb verb;
+  std::string_view pattern;
+  Access access;
+  Handler handler;
+};
+
+/// Every route, in one table (routes.cpp).
+[[nodiscard]] std::span<const Route> routes();
+
+/// Routes requests to handlers after checking keys; answers what the session could not read.
+/// One per worker.
+class Dispatcher final : public http::RequestHandler {
+ public:
+  explicit Dispatcher(Worker& worker) : worker_(worker) {}
+
+  void handle(const http::ServerSessionPtr& session, http::Request&& request) override;
+  http::Response rejected(const http::ServerSession& session, const http::Request& head,
+                          http::RejectReason reason) override;
+  http::ServerLimits limits() override;
+
+ private:
+  static http::ServerLimits limits_from(const routing::Snapshot& snap);
+
+  Worker& worker_;
+  std::optional<http::ServerLimits> limits_;  // from the last snapshot seen: limits() stays query-free
+};
+
+// --- responses and request logs, shared by the handlers --------------------------------------------
+
+/// A JSON response with the headers every answer carries (X-Request-Id).
+[[nodiscard]] http::Response json_response(const Call& call, int status, std::string body);
+/// An OpenAI-shaped error response.
+[[nodiscard]] http::Response error_response(const Call& call, core::ErrorCode code, std::string_view message,
+                                            std::string_view param = {});
+/// The log record of a client request, filled with what the call knows.
+[[nodiscard]] db::RequestLog begin_log(const Call& call);
+/// Completes and queues a client request's log record (a no-op for non-client routes).
+void submit_log(const Call& call, db::RequestLog&& log);
+/// Answers with a JSON body and logs a client request in one go (simple routes).
+void respond_logged(Call& call, int status, std::string body, db::Outcome outcome, std::string error = {});
+
+}  // namespace router::server

@@ -1,0 +1,257 @@
+#include "server/log_writer.hpp"
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "db/config_repository.hpp"
+#include "db/database.hpp"
+#include "db/log_repository.hpp"
+#include "db/schema.hpp"
+#include "providers/assembler.hpp"
+
+namespace router::server {
+
+struct LogWriter::State {
+  std::unique_ptr<db::Database> db;
+  std::unique_ptr<db::LogRepository> repo;
+};
+
+bool truncate_utf8(std::string& body, std::size_t max) {
+  if (body.size() <= max) {
+    return false;
+  }
+  std::size_t cut = max;
+  // Step back over continuation bytes so the stored text stays valid UTF-8.
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xc0) == 0x80) {
+    --cut;
+  }
+  body.resize(cut);
+  return true;
+}
+
+LogWriter::LogWriter(std::filesystem::path logs_db, std::filesystem::path config_db, std::size_t shards)
+    : path_(std::move(logs_db)), config_path_(std::move(config_db)) {
+  for (std::size_t i = 0; i < shards; ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+    shards_.back()->items.reserve(1024);
+  }
+}
+
+LogWriter::~LogWriter() { stop(); }
+
+void LogWriter::start() {
+  auto state = std::make_unique<State>();
+  state->db = std::make_unique<db::Database>(db::open_current(path_, db::DbKind::kLogs));
+  state->repo = std::make_unique<db::LogRepository>(*state->db);
+  state_ = std::move(state);
+  // The connection moves to the writer thread and is used only there from now on.
+  thread_ = std::thread([this] { run(); });
+}
+
+void LogWriter::push(std::size_t shard, LogItem&& item) {
+  retention_days_.store(item.retention_days, std::memory_order_relaxed);
+  Shard& s = *shards_[shard];
+  std::unique_lock lock(s.mutex);
+  if (s.items.size() >= kShardCapacity) {
+    {
+      std::lock_guard m(metrics_mutex_);
+      metrics_.add_backpressure(1);
+    }
+    urgent_ = true;
+    wake_.notify_one();
+    s.space.wait(lock, [&] { return s.items.size() < kShardCapacity || stopping_.load(); });
+  }
+  s.items.push_back(std::move(item));
+  if (s.items.size() == kShardCapacity / 2) {
+    urgent_ = true;
+    wake_.notify_one();
+  }
+}
+
+void LogWriter::stop() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  stopping_ = true;
+  wake_.notify_one();
+  thread_.join();
+  state_.reset();
+}
+
+std::size_t LogWriter::queue_depth() const {
+  std::size_t n = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s->mutex);
+    n += s->items.size();
+  }
+  return n;
+}
+
+void LogWriter::render_metrics(std::string& out) const {
+  const std::size_t depth = queue_depth();
+  std::lock_guard lock(metrics_mutex_);
+  metrics_.render(out, depth);
+}
+
+std::int64_t LogWriter::failures() const {
+  std::lock_guard lock(metrics_mutex_);
+  return metrics_.log_failures();
+}
+
+void LogWriter::drain(std::vector<LogItem>& batch) {
+  for (auto& s : shards_) {
+    std::vector<LogItem> taken;
+    {
+      std::lock_guard lock(s->mutex);
+      if (s->items.empty()) {
+        continue;
+      }
+      taken.swap(s->items);
+      s->items.reserve(std::min<std::size_t>(taken.size(), kShardCapacity));
+    }
+    s->space.notify_all();
+    for (auto& item : taken) {
+      batch.push_back(std::move(item));
+    }
+  }
+}
+
+void LogWriter::run() {
+  std::vector<LogItem> batch;
+  while (true) {
+    {
+      std::unique_lock lock(wake_mutex_);
+      wake_.wait_for(lock, kFlushInterval, [&] { return stopping_.load() || urgent_.load(); });
+      urgent_ = false;
+    }
+    const bool last = stopping_.load();
+    batch.clear();
+    drain(batch);
+    if (!batch.empty()) {
+      write(batch);
+    }
+    if (last) {
+      // Workers are stopped before the writer, but drain once more for anything pushed while
+      // this batch was written.
+      batch.clear();
+      drain(batch);
+      if (!batch.empty()) {
+        write(batch);
+      }
+      for (auto& s : shards_) {
+        s->space.notify_all();
+      }
+      flush_key_use();
+      return;
+    }
+    const auto now = core::now_ms();
+    retention(now);
+    if (now >= next_key_flush_ms_) {
+      next_key_flush_ms_ = now + 60'000;
+      flush_key_use();
+    }
+  }
+}
+
+void LogWriter::flush_key_use() {
+  if (key_use_.empty()) {
+    return;
+  }
+  try {
+    // A short-lived connection: key use is rare next to request rows, and the configuration
+    // database should not hold a writer connection open for it.
+    db::Database config(config_path_);
+    db::ApiKeyRepository keys(config);
+    config.write([&] {
+      for (const auto& [name, at] : key_use_) {
+        keys.touch(name, at);
+      }
+    });
+    key_use_.clear();
+  } catch (const std::exception& e) {
+    core::log::warn("recording API key use failed: {}", e.what());
+  }
+}
+
+void LogWriter::write(std::vector<LogItem>& batch) {
+  std::vector<db::RequestLog> rows;
+  rows.reserve(batch.size());
+  {
+    std::lock_guard lock(metrics_mutex_);
+    for (auto& item : batch) {
+      auto& log = item.log;
+      // Usage of non-streaming answers is read here, off the request path.
+      if (!log.prompt_tokens && log.response_body && log.status >= 200 && log.status < 300) {
+        if (const auto u = providers::usage_of_text(*log.response_body)) {
+          log.prompt_tokens = u->prompt_tokens;
+          log.completion_tokens = u->completion_tokens;
+          log.total_tokens = u->total_tokens;
+        }
+      }
+      metrics_.record(log);
+      if (!log.api_key_name.empty()) {
+        auto& at = key_use_[log.api_key_name];
+        at = std::max(at, log.created_at);
+      }
+    }
+  }
+  for (auto& item : batch) {
+    auto& log = item.log;
+    switch (item.policy) {
+      case BodyPolicy::kOff:
+        continue;
+      case BodyPolicy::kMetadata:
+        log.request_body.reset();
+        log.response_body.reset();
+        break;
+      case BodyPolicy::kFull:
+        if (log.request_body && truncate_utf8(*log.request_body, item.max_body_bytes)) {
+          log.body_truncated = true;
+        }
+        if (log.response_body && truncate_utf8(*log.response_body, item.max_body_bytes)) {
+          log.body_truncated = true;
+        }
+        break;
+    }
+    rows.push_back(std::move(log));
+  }
+  if (rows.empty()) {
+    return;
+  }
+  try {
+    const auto r = state_->repo->insert_batch(rows);
+    std::lock_guard lock(metrics_mutex_);
+    metrics_.add_log_written(static_cast<std::int64_t>(r.inserted));
+    metrics_.add_log_duplicate(static_cast<std::int64_t>(r.duplicates));
+  } catch (const std::exception& e) {
+    core::log::error("request log write of {} rows failed: {}", rows.size(), e.what());
+    std::lock_guard lock(metrics_mutex_);
+    metrics_.add_log_failed(static_cast<std::int64_t>(rows.size()));
+  }
+}
+
+void LogWriter::retention(std::int64_t now_ms) {
+  if (now_ms < next_retention_ms_) {
+    return;
+  }
+  next_retention_ms_ = now_ms + 1000;
+  const std::int64_t days = retention_days_.load(std::memory_order_relaxed);
+  try {
+    if (days > 0) {
+      // Small steps between batches: the write lock is never held long.
+      const std::int64_t cutoff = now_ms - days * 86'400'000;
+      if (state_->repo->prune_step(cutoff, 2000) == 2000) {
+        next_retention_ms_ = now_ms;  // more to do: continue after the next batch
+      }
+    }
+    if (now_ms / 60'000 != (now_ms - 1000) / 60'000) {
+      (void)state_->repo->prune_sessions(now_ms - 7 * 86'400'000LL);
+    }
+  } catch (const std::exception& e) {
+    core::log::warn("request log retention step failed: {}", e.what());
+  }
+}
+
+}  // namespace router::server

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/log_types.hpp"
+#include "server/metrics.hpp"
+
+namespace router::server {
+
+/// logging.bodies: full bodies, metadata only (no bodies), or off (no rows at all; /metrics still counts).
+enum class BodyPolicy : std::uint8_t { kFull, kMetadata, kOff };
+
+/// One finished request on its way to the writer, with the logging settings that applied to it.
+struct LogItem {
+  db::RequestLog log;
+  BodyPolicy policy = BodyPolicy::kFull;
+  std::size_t max_body_bytes = 1 << 20;
+  std::int64_t retention_days = 30;
+};
+
+/// The one writer thread of the logs database. Workers push into their own shard (a mutex only
+/// the worker and the writer touch); the writer swaps shards out every few milliseconds and
+/// stores them in one transaction (group commit), applies retention in small steps, and keeps
+/// the Prometheus aggregates. A full shard blocks its worker until the writer catches up
+/// (back-pressure, never silent drops). A failed write never reaches a client: it is counted.
+class LogWriter {
+ public:
+  static constexpr std::size_t kShardCapacity = 16384;
+  static constexpr std::chrono::milliseconds kFlushInterval{20};
+
+  /// `config_db` receives API keys' last-use times, flushed once a minute.
+  LogWriter(std::filesystem::path logs_db, std::filesystem::path config_db, std::size_t shards);
+  ~LogWriter();
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+
+  /// Opens the database on the writer thread and starts it. Throws core::Error when the
+  /// database cannot be opened.
+  void start();
+  /// Queues a record from worker `shard` (blocks while that shard is full).
+  void push(std::size_t shard, LogItem&& item);
+  /// Writes everything queued so far and stops the thread. Idempotent.
+  void stop();
+
+  [[nodiscard]] std::size_t queue_depth() const;
+  /// Prometheus text of the request aggregates and the writer's own counters.
+  void render_metrics(std::string& out) const;
+  /// Rows lost to failed writes since start.
+  [[nodiscard]] std::int64_t failures() const;
+
+ private:
+  struct Shard {
+    std::mutex mutex;
+    std::condition_variable space;
+    std::vector<LogItem> items;
+  };
+
+  void run();
+  void drain(std::vector<LogItem>& batch);
+  void write(std::vector<LogItem>& batch);
+  void retention(std::int64_t now_ms);
+  void flush_key_use();
+
+  std::filesystem::path path_;
+  std::filesystem::path config_path_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> urgent_{false};
+  std::thread thread_;
+  struct State;  // lives on the writer thread: the connection and the repository
+  std::unique_ptr<State> state_;
+  mutable std::mutex metrics_mutex_;
+  Metrics metrics_;
+  std::atomic<std::int64_t> retention_days_{30};
+  std::int64_t next_retention_ms_ = 0;
+  std::int64_t next_key_flush_ms_ = 0;
+  std::map<std::string, std::int64_t> key_use_;  // key name → newest use, writer thread only
+};
+
+/// Cuts `body` to at most `max` bytes on a UTF-8 character boundary; true when it cut.
+bool truncate_utf8(std::string& body, std::size_t max);
+
+}  // namespace router::server

@@ -1,0 +1,187 @@
+#include "server/server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "config/settings.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "db/database.hpp"
+#include "db/schema.hpp"
+#include "server/context.hpp"
+#include "server/log_writer.hpp"
+
+namespace router::server {
+
+namespace net = boost::asio;
+using core::Error;
+using core::ErrorCode;
+
+Worker::Worker(std::size_t i, Shared& s)
+    : index(i),
+      shared(s),
+      snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{false}), s.keys, s.env),
+      pool(ioc, *s.tls),
+      ids(static_cast<unsigned>(i)),
+      dispatcher(*this) {}
+
+struct Server::Impl {
+  ServeOptions options;
+  http::TlsContexts tls;
+  std::unique_ptr<LogWriter> writer;
+  std::unique_ptr<Shared> shared;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::thread> threads;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::shared_ptr<http::Listener> listener;
+  net::ip::tcp::endpoint bound;
+  std::vector<std::string> warnings;
+  bool started = false;
+  bool stopped = false;
+};
+
+Server::Server(ServeOptions options) : impl_(std::make_unique<Impl>()) { impl_->options = std::move(options); }
+
+Server::~Server() { stop(); }
+
+namespace {
+
+net::ip::tcp::endpoint resolve_listen(const std::string& text) {
+  const auto addr = config::parse_listen(text);
+  boost::system::error_code ec;
+  auto ip = net::ip::make_address(addr.host, ec);
+  if (ec) {
+    net::io_context ioc;
+    net::ip::tcp::resolver r(ioc);
+    const auto results = r.resolve(addr.host, std::to_string(addr.port), ec);
+    if (ec || results.empty()) {
+      throw Error(ErrorCode::kInvalidArgument, fmt::format("cannot resolve listen host '{}'", addr.host));
+    }
+    return *results.begin();
+  }
+  return {ip, addr.port};
+}
+
+}  // namespace
+
+void Server::start() {
+  auto& o = impl_->options;
+  // Refuse pending migrations up front (serve --migrate applies them before this).
+  (void)db::open_current(o.paths.config_db, db::DbKind::kConfig);
+  (void)db::open_current(o.paths.logs_db, db::DbKind::kLogs);
+
+  impl_->shared = std::make_unique<Shared>(o.paths, o.env, secrets::KeyStore(o.paths.key_file, o.env));
+  auto& shared = *impl_->shared;
+  shared.tls = &impl_->tls;
+  shared.started_ms = core::now_ms();
+
+  // The first snapshot decides listen address, threads and log level.
+  db::Database probe(o.paths.config_db, db::DatabaseOptions{false});
+  const auto snap = routing::load_snapshot(probe, shared.keys, o.env);
+  impl_->warnings = snap->problems;
+  core::log::Level level{};
+  if (core::log::parse_level(snap->settings.string("log.level"), level)) {
+    core::log::set_level(level);
+  }
+  const std::string listen = o.listen.value_or(snap->settings.string("server.listen"));
+  std::size_t threads = o.threads.value_or(static_cast<unsigned>(snap->settings.integer("server.threads")));
+  if (threads == 0) {
+    threads = std::max(1U, std::thread::hardware_concurrency());
+  }
+  threads = std::min<std::size_t>(threads, 64);  // the request id has 6 bits of lane
+  const auto endpoint = resolve_listen(listen);
+  if (!endpoint.address().is_loopback() && !snap->has_client_keys) {
+    impl_->warnings.push_back(fmt::format(
+        "listening on {} (not loopback) without client keys: anyone who can reach it can use your providers; "
+        "create one with 'router key create NAME'",
+        listen));
+  }
+
+  impl_->writer = std::make_unique<LogWriter>(o.paths.logs_db, o.paths.config_db, threads);
+  impl_->writer->start();
+  shared.logs = impl_->writer.get();
+
+  std::vector<http::WorkerSlot> slots;
+  for (std::size_t i = 0; i < threads; ++i) {
+    impl_->workers.push_back(std::make_unique<Worker>(i, shared));
+    auto& w = *impl_->workers.back();
+    (void)w.snapshots.get();  // load now: a broken database fails start(), not the first request
+    impl_->guards.push_back(net::make_work_guard(w.ioc));
+    slots.push_back({&w.ioc, &w.dispatcher});
+  }
+  try {
+    impl_->listener = std::make_shared<http::Listener>(impl_->workers.front()->ioc, endpoint, slots);
+  } catch (const boost::system::system_error& e) {
+    impl_->writer->stop();
+    throw Error(ErrorCode::kUnavailable, fmt::format("cannot listen on {}: {}", listen, e.code().message()));
+  }
+  impl_->bound = impl_->listener->local_endpoint();
+  shared.listen = address();
+  impl_->listener->run();
+  for (auto& w : impl_->workers) {
+    impl_->threads.emplace_back([&ioc = w->ioc] {
+      for (;;) {
+        try {
+          ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          // Handlers do not throw by design; if one does, log it and keep the worker alive.
+          core::log::error("worker caught an exception: {}", e.what());
+        }
+      }
+    });
+  }
+  impl_->started = true;
+}
+
+void Server::stop() {
+  if (!impl_->started || impl_->stopped) {
+    return;
+  }
+  impl_->stopped = true;
+  auto& shared = *impl_->shared;
+  shared.draining = true;
+  impl_->listener->stop();
+  // In-flight requests finish (bounded by the grace period); keep-alive connections get
+  // "Connection: close" on their last answer.
+  const auto deadline = std::chrono::steady_clock::now() + impl_->options.grace;
+  int quiet = 0;
+  while (std::chrono::steady_clock::now() < deadline && quiet < 5) {
+    int active = 0;
+    for (const auto& w : impl_->workers) {
+      active += w->active.load(std::memory_order_relaxed);
+    }
+    quiet = active == 0 ? quiet + 1 : 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  impl_->guards.clear();
+  for (auto& w : impl_->workers) {
+    w->ioc.stop();
+  }
+  for (auto& t : impl_->threads) {
+    t.join();
+  }
+  for (auto& w : impl_->workers) {
+    w->pool.clear();
+  }
+  impl_->listener.reset();
+  impl_->workers.clear();
+  impl_->writer->stop();  // after the workers: every record they queued is written
+}
+
+std::string Server::address() const {
+  const auto& ep = impl_->bound;
+  return ep.address().is_v6() ? fmt::format("[{}]:{}", ep.address().to_string(), ep.port())
+                              : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+std::uint16_t Server::port() const { return impl_->bound.port(); }
+
+std::vector<std::string> Server::warnings() const { return impl_->warnings; }
+
+}  // namespace router::server

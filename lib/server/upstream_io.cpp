@@ -1,0 +1,205 @@
+#include "server/upstream_io.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <fmt/format.h>
+
+#include "core/version.hpp"
+
+namespace router::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using core::Error;
+using core::ErrorCode;
+
+http::Origin origin_of(const providers::Provider& p) {
+  const auto& u = p.base_url();
+  return http::Origin{u.tls, u.host, u.port, p.verify_tls()};
+}
+
+WireRequest make_wire(const providers::Provider& p, providers::UpstreamRequest&& r) {
+  WireRequest w{bhttp::string_to_verb(r.method), r.target, 11};
+  w.set(bhttp::field::host, p.base_url().host_header());
+  w.set(bhttp::field::user_agent, fmt::format("router/{}", core::kVersion));
+  for (auto& [k, v] : r.headers) {
+    w.set(k, v);
+  }
+  w.body() = std::move(r.body);
+  w.keep_alive(true);
+  w.prepare_payload();
+  return w;
+}
+
+std::pair<ErrorCode, std::string> describe_io_error(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return {ErrorCode::kUpstreamTimeout, "timed out"};
+  }
+  if (ec == net::error::connection_refused) {
+    return {ErrorCode::kUpstreamFailed, "connection refused"};
+  }
+  if (ec == net::error::connection_reset || ec == net::error::broken_pipe) {
+    return {ErrorCode::kUpstreamFailed, "connection reset"};
+  }
+  if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == bhttp::error::partial_message) {
+    return {ErrorCode::kUpstreamFailed, "connection closed before the answer was complete"};
+  }
+  if (ec == net::error::host_not_found || ec == net::error::host_not_found_try_again) {
+    return {ErrorCode::kUpstreamFailed, "host not found"};
+  }
+  if (ec == bhttp::error::body_limit) {
+    return {ErrorCode::kUpstreamFailed, "answer too large"};
+  }
+  if (ec.category() == net::error::get_ssl_category() || ec == net::ssl::error::stream_truncated) {
+    return {ErrorCode::kUpstreamFailed, fmt::format("TLS failure: {}", ec.message())};
+  }
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
+    return {ErrorCode::kUpstreamFailed, fmt::format("malformed HTTP answer: {}", ec.message())};
+  }
+  return {ErrorCode::kUpstreamFailed, ec.message()};
+}
+
+bool stale_connection_error(const beast::error_code& ec) noexcept {
+  return ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated;
+}
+
+namespace {
+
+class Fetch : public std::enable_shared_from_this<Fetch> {
+ public:
+  Fetch(http::UpstreamPool& pool, const providers::Provider& provider, providers::UpstreamRequest&& request,
+        std::size_t max_body, std::function<void(FetchResult&&)> done)
+      : pool_(pool),
+        provider_(provider),
+        origin_(origin_of(provider)),
+        wire_(make_wire(provider, std::move(request))),
+        max_body_(max_body),
+        done_(std::move(done)) {}
+
+  void start() {
+    if (auto c = pool_.take(origin_)) {
+      conn_ = std::move(c);
+      send();
+      return;
+    }
+    open();
+  }
+
+ private:
+  void open() {
+    pool_.connect(origin_, provider_.timeouts().connect,
+                  [self = shared_from_this()](beast::error_code ec, http::UpstreamConnectionPtr c) {
+                    if (ec) {
+                      return self->fail(ec);
+                    }
+                    self->conn_ = std::move(c);
+                    self->send();
+                  });
+  }
+
+  void send() {
+    conn_->expires_after(provider_.timeouts().first_byte);
+    conn_->async_write(wire_, beast::bind_front_handler(&Fetch::on_written, shared_from_this()));
+  }
+
+  void on_written(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return retry_or_fail(ec);
+    }
+    parser_.emplace();
+    parser_->body_limit(max_body_);
+    parser_->header_limit(64 * 1024);
+    conn_->async_read_header(*parser_, beast::bind_front_handler(&Fetch::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return retry_or_fail(ec);
+    }
+    conn_->async_read_some(*parser_, beast::bind_front_handler(&Fetch::on_body, shared_from_this()));
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return fail(ec);
+    }
+    if (!parser_->is_done()) {
+      conn_->async_read_some(*parser_, beast::bind_front_handler(&Fetch::on_body, shared_from_this()));
+      return;
+    }
+    auto& res = parser_->get();
+    FetchResult r;
+    r.status = static_cast<int>(res.result_int());
+    r.content_type = std::string(res[bhttp::field::content_type]);
+    r.retry_after = std::string(res[bhttp::field::retry_after]);
+    const bool reusable = res.keep_alive();
+    r.body = std::move(res.body());
+    if (reusable) {
+      pool_.put(std::move(conn_));
+    } else {
+      conn_->close();
+    }
+    done_(std::move(r));
+  }
+
+  void retry_or_fail(beast::error_code ec) {
+    if (conn_ && conn_->reused && !retried_ && stale_connection_error(ec)) {
+      retried_ = true;  // the upstream closed a pooled connection: one fresh try is safe
+      conn_->close();
+      conn_.reset();
+      open();
+      return;
+    }
+    fail(ec);
+  }
+
+  void fail(beast::error_code ec) {
+    if (conn_) {
+      conn_->close();
+    }
+    auto [code, what] = describe_io_error(ec);
+    FetchResult r;
+    r.error = Error(code, fmt::format("provider '{}' ({}://{}): {}", provider_.id(), origin_.tls ? "https" : "http",
+                                      provider_.base_url().host_header(), what));
+    done_(std::move(r));
+  }
+
+  http::UpstreamPool& pool_;
+  const providers::Provider& provider_;
+  http::Origin origin_;
+  WireRequest wire_;
+  std::size_t max_body_;
+  std::function<void(FetchResult&&)> done_;
+  http::UpstreamConnectionPtr conn_;
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
+  bool retried_ = false;
+};
+
+}  // namespace
+
+void fetch(http::UpstreamPool& pool, const providers::Provider& provider, providers::UpstreamRequest request,
+           std::size_t max_body, std::function<void(FetchResult&&)> done) {
+  std::make_shared<Fetch>(pool, provider, std::move(request), max_body, std::move(done))->start();
+}
+
+FetchResult fetch_blocking(const providers::Provider& provider, providers::UpstreamRequest request, std::size_t max_body) {
+  net::io_context ioc{1};
+  http::TlsContexts tls;
+  http::UpstreamPool pool(ioc, tls);
+  FetchResult out;
+  fetch(pool, provider, std::move(request), max_body, [&](FetchResult&& r) { out = std::move(r); });
+  ioc.run();
+  pool.clear();
+  return out;
+}
+
+}  // namespace router::server
