@@ -41,6 +41,11 @@ TEST_CASE("cli secrets: the database file never holds a plaintext secret", "[cli
   CHECK(bytes.find("Q7f3LmZ9vX2p") == std::string::npos);
   CHECK(bytes.find("enc:v1:") != std::string::npos);  // it is there, sealed
 
+  // A malformed --secret is refused without echoing what may be the secret.
+  r = t.run({"provider", "edit", "oa", "--secret", "sk-forgot-the-key-name-01"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "error: --secret expects KEY=VALUE\n");
+
   // A secret read from stdin never appears in the arguments either.
   router::test::ProcessOptions in;
   in.stdin_data = std::string("sk-from-stdin-000000000001\n");
