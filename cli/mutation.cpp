@@ -73,8 +73,8 @@ config::Actor make_actor(const MutationOptions& opt, const Context& ctx, config:
 std::pair<std::string, std::string> split_assignment(std::string_view arg, std::string_view option) {
   const auto eq = arg.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    throw core::Error(core::ErrorCode::kInvalidArgument,
-                      fmt::format("{} expects KEY=VALUE, got '{}'", option, arg.substr(0, std::min<std::size_t>(eq, 60))));
+    // The argument is not echoed: for --secret it may be the secret itself.
+    throw core::Error(core::ErrorCode::kInvalidArgument, fmt::format("{} expects KEY=VALUE", option));
   }
   return {std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1))};
 }
@@ -125,24 +125,62 @@ void report(const Context& ctx, const config::Outcome& outcome, std::string_view
   }
 }
 
-bool confirmed(const Context& ctx, std::string_view what, bool yes) {
-  if (yes) {
-    return true;
+Runner positional_mutation(CLI::App& sub, std::vector<Positional> positionals, Apply apply, Headline headline) {
+  struct Options {
+    std::vector<std::string> args;
+    MutationOptions mutation;
+  };
+  auto opt = std::make_shared<Options>();
+  opt->args.resize(positionals.size());
+  for (std::size_t i = 0; i < positionals.size(); ++i) {
+    sub.add_option(positionals[i].name, opt->args[i], positionals[i].help)->required();
   }
-  if (::isatty(STDIN_FILENO) != 1) {
-    throw core::Error(core::ErrorCode::kInvalidArgument,
-                      fmt::format("refusing to {} without --yes (stdin is not a terminal)", what));
-  }
-  std::fputs(fmt::format("{}? [y/N] ", what).c_str(), stdout);
-  std::fflush(stdout);
-  std::string answer;
-  std::getline(std::cin, answer);
-  answer = std::string(core::trim(answer));
-  if (answer == "y" || answer == "Y" || answer == "yes") {
-    return true;
-  }
-  ctx.out().line("aborted: nothing changed");
-  return false;
+  add_mutation_options(sub, opt->mutation);
+  return [opt, apply = std::move(apply), headline = std::move(headline)](Context& ctx) {
+    const auto outcome = apply(ctx.config(), opt->args, make_actor(opt->mutation, ctx));
+    report(ctx, outcome, headline(opt->args));
+    return 0;
+  };
+}
+
+Runner removal_command(CLI::App& sub, std::string_view noun, Removal remove) {
+  struct Options {
+    std::string id;
+    bool yes = false;
+    MutationOptions mutation;
+  };
+  auto opt = std::make_shared<Options>();
+  sub.add_option("id", opt->id, fmt::format("The {} to remove", noun))->required();
+  sub.add_flag("-y,--yes", opt->yes, "Do not ask (required when stdin is not a terminal)");
+  add_mutation_options(sub, opt->mutation);
+  return [opt, what = std::string(noun), remove = std::move(remove)](Context& ctx) {
+    auto& service = ctx.config();
+    const auto actor = make_actor(opt->mutation, ctx);
+    const auto label = fmt::format("{} '{}'", what, opt->id);
+    const auto preview = remove(service, opt->id, actor, config::Mode::kDryRun);
+    const auto& out = ctx.out();
+    if (!out.json()) {
+      out.line(fmt::format("removing {} deletes:", label));
+      print_changes(out, preview.changes, "  ");
+    }
+    if (!opt->yes) {
+      if (::isatty(STDIN_FILENO) != 1) {
+        throw core::Error(core::ErrorCode::kInvalidArgument,
+                          fmt::format("refusing to remove {} without --yes (stdin is not a terminal)", label));
+      }
+      std::fputs(fmt::format("remove {}? [y/N] ", label).c_str(), stdout);
+      std::fflush(stdout);
+      std::string answer;
+      std::getline(std::cin, answer);
+      answer = std::string(core::trim(answer));
+      if (answer != "y" && answer != "Y" && answer != "yes") {
+        out.line("aborted: nothing changed");
+        return 1;
+      }
+    }
+    report(ctx, remove(service, opt->id, actor, config::Mode::kApply), fmt::format("removed {}", label));
+    return 0;
+  };
 }
 
 }  // namespace router::cli

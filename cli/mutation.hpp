@@ -1,10 +1,12 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "command.hpp"
 #include "config/service.hpp"
 
 namespace CLI {
@@ -39,8 +41,28 @@ void report(const Context& ctx, const config::Outcome& outcome, std::string_view
 /// One aligned line per change (op, entity, key, the new value in short), each with `indent`.
 void print_changes(const Output& out, const std::vector<config::ChangeRecord>& changes, std::string_view indent);
 
-/// Destructive commands: shows nothing itself; asks on a terminal unless `yes`, and without a
-/// terminal requires `yes` (kInvalidArgument). Returns false when the user declined.
-[[nodiscard]] bool confirmed(const Context& ctx, std::string_view what, bool yes);
+/// A required positional argument.
+struct Positional {
+  const char* name;
+  const char* help;
+};
+/// Runs the mutation with the positional values in declaration order.
+using Apply = std::function<config::Outcome(config::ConfigService& service, const std::vector<std::string>& args,
+                                            const config::Actor& actor)>;
+/// The headline report() prints, from the positional values.
+using Headline = std::function<std::string(const std::vector<std::string>& args)>;
+
+/// The shape most mutating commands share: required positionals plus -m/--actor; the runner
+/// applies the mutation and reports its outcome.
+[[nodiscard]] Runner positional_mutation(CLI::App& sub, std::vector<Positional> positionals, Apply apply,
+                                         Headline headline);
+
+/// Removes with the service's removal `remove(service, id, actor, mode)`.
+using Removal = std::function<config::Outcome(config::ConfigService& service, const std::string& id,
+                                              const config::Actor& actor, config::Mode mode)>;
+/// `provider remove` and `model remove`: ID, --yes, -m/--actor. The runner prints what the removal
+/// deletes (a dry run), asks on a terminal unless --yes, requires --yes without one
+/// (kInvalidArgument), then removes. `noun` is "provider" or "model".
+[[nodiscard]] Runner removal_command(CLI::App& sub, std::string_view noun, Removal remove);
 
 }  // namespace router::cli

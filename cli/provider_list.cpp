@@ -2,7 +2,6 @@
 
 #include "command.hpp"
 #include "config/service.hpp"
-#include "context.hpp"
 #include "views.hpp"
 
 namespace router::cli {
@@ -23,12 +22,7 @@ int run(const Options& opt, Context& ctx) {
   if (opt.enabled || opt.disabled) {
     filter.enabled = opt.enabled;
   }
-  const auto doc = ctx.config().providers_document(filter);
-  if (ctx.out().json()) {
-    ctx.out().print_json(doc);
-  } else {
-    print_providers(ctx.out(), doc);
-  }
+  show_providers(ctx, filter);
   return 0;
 }
 

@@ -1,32 +1,25 @@
-// provider enable / provider disable: one runner, two commands.
+// provider enable / provider disable: one mutation, two commands.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "command.hpp"
-#include "config/service.hpp"
-#include "context.hpp"
 #include "mutation.hpp"
 
 namespace router::cli {
 
 namespace {
 
-struct Options {
-  std::string id;
-  MutationOptions mutation;
-};
-
 Runner setup_toggle(CLI::App& sub, bool enable) {
-  auto opt = std::make_shared<Options>();
-  sub.add_option("id", opt->id, "Provider id")->required();
-  add_mutation_options(sub, opt->mutation);
   sub.footer(enable ? "Exit codes: 3 unknown provider."
                     : "Exit codes: 3 unknown provider, 4 it is the active provider ('router set' another first).");
-  return [opt, enable](Context& ctx) {
-    const auto outcome = ctx.config().set_provider_enabled(opt->id, enable, make_actor(opt->mutation, ctx));
-    report(ctx, outcome, fmt::format("{} provider '{}'", enable ? "enabled" : "disabled", opt->id));
-    return 0;
-  };
+  return positional_mutation(
+      sub, {{"id", "Provider id"}},
+      [enable](config::ConfigService& s, const std::vector<std::string>& args, const config::Actor& a) {
+        return s.set_provider_enabled(args[0], enable, a);
+      },
+      [enable](const std::vector<std::string>& args) {
+        return fmt::format("{} provider '{}'", enable ? "enabled" : "disabled", args[0]);
+      });
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "config/service.hpp"
+#include "context.hpp"
 #include "core/parse.hpp"
 #include "output.hpp"
 
@@ -18,7 +20,13 @@ std::string json_text(const boost::json::value& v) {
   return boost::json::serialize(v);
 }
 
-void print_providers(const Output& out, const boost::json::object& doc) {
+void show_providers(Context& ctx, const config::ProviderFilter& filter) {
+  const auto doc = ctx.config().providers_document(filter);
+  const auto& out = ctx.out();
+  if (out.json()) {
+    out.print_json(doc);
+    return;
+  }
   const auto& providers = doc.at("providers").as_array();
   if (providers.empty()) {
     out.line("no providers: add one with 'router provider add ID --type TYPE'");

@@ -7,15 +7,21 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+namespace router::config {
+struct ProviderFilter;
+}
+
 namespace router::cli {
 
+class Context;
 class Output;
 
 /// A JSON value for a table cell: strings bare, null as "-", anything else compact JSON.
 [[nodiscard]] std::string json_text(const boost::json::value& v);
 [[nodiscard]] inline std::string yes_no(bool b) { return b ? "yes" : "no"; }
-/// The providers document as a table, the active provider marked with '*'.
-void print_providers(const Output& out, const boost::json::object& doc);
+/// `list` and `provider list`: the providers document, as JSON or as a table with the active
+/// provider marked '*'.
+void show_providers(Context& ctx, const config::ProviderFilter& filter);
 /// "12" or "r12" → 12; throws kInvalidArgument.
 [[nodiscard]] std::int64_t parse_revision(std::string_view text);
 

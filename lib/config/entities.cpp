@@ -111,6 +111,15 @@ void require_no_dependents(db::Database& db, Entity e, std::string_view key) {
   }
 }
 
+template <typename Repository, typename Row>
+void upsert(Repository& repo, std::string_view key, const Row& row) {
+  if (repo.find(key)) {
+    repo.update(row);
+  } else {
+    repo.insert(row);
+  }
+}
+
 }  // namespace
 
 std::string_view entity_name(Entity e) noexcept {
@@ -226,13 +235,9 @@ void EntityStore::store(Entity e, std::string_view key, const std::optional<boos
         return;
       }
       const auto& d = fields(doc);
-      db::Provider p{std::string(key), text_of(d, "name"), text_of(d, "type"), bool_of(d, "enabled"),
-                     int_of(d, "priority"), text_of(d, "description"), now, now};
-      if (providers.find(key)) {
-        providers.update(p);
-      } else {
-        providers.insert(p);
-      }
+      upsert(providers, key,
+             db::Provider{std::string(key), text_of(d, "name"), text_of(d, "type"), bool_of(d, "enabled"),
+                          int_of(d, "priority"), text_of(d, "description"), now, now});
       return;
     }
     case Entity::kProviderConfig: {
@@ -268,12 +273,7 @@ void EntityStore::store(Entity e, std::string_view key, const std::optional<boos
           }
         }
       }
-      db::Model m{std::string(key), text_of(d, "name"), text_of(d, "description"), std::move(caps), now, now};
-      if (models.find(key)) {
-        models.update(m);
-      } else {
-        models.insert(m);
-      }
+      upsert(models, key, db::Model{std::string(key), text_of(d, "name"), text_of(d, "description"), std::move(caps), now, now});
       return;
     }
     case Entity::kProviderModel: {

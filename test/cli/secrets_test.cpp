@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "db/database.hpp"
 #include "secrets/secrets.hpp"
 #include "support/cli.hpp"
 
@@ -27,6 +28,10 @@ std::string database_bytes(const std::string& db) {
 
 TEST_CASE("cli secrets: the database file never holds a plaintext secret", "[cli]") {
   CliDb t;
+  REQUIRE(t.run({"list"}).exit_code == 0);  // creates the database
+  // An open connection keeps the router processes from checkpointing and deleting the WAL on
+  // exit, so the new pages are still in the -wal file when the bytes are read.
+  router::db::Database holder(t.db);
   auto r = t.run({"provider", "add", "oa", "--type", "openai", "--set", "baseURL=https://api.example.com/v1",
                   "--secret", std::string("apiKey=") + kSecret});
   INFO(r.err);
@@ -35,11 +40,17 @@ TEST_CASE("cli secrets: the database file never holds a plaintext secret", "[cli
   // Edits, reads and history all pass through the same files.
   REQUIRE(t.run({"provider", "edit", "oa", "--priority", "2"}).exit_code == 0);
   REQUIRE(t.run({"provider", "show", "oa", "--reveal"}).out.find(kSecret) != std::string::npos);
+  REQUIRE(std::filesystem::file_size(t.db + "-wal") > 0);
   const auto bytes = database_bytes(t.db);
   REQUIRE(bytes.size() > 4096);
   CHECK(bytes.find(kSecret) == std::string::npos);
   CHECK(bytes.find("Q7f3LmZ9vX2p") == std::string::npos);
   CHECK(bytes.find("enc:v1:") != std::string::npos);  // it is there, sealed
+
+  // A malformed --secret is refused without echoing what may be the secret.
+  r = t.run({"provider", "edit", "oa", "--secret", "sk-forgot-the-key-name-01"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "error: --secret expects KEY=VALUE\n");
 
   // A secret read from stdin never appears in the arguments either.
   router::test::ProcessOptions in;
