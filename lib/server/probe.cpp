@@ -1,0 +1,68 @@
+#include "server/probe.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json.hpp>
+
+#include "config/settings.hpp"
+
+namespace router::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+
+std::optional<boost::json::object> probe_health(const std::string& listen, std::chrono::milliseconds timeout) {
+  try {
+    auto addr = config::parse_listen(listen);
+    // A wildcard listen address is reached through loopback.
+    if (addr.host == "0.0.0.0") {
+      addr.host = "127.0.0.1";
+    } else if (addr.host == "::") {
+      addr.host = "::1";
+    }
+    net::io_context ioc;
+    net::ip::tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/health", 11};
+    req.set(bhttp::field::host, listen);
+    req.keep_alive(false);
+    beast::flat_buffer buf;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(1 << 20);
+    bool done = false;
+    // Asynchronous steps under one deadline: Beast's synchronous calls ignore timeouts.
+    stream.expires_after(timeout);
+    resolver.async_resolve(addr.host, std::to_string(addr.port), [&](beast::error_code ec, auto results) {
+      if (ec) return;
+      stream.async_connect(results, [&](beast::error_code ec2, const auto&) {
+        if (ec2) return;
+        bhttp::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
+          if (ec3) return;
+          bhttp::async_read(stream, buf, parser, [&](beast::error_code ec4, std::size_t) { done = !ec4; });
+        });
+      });
+    });
+    ioc.run_for(timeout);
+    if (!done) {
+      return std::nullopt;
+    }
+    const auto res = parser.release();
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(res.body(), ec);
+    if (res.result_int() != 200 || ec || !v.is_object()) {
+      return std::nullopt;
+    }
+    return v.as_object();
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace router::server
