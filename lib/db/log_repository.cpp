@@ -78,10 +78,12 @@ constexpr std::string_view kCountRollups = "SELECT count(*) FROM request_rollups
 // after each batch is at least as long as the batch held the lock.
 constexpr auto kTargetLockHold = std::chrono::milliseconds(25);
 constexpr auto kMinPause = std::chrono::milliseconds(5);
+constexpr std::size_t kMinStepUnits = 16;
 constexpr std::size_t kFirstPruneBatch = 1000;
-constexpr std::size_t kMinPruneBatch = 100;
-// incremental_vacuum moves pages from the end of the file; this many per transaction.
-constexpr std::int64_t kVacuumStepPages = 2000;
+// incremental_vacuum moves pages from the end of the file into free slots, rewriting pointers:
+// far slower per page than deleting rows, so it starts small and adapts like deletion.
+constexpr std::size_t kFirstVacuumStep = 128;
+constexpr std::size_t kMaxVacuumStep = 8192;
 // prune_step keeps this many free pages for the writer to reuse instead of shrinking the file
 // only to grow it again.
 constexpr std::int64_t kFreePageSlack = 4096;
@@ -220,49 +222,56 @@ std::int64_t delete_below(Database& db, std::string_view sql, std::int64_t bound
   return s.exec();
 }
 
-struct BatchOutcome {
-  std::int64_t rows = 0;
-  std::int64_t attempts = 0;
+// One retention transaction: how many units (rows, pages) it asked for and did, and how long it
+// held the write lock.
+struct Step {
+  std::int64_t done = 0;
+  std::int64_t attempts = 0;  // deletion steps: attempts deleted with the rows
   Clock::duration hold{};
 };
 
-// One transaction deleting at most `max_rows` of the oldest requests below `cutoff_id`.
-BatchOutcome delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
-  BatchOutcome out;
+// Runs `fn` inside one write transaction and measures the lock hold from BEGIN IMMEDIATE
+// (Database::write has the lock when `fn` starts) to the end of COMMIT.
+template <typename Fn>
+Step timed_write(Database& db, Fn&& fn) {
+  Step step;
   Clock::time_point locked{};
   db.write([&] {
     locked = Clock::now();
+    step = {};
+    fn(step);
+  });
+  step.hold = Clock::now() - locked;
+  return step;
+}
+
+// One transaction deleting at most `max_rows` of the oldest requests below `cutoff_id`.
+Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
+  return timed_write(db, [&](Step& step) {
     std::int64_t bound = cutoff_id;
     SQLite::Statement probe(db.sqlite(), std::string(kPruneBound));
-    probe.bind(1, static_cast<std::int64_t>(cutoff_id));
+    probe.bind(1, cutoff_id);
     probe.bind(2, static_cast<std::int64_t>(max_rows - 1));
     if (probe.executeStep()) {
       bound = probe.getColumn(0).getInt64() + 1;
     }
-    out.rows = delete_below(db, kDeleteLogs, bound);
-    out.attempts = delete_below(db, kDeleteAttempts, bound);
+    step.done = delete_below(db, kDeleteLogs, bound);
+    step.attempts = delete_below(db, kDeleteAttempts, bound);
   });
-  out.hold = Clock::now() - locked;
-  return out;
 }
 
 std::int64_t freelist_pages(Database& db) {
   return db.sqlite().execAndGet("PRAGMA freelist_count").getInt64();
 }
 
-// Returns up to `max_pages` free pages to the file system in one transaction; the bytes freed.
-std::int64_t vacuum_step(Database& db, std::int64_t max_pages, Clock::duration& hold) {
-  std::int64_t freed = 0;
-  Clock::time_point locked{};
-  db.write([&] {
-    locked = Clock::now();
+// Returns up to `max_pages` free pages to the file system in one transaction.
+Step vacuum_step(Database& db, std::size_t max_pages) {
+  return timed_write(db, [&](Step& step) {
     const std::int64_t before = freelist_pages(db);
-    db.sqlite().exec(fmt::format("PRAGMA incremental_vacuum({})", std::min(before, max_pages)));
-    const std::int64_t page_size = db.sqlite().execAndGet("PRAGMA page_size").getInt64();
-    freed = (before - freelist_pages(db)) * page_size;
+    db.sqlite().exec(fmt::format("PRAGMA incremental_vacuum({})", std::min<std::int64_t>(
+                                                                     before, static_cast<std::int64_t>(max_pages))));
+    step.done = before - freelist_pages(db);
   });
-  hold = Clock::now() - locked;
-  return freed;
 }
 
 // Outside a transaction: the pragmas through Database::read, which retries SQLITE_BUSY.
@@ -272,10 +281,62 @@ std::int64_t free_pages(Database& db) {
   return n;
 }
 
+std::int64_t page_size(Database& db) {
+  std::int64_t n = 0;
+  db.read([&] { n = db.sqlite().execAndGet("PRAGMA page_size").getInt64(); });
+  return n;
+}
+
 bool auto_vacuum_incremental(Database& db) {
   bool incremental = false;
   db.read([&] { incremental = db.sqlite().execAndGet("PRAGMA auto_vacuum").getInt() == 2; });
   return incremental;
+}
+
+// Turns automatic checkpoints off on this connection while a prune runs: paced() checkpoints in
+// the pauses instead, so the copy of pruned pages into the database file (and its fsync) happens
+// outside the write lock, and the server's writer never inherits a large checkpoint.
+class ManualCheckpoints {
+ public:
+  explicit ManualCheckpoints(Database& db) : db_(db) {
+    db_.read([&] { saved_ = db_.sqlite().execAndGet("PRAGMA wal_autocheckpoint").getInt(); });
+    db_.exec("PRAGMA wal_autocheckpoint=0");
+  }
+  ~ManualCheckpoints() {
+    try {
+      db_.exec(fmt::format("PRAGMA wal_autocheckpoint={}", saved_));
+    } catch (const std::exception&) {
+      // The connection keeps working; only its checkpoint cadence is off until it closes.
+    }
+  }
+  ManualCheckpoints(const ManualCheckpoints&) = delete;
+  ManualCheckpoints& operator=(const ManualCheckpoints&) = delete;
+
+ private:
+  Database& db_;
+  int saved_ = 1000;
+};
+
+// Runs steps of `units` until one does fewer than asked. Each step is sized from the previous
+// one's pace so that a transaction holds the write lock for about kTargetLockHold. Between steps
+// the connection checkpoints (no write lock) and pauses for at least as long as the step held the
+// lock: the server's writer, whose busy handler retries every few milliseconds, always gets in.
+template <typename Fn>
+void paced(Database& db, std::size_t units, std::size_t max_units, PruneResult& result, Fn&& step_fn) {
+  while (true) {
+    const Step step = step_fn(units);
+    ++result.batches;
+    result.longest_lock = std::max(result.longest_lock, std::chrono::duration_cast<std::chrono::microseconds>(step.hold));
+    const auto pause_until = Clock::now() + std::max<Clock::duration>(step.hold, kMinPause);
+    db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    std::this_thread::sleep_until(pause_until);
+    if (step.done < static_cast<std::int64_t>(units)) {
+      return;
+    }
+    const double per_unit = std::chrono::duration<double>(step.hold).count() / static_cast<double>(step.done);
+    const double fit = std::chrono::duration<double>(kTargetLockHold).count() / std::max(per_unit, 1e-9);
+    units = std::clamp(static_cast<std::size_t>(fit), kMinStepUnits, max_units);
+  }
 }
 
 }  // namespace
@@ -418,41 +479,23 @@ PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
       result.attempts = count_below(db_, kCountAttempts, cutoff_id);
       result.rollups = count_below(db_, kCountRollups, rollup_hour);
     });
-    result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-    return result;
-  }
-
-  auto note_hold = [&](Clock::duration hold) {
-    result.longest_lock = std::max(result.longest_lock, std::chrono::duration_cast<std::chrono::microseconds>(hold));
-    std::this_thread::sleep_for(std::max<Clock::duration>(hold, kMinPause));
-  };
-  std::size_t batch = kFirstPruneBatch;
-  while (true) {
-    const BatchOutcome b = delete_batch(db_, cutoff_id, batch);
-    result.rows += b.rows;
-    result.attempts += b.attempts;
-    ++result.batches;
-    if (static_cast<std::size_t>(b.rows) < batch) {
-      note_hold(b.hold);
-      break;
-    }
-    note_hold(b.hold);
-    // Size the next batch from this one's pace so each transaction holds about kTargetLockHold.
-    const double per_row = std::chrono::duration<double>(b.hold).count() / static_cast<double>(b.rows);
-    const double fit = std::chrono::duration<double>(kTargetLockHold).count() / std::max(per_row, 1e-9);
-    batch = std::clamp(static_cast<std::size_t>(fit), kMinPruneBatch, kMaxPruneBatch);
-  }
-  db_.write([&] { result.rollups = delete_below(db_, kDeleteRollups, rollup_hour); });
-
-  if (auto_vacuum_incremental(db_)) {
-    while (free_pages(db_) > 0) {
-      Clock::duration hold{};
-      const std::int64_t freed = vacuum_step(db_, kVacuumStepPages, hold);
-      note_hold(hold);
-      if (freed == 0) {
-        break;
-      }
-      result.vacuumed_bytes += freed;
+  } else {
+    const ManualCheckpoints checkpoints(db_);
+    paced(db_, kFirstPruneBatch, kMaxPruneBatch, result, [&](std::size_t rows) {
+      const Step step = delete_batch(db_, cutoff_id, rows);
+      result.rows += step.done;
+      result.attempts += step.attempts;
+      return step;
+    });
+    db_.write([&] { result.rollups = delete_below(db_, kDeleteRollups, rollup_hour); });
+    if (auto_vacuum_incremental(db_) && free_pages(db_) > 0) {
+      std::int64_t pages = 0;
+      paced(db_, kFirstVacuumStep, kMaxVacuumStep, result, [&](std::size_t n) {
+        const Step step = vacuum_step(db_, n);
+        pages += step.done;
+        return step;
+      });
+      result.vacuumed_bytes = pages * page_size(db_);
     }
   }
   result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
@@ -464,15 +507,13 @@ std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_ro
     return 0;
   }
   const std::int64_t cutoff_id = core::first_request_id_at(std::max<std::int64_t>(cutoff_ms, 0));
-  const BatchOutcome b = delete_batch(db_, cutoff_id, max_rows);
-  const auto deleted = static_cast<std::size_t>(b.rows);
+  const auto deleted = static_cast<std::size_t>(delete_batch(db_, cutoff_id, max_rows).done);
   if (deleted < max_rows) {
     db_.write([&] { (void)delete_below(db_, kDeleteRollups, rollup_cutoff_hour(cutoff_ms)); });
     if (auto_vacuum_incremental(db_)) {
       const std::int64_t excess = free_pages(db_) - kFreePageSlack;
       if (excess > 0) {
-        Clock::duration hold{};
-        (void)vacuum_step(db_, std::min(excess, kVacuumStepPages), hold);
+        (void)vacuum_step(db_, static_cast<std::size_t>(std::min<std::int64_t>(excess, kFirstVacuumStep)));
       }
     }
   }
