@@ -59,7 +59,8 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql";
 // The n-th oldest id below the cutoff bounds one prune batch; deleting by a range (rather than
 // "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
 constexpr std::string_view kPruneBound = R"sql(
-SELECT request_id FROM request_logs WHERE request_id < ?1 ORDER BY request_id LIMIT 1 OFFSET ?2)sql";
+SELECT request_id FROM request_logs WHERE request_id < ?1
+ORDER BY request_id LIMIT 1 OFFSET ?2)sql";
 constexpr std::string_view kDeleteLogs = "DELETE FROM request_logs WHERE request_id < ?1";
 constexpr std::string_view kDeleteAttempts = "DELETE FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kDeleteRollups = "DELETE FROM request_rollups WHERE hour < ?1";
@@ -70,7 +71,8 @@ constexpr std::string_view kCountLogs = R"sql(
 SELECT count(*) FROM request_logs INDEXED BY request_logs_by_outcome
 WHERE outcome IN ('ok', 'client_error', 'upstream_error', 'timeout', 'truncated', 'cancelled',
                   'no_provider') AND request_id < ?1)sql";
-constexpr std::string_view kCountAttempts = "SELECT count(*) FROM request_attempts WHERE request_id < ?1";
+constexpr std::string_view kCountAttempts =
+    "SELECT count(*) FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kCountRollups = "SELECT count(*) FROM request_rollups WHERE hour < ?1";
 
 // Prune pacing (docs/stats.md): each transaction aims at kTargetLockHold so the server's writer,
@@ -88,11 +90,14 @@ constexpr std::size_t kMaxVacuumStep = 8192;
 // only to grow it again.
 constexpr std::int64_t kFreePageSlack = 4096;
 
-std::int64_t hour_of(std::int64_t ms) { return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs; }
+std::int64_t hour_of(std::int64_t ms) {
+  return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs;
+}
 
 std::int64_t rollup_cutoff_hour(std::int64_t raw_cutoff_ms) {
   const std::int64_t retention_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(LogRepository::kRollupRetention).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(LogRepository::kRollupRetention)
+          .count();
   return hour_of(std::min(raw_cutoff_ms, core::now_ms() - retention_ms));
 }
 
@@ -102,8 +107,8 @@ std::int64_t rollup_cutoff_hour(std::int64_t raw_cutoff_ms) {
 class Stmt {
  public:
   Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &stmt_, nullptr);
+    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
     if (rc != SQLITE_OK) {
       throw SQLite::Exception(db, rc);
     }
@@ -151,7 +156,9 @@ class Stmt {
   }
   void reset() noexcept { sqlite3_reset(stmt_); }
 
-  [[nodiscard]] std::int64_t column_int(int i) const noexcept { return sqlite3_column_int64(stmt_, i); }
+  [[nodiscard]] std::int64_t column_int(int i) const noexcept {
+    return sqlite3_column_int64(stmt_, i);
+  }
   [[nodiscard]] std::string_view column_blob(int i) const noexcept {
     const void* p = sqlite3_column_blob(stmt_, i);
     return {static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
@@ -187,28 +194,6 @@ struct RollupKey {
   std::string_view model;
   auto operator<=>(const RollupKey&) const = default;
 };
-
-struct RollupDelta {
-  std::int64_t requests = 0;
-  std::int64_t errors = 0;
-  std::int64_t prompt_tokens = 0;
-  std::int64_t completion_tokens = 0;
-  std::int64_t duration_sum_us = 0;
-  core::Histogram latency;
-  core::Histogram ttft;
-};
-
-void add_row(RollupDelta& d, const RequestLog& r) {
-  ++d.requests;
-  d.errors += r.outcome == Outcome::kOk ? 0 : 1;
-  d.prompt_tokens += r.prompt_tokens.value_or(0);
-  d.completion_tokens += r.completion_tokens.value_or(0);
-  d.duration_sum_us += r.duration_us;
-  d.latency.record(r.duration_us);
-  if (r.ttft_us) {
-    d.ttft.record(*r.ttft_us);
-  }
-}
 
 std::int64_t count_below(Database& db, std::string_view sql, std::int64_t bound) {
   SQLite::Statement s(db.sqlite(), std::string(sql));
@@ -268,8 +253,9 @@ std::int64_t freelist_pages(Database& db) {
 Step vacuum_step(Database& db, std::size_t max_pages) {
   return timed_write(db, [&](Step& step) {
     const std::int64_t before = freelist_pages(db);
-    db.sqlite().exec(fmt::format("PRAGMA incremental_vacuum({})", std::min<std::int64_t>(
-                                                                     before, static_cast<std::int64_t>(max_pages))));
+    db.sqlite().exec(
+        fmt::format("PRAGMA incremental_vacuum({})",
+                    std::min<std::int64_t>(before, static_cast<std::int64_t>(max_pages))));
     step.done = before - freelist_pages(db);
   });
 }
@@ -322,19 +308,23 @@ class ManualCheckpoints {
 // the connection checkpoints (no write lock) and pauses for at least as long as the step held the
 // lock: the server's writer, whose busy handler retries every few milliseconds, always gets in.
 template <typename Fn>
-void paced(Database& db, std::size_t units, std::size_t max_units, PruneResult& result, Fn&& step_fn) {
+void paced(Database& db, std::size_t units, std::size_t max_units, PruneResult& result,
+           Fn&& step_fn) {
   while (true) {
     const Step step = step_fn(units);
     ++result.batches;
-    result.longest_lock = std::max(result.longest_lock, std::chrono::duration_cast<std::chrono::microseconds>(step.hold));
+    result.longest_lock = std::max(
+        result.longest_lock, std::chrono::duration_cast<std::chrono::microseconds>(step.hold));
     const auto pause_until = Clock::now() + std::max<Clock::duration>(step.hold, kMinPause);
     db.exec("PRAGMA wal_checkpoint(PASSIVE)");
     std::this_thread::sleep_until(pause_until);
     if (step.done < static_cast<std::int64_t>(units)) {
       return;
     }
-    const double per_unit = std::chrono::duration<double>(step.hold).count() / static_cast<double>(step.done);
-    const double fit = std::chrono::duration<double>(kTargetLockHold).count() / std::max(per_unit, 1e-9);
+    const double per_unit =
+        std::chrono::duration<double>(step.hold).count() / static_cast<double>(step.done);
+    const double fit =
+        std::chrono::duration<double>(kTargetLockHold).count() / std::max(per_unit, 1e-9);
     units = std::clamp(static_cast<std::size_t>(fit), kMinStepUnits, max_units);
   }
 }
@@ -373,7 +363,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
   // Database::write re-runs the lambda after a late SQLITE_BUSY, so all state starts inside it.
   db_.write([&] {
     result = {};
-    std::map<RollupKey, RollupDelta> rollups;
+    std::map<RollupKey, StatsGroup> rollups;
     auto& ins = stmts_->insert_log;
     auto& att = stmts_->insert_attempt;
     for (const RequestLog& r : batch) {
@@ -426,7 +416,9 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
         att.bind(8, a.duration_us);
         att.step();
       }
-      add_row(rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}], r);
+      rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}].add_request(
+          r.outcome, r.duration_us, r.ttft_us, r.prompt_tokens.value_or(0),
+          r.completion_tokens.value_or(0));
     }
 
     auto& sel = stmts_->select_rollup;
@@ -513,7 +505,8 @@ std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_ro
     if (auto_vacuum_incremental(db_)) {
       const std::int64_t excess = free_pages(db_) - kFreePageSlack;
       if (excess > 0) {
-        (void)vacuum_step(db_, static_cast<std::size_t>(std::min<std::int64_t>(excess, kFirstVacuumStep)));
+        (void)vacuum_step(
+            db_, static_cast<std::size_t>(std::min<std::int64_t>(excess, kFirstVacuumStep)));
       }
     }
   }

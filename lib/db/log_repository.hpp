@@ -61,15 +61,18 @@ struct StatsGroup {
   std::string key;            ///< provider id, model, UTC hour start (ISO) or local date
   std::int64_t start_ms = 0;  ///< hour/day groups: the first hour's start; 0 otherwise
   std::int64_t requests = 0;
-  std::int64_t errors = 0;    ///< outcome other than ok
+  std::int64_t errors = 0;  ///< outcome other than ok
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
   std::int64_t duration_sum_us = 0;
-  core::Histogram latency;    ///< duration_us of every request
-  core::Histogram ttft;       ///< ttft_us of requests that have one
+  core::Histogram latency;  ///< duration_us of every request
+  core::Histogram ttft;     ///< ttft_us of requests that have one
 
   /// Adds another group's counters and histograms (the key stays).
   void merge(const StatsGroup& other);
+  /// Adds one request; unknown token counts add 0 and a request without TTFT adds none.
+  void add_request(Outcome outcome, std::int64_t duration_us, std::optional<std::int64_t> ttft_us,
+                   std::int64_t prompt_tokens, std::int64_t completion_tokens);
 };
 
 /// The result of stats(): the effective window (docs/stats.md: edge hours whose raw rows were
@@ -78,9 +81,9 @@ struct StatsResult {
   StatsGroupBy group_by = StatsGroupBy::kProvider;
   std::int64_t since_ms = 0;
   std::optional<std::int64_t> until_ms;
-  bool exact = true;                ///< both edges are the requested times
+  bool exact = true;                  ///< both edges are the requested times
   std::int64_t raw_rows_scanned = 0;  ///< rows read for partial edge hours
-  std::vector<StatsGroup> groups;   ///< provider/model: most requests first; hour/day: by time
+  std::vector<StatsGroup> groups;     ///< provider/model: most requests first; hour/day: by time
   StatsGroup total;
 };
 
@@ -90,9 +93,9 @@ struct PruneResult {
   std::int64_t cutoff_ms = 0;
   std::int64_t rows = 0;
   std::int64_t attempts = 0;
-  std::int64_t rollups = 0;             ///< rollup hours past their retention
+  std::int64_t rollups = 0;  ///< rollup hours past their retention
   std::int64_t batches = 0;
-  std::int64_t vacuumed_bytes = 0;      ///< file space returned by incremental_vacuum
+  std::int64_t vacuumed_bytes = 0;            ///< file space returned by incremental_vacuum
   std::chrono::microseconds longest_lock{0};  ///< the longest single write transaction
   std::chrono::microseconds elapsed{0};
 };

@@ -72,9 +72,9 @@ constexpr std::array<OutcomeShare, 7> kOutcomes{{
 }};
 
 constexpr std::array<const char*, 24> kWords{
-    "the",    "function", "returns", "a",      "list",  "of",       "tokens",   "please", "refactor", "this",
-    "module", "so",       "that",    "errors", "carry", "context",  "explain",  "why",    "latency",  "matters",
-    "in",     "streaming", "json",   "schema"};
+    "the",      "function", "returns", "a",       "list", "of",        "tokens", "please",
+    "refactor", "this",     "module",  "so",      "that", "errors",    "carry",  "context",
+    "explain",  "why",      "latency", "matters", "in",   "streaming", "json",   "schema"};
 
 class Generator {
  public:
@@ -105,10 +105,10 @@ class Generator {
     r.method = "POST";
     r.client_addr = fmt::format("10.0.{}.{}", pick(4), 2 + pick(200));
     r.api_key_name = pick(3) == 0 ? "" : (pick(2) == 0 ? "laptop" : "ci-agent");
-    const Provider& p = kProviders[std::discrete_distribution<std::size_t>(provider_weights_.begin(),
-                                                                           provider_weights_.end())(rng_)];
-    const OutcomeShare& o = kOutcomes[std::discrete_distribution<std::size_t>(outcome_weights_.begin(),
-                                                                              outcome_weights_.end())(rng_)];
+    const Provider& p = kProviders[std::discrete_distribution<std::size_t>(
+        provider_weights_.begin(), provider_weights_.end())(rng_)];
+    const OutcomeShare& o = kOutcomes[std::discrete_distribution<std::size_t>(
+        outcome_weights_.begin(), outcome_weights_.end())(rng_)];
     r.model_requested = p.models[pick(p.models.size())];
     r.outcome = o.outcome;
     r.status = o.status;
@@ -118,7 +118,8 @@ class Generator {
       r.provider_type = p.type;
     }
     r.stream = pick(10) < 6;
-    r.duration_us = static_cast<std::int64_t>(std::lognormal_distribution<double>(std::log(p.median_s * 1e6), 0.8)(rng_));
+    r.duration_us = static_cast<std::int64_t>(
+        std::lognormal_distribution<double>(std::log(p.median_s * 1e6), 0.8)(rng_));
     if (o.outcome == Outcome::kClientError || o.outcome == Outcome::kNoProvider) {
       r.duration_us = 200 + pick(3000);
     } else if (o.outcome == Outcome::kTimeout) {
@@ -128,12 +129,15 @@ class Generator {
     if (answered) {
       r.ttfb_us = r.duration_us / 20;
       if (r.stream) {
-        r.ttft_us = static_cast<std::int64_t>(static_cast<double>(r.duration_us) *
-                                              std::uniform_real_distribution<double>(0.05, 0.3)(rng_));
+        r.ttft_us =
+            static_cast<std::int64_t>(static_cast<double>(r.duration_us) *
+                                      std::uniform_real_distribution<double>(0.05, 0.3)(rng_));
       }
       r.upstream_us = r.duration_us - 150;
-      r.prompt_tokens = static_cast<std::int64_t>(std::lognormal_distribution<double>(std::log(500.0), 0.9)(rng_));
-      r.completion_tokens = static_cast<std::int64_t>(std::lognormal_distribution<double>(std::log(200.0), 0.9)(rng_));
+      r.prompt_tokens = static_cast<std::int64_t>(
+          std::lognormal_distribution<double>(std::log(500.0), 0.9)(rng_));
+      r.completion_tokens = static_cast<std::int64_t>(
+          std::lognormal_distribution<double>(std::log(200.0), 0.9)(rng_));
       r.total_tokens = *r.prompt_tokens + *r.completion_tokens;
     } else {
       r.error = fmt::format("upstream '{}' failed: status {}", p.id, o.status);
@@ -146,16 +150,20 @@ class Generator {
     r.response_bytes = r.response_body ? static_cast<std::int64_t>(r.response_body->size()) : 0;
     if (o.outcome != Outcome::kNoProvider) {
       if (pick(100) < 3) {  // a fallback: the first candidate failed
-        r.attempts.push_back({"lm-studio", "lm-studio", r.model_requested, 503, "upstream returned 503", 40'000});
+        r.attempts.push_back(
+            {"lm-studio", "lm-studio", r.model_requested, 503, "upstream returned 503", 40'000});
       }
-      r.attempts.push_back({p.id, p.type, r.model_requested, answered ? std::optional<int>(200) : std::nullopt,
+      r.attempts.push_back({p.id, p.type, r.model_requested,
+                            answered ? std::optional<int>(200) : std::nullopt,
                             answered ? "" : r.error, r.upstream_us.value_or(r.duration_us)});
     }
     return r;
   }
 
  private:
-  std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+  std::size_t pick(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  }
 
   std::string words(int n) {
     std::string s;
@@ -177,12 +185,14 @@ class Generator {
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-int generate(const std::string& path, std::int64_t rows, int days, std::size_t batch, std::uint64_t seed) {
+int generate(const std::string& path, std::int64_t rows, int days, std::size_t batch,
+             std::uint64_t seed) {
   router::db::Database db = router::db::open_current(path, router::db::DbKind::kLogs);
   router::db::LogRepository repo(db);
   Generator gen(seed);
-  std::array<router::core::RequestIdGenerator, 4> ids{router::core::RequestIdGenerator(0), router::core::RequestIdGenerator(1),
-                                                      router::core::RequestIdGenerator(2), router::core::RequestIdGenerator(3)};
+  std::array<router::core::RequestIdGenerator, 4> ids{
+      router::core::RequestIdGenerator(0), router::core::RequestIdGenerator(1),
+      router::core::RequestIdGenerator(2), router::core::RequestIdGenerator(3)};
   const std::int64_t end = router::core::now_ms();
   const std::int64_t start = end - static_cast<std::int64_t>(days) * 86'400'000;
   const double step = static_cast<double>(end - start) / static_cast<double>(rows);
@@ -206,9 +216,10 @@ int generate(const std::string& path, std::int64_t rows, int days, std::size_t b
       }
     }
   }
-  fmt::print("rows={}\nduplicates={}\ninsert_seconds={:.2f}\ntotal_seconds={:.2f}\nrows_per_s={:.0f}\n", rows,
-             duplicates, seconds(inserting), seconds(Clock::now() - began),
-             static_cast<double>(rows) / seconds(inserting));
+  fmt::print(
+      "rows={}\nduplicates={}\ninsert_seconds={:.2f}\ntotal_seconds={:.2f}\nrows_per_s={:.0f}\n",
+      rows, duplicates, seconds(inserting), seconds(Clock::now() - began),
+      static_cast<double>(rows) / seconds(inserting));
   return 0;
 }
 
@@ -225,12 +236,14 @@ int writer(const std::string& path, int rate, double run_s, int tick_ms, std::si
   std::int64_t failures = 0;
   Clock::duration inserting{};
   const auto began = Clock::now();
-  const auto deadline = began + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(run_s));
+  const auto deadline =
+      began + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(run_s));
   auto next_tick = began;
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
   while (Clock::now() < deadline && !g_stop) {
-    const std::size_t n = rate > 0 ? static_cast<std::size_t>(std::max(1, rate * tick_ms / 1000)) : batch;
+    const std::size_t n =
+        rate > 0 ? static_cast<std::size_t>(std::max(1, rate * tick_ms / 1000)) : batch;
     std::vector<RequestLog> rows;
     rows.reserve(n);
     const std::int64_t now = router::core::now_ms();
@@ -252,11 +265,14 @@ int writer(const std::string& path, int rate, double run_s, int tick_ms, std::si
       std::this_thread::sleep_until(next_tick);
     }
   }
-  fmt::print("rows={}\nfailures={}\nbatches={}\nrows_per_s={:.0f}\nbatch_p50_ms={:.1f}\nbatch_p99_ms={:.1f}\n"
-             "batch_max_ms={:.1f}\n",
-             written, failures, latency.count(), static_cast<double>(written) / seconds(inserting),
-             static_cast<double>(latency.percentile(50)) / 1000, static_cast<double>(latency.percentile(99)) / 1000,
-             static_cast<double>(latency.max()) / 1000);
+  fmt::print(
+      "rows={}\nfailures={}\nbatches={}\nrows_per_s={:.0f}\nbatch_p50_ms={:.1f}\nbatch_p99_ms={:."
+      "1f}\n"
+      "batch_max_ms={:.1f}\n",
+      written, failures, latency.count(), static_cast<double>(written) / seconds(inserting),
+      static_cast<double>(latency.percentile(50)) / 1000,
+      static_cast<double>(latency.percentile(99)) / 1000,
+      static_cast<double>(latency.max()) / 1000);
   return failures == 0 ? 0 : 1;
 }
 
@@ -279,9 +295,11 @@ int main(int argc, char** argv) {
   gen->add_option("--days", days)->check(CLI::Range(1, 3650));
   gen->add_option("--batch", batch)->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
   gen->add_option("--seed", seed);
-  auto* wr = app.add_subcommand("writer", "Simulate the server's log writer at a rate (0: flat out)");
+  auto* wr =
+      app.add_subcommand("writer", "Simulate the server's log writer at a rate (0: flat out)");
   wr->add_option("--db", db, "Logs database path")->required();
-  wr->add_option("--rate", rate, "Rows per second; 0 writes back-to-back batches")->check(CLI::Range(0, 1'000'000));
+  wr->add_option("--rate", rate, "Rows per second; 0 writes back-to-back batches")
+      ->check(CLI::Range(0, 1'000'000));
   wr->add_option("--seconds", run_s)->check(CLI::Range(0.1, 3600.0));
   wr->add_option("--tick-ms", tick_ms)->check(CLI::Range(1, 1000));
   wr->add_option("--batch", batch)->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
