@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <tuple>
@@ -56,11 +57,21 @@ INSERT OR REPLACE INTO request_rollups (hour, provider_id, model, requests, erro
   completion_tokens, duration_sum_us, latency_hist, ttft_hist)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql";
 
-// The n-th oldest id below the cutoff bounds one prune batch; deleting by a range (rather than
-// "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
-constexpr std::string_view kPruneBound = R"sql(
-SELECT request_id FROM request_logs WHERE request_id < ?1
-ORDER BY request_id LIMIT 1 OFFSET ?2)sql";
+// The oldest n requests below the cutoff make one prune batch; deleting by an id range (rather
+// than "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
+constexpr std::string_view kPruneScan = R"sql(
+SELECT request_id, provider_id, model_requested, outcome FROM request_logs
+WHERE request_id < ?1 ORDER BY request_id LIMIT ?2)sql";
+// Walk the index entries of one key below a bound (see touch_pages); IS also matches NULL keys.
+constexpr std::string_view kTouchByProvider = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_provider
+WHERE provider_id IS ?1 AND request_id < ?2)sql";
+constexpr std::string_view kTouchByModel = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_model
+WHERE model_requested IS ?1 AND request_id < ?2)sql";
+constexpr std::string_view kTouchByOutcome = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_outcome
+WHERE outcome = ?1 AND request_id < ?2)sql";
 constexpr std::string_view kDeleteLogs = "DELETE FROM request_logs WHERE request_id < ?1";
 constexpr std::string_view kDeleteAttempts = "DELETE FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kDeleteRollups = "DELETE FROM request_rollups WHERE hour < ?1";
@@ -85,7 +96,7 @@ constexpr std::size_t kFirstPruneBatch = 1000;
 // incremental_vacuum moves pages from the end of the file into free slots, rewriting pointers:
 // far slower per page than deleting rows, so it starts small and adapts like deletion.
 constexpr std::size_t kFirstVacuumStep = 128;
-constexpr std::size_t kMaxVacuumStep = 8192;
+constexpr std::size_t kMaxVacuumStep = 1024;
 // prune_step keeps this many free pages for the writer to reuse instead of shrinking the file
 // only to grow it again.
 constexpr std::int64_t kFreePageSlack = 4096;
@@ -230,16 +241,66 @@ Step timed_write(Database& db, Fn&& fn) {
   return step;
 }
 
-// One transaction deleting at most `max_rows` of the oldest requests below `cutoff_id`.
-Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
-  return timed_write(db, [&](Step& step) {
-    std::int64_t bound = cutoff_id;
-    SQLite::Statement probe(db.sqlite(), std::string(kPruneBound));
-    probe.bind(1, cutoff_id);
-    probe.bind(2, static_cast<std::int64_t>(max_rows - 1));
-    if (probe.executeStep()) {
-      bound = probe.getColumn(0).getInt64() + 1;
+// Reads (in the current read transaction) every page that deleting the requests below `bound`
+// will modify: the index entries of each provider, model and outcome among them, and their
+// attempts. The table pages were just read by the caller's scan.
+using KeySet = std::set<std::optional<std::string>>;
+
+void touch_pages(Database& db, std::int64_t bound, const KeySet& providers, const KeySet& models,
+                 const KeySet& outcomes) {
+  auto touch = [&](std::string_view sql, const KeySet& keys) {
+    SQLite::Statement s(db.sqlite(), std::string(sql));
+    for (const auto& key : keys) {
+      s.reset();
+      if (key) {
+        s.bind(1, *key);
+      } else {
+        s.bind(1);
+      }
+      s.bind(2, bound);
+      (void)s.executeStep();
     }
+  };
+  touch(kTouchByProvider, providers);
+  touch(kTouchByModel, models);
+  touch(kTouchByOutcome, outcomes);
+  (void)count_below(db, kCountAttempts, bound);
+}
+
+// One transaction deleting at most `max_rows` of the oldest requests below `cutoff_id` (a few
+// more if requests below the bound were logged since it was found). The batch is first read in a
+// read transaction, table, index and attempt pages alike, so the write transaction finds them in
+// memory: on a database larger than the page cache, cold reads under the lock stalled it for
+// hundreds of milliseconds.
+Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
+  std::int64_t bound = cutoff_id;
+  db.read([&] {
+    bound = cutoff_id;
+    KeySet providers;
+    KeySet models;
+    KeySet outcomes;
+    SQLite::Statement scan(db.sqlite(), std::string(kPruneScan));
+    auto key = [&](int column) {
+      const SQLite::Column c = scan.getColumn(column);
+      return c.isNull() ? std::nullopt : std::optional<std::string>(c.getString());
+    };
+    scan.bind(1, cutoff_id);
+    scan.bind(2, static_cast<std::int64_t>(max_rows));
+    std::size_t rows = 0;
+    std::int64_t last = 0;
+    while (scan.executeStep()) {
+      ++rows;
+      last = scan.getColumn(0).getInt64();
+      providers.insert(key(1));
+      models.insert(key(2));
+      outcomes.insert(key(3));
+    }
+    if (rows == max_rows) {
+      bound = last + 1;
+    }
+    touch_pages(db, bound, providers, models, outcomes);
+  });
+  return timed_write(db, [&](Step& step) {
     step.done = delete_below(db, kDeleteLogs, bound);
     step.attempts = delete_below(db, kDeleteAttempts, bound);
   });
