@@ -1,4 +1,6 @@
 // The read side of LogRepository: history pages, one request, stats from rollups.
+#include "db/log_repository.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -7,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -15,7 +18,6 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "db/database.hpp"
-#include "db/log_repository.hpp"
 
 namespace router::db {
 

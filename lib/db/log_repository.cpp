@@ -8,12 +8,10 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
-#include <array>
 #include <map>
 #include <set>
 #include <string_view>
 #include <thread>
-#include <tuple>
 
 #include <fmt/format.h>
 
@@ -223,6 +221,7 @@ std::int64_t delete_below(Database& db, std::string_view sql, std::int64_t bound
 struct Step {
   std::int64_t done = 0;
   std::int64_t attempts = 0;  // deletion steps: attempts deleted with the rows
+  bool finished = false;      // nothing is left to do after this step
   Clock::duration hold{};
 };
 
@@ -300,10 +299,13 @@ Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
     }
     touch_pages(db, bound, providers, models, outcomes);
   });
-  return timed_write(db, [&](Step& step) {
-    step.done = delete_below(db, kDeleteLogs, bound);
-    step.attempts = delete_below(db, kDeleteAttempts, bound);
+  Step step = timed_write(db, [&](Step& s) {
+    s.done = delete_below(db, kDeleteLogs, bound);
+    s.attempts = delete_below(db, kDeleteAttempts, bound);
   });
+  // Decided by the scan, not by the count deleted: another pruner may have taken rows meanwhile.
+  step.finished = bound == cutoff_id;
+  return step;
 }
 
 std::int64_t freelist_pages(Database& db) {
@@ -318,6 +320,7 @@ Step vacuum_step(Database& db, std::size_t max_pages) {
         fmt::format("PRAGMA incremental_vacuum({})",
                     std::min<std::int64_t>(before, static_cast<std::int64_t>(max_pages))));
     step.done = before - freelist_pages(db);
+    step.finished = step.done < static_cast<std::int64_t>(max_pages);
   });
 }
 
@@ -379,11 +382,11 @@ void paced(Database& db, std::size_t units, std::size_t max_units, PruneResult& 
     const auto pause_until = Clock::now() + std::max<Clock::duration>(step.hold, kMinPause);
     db.exec("PRAGMA wal_checkpoint(PASSIVE)");
     std::this_thread::sleep_until(pause_until);
-    if (step.done < static_cast<std::int64_t>(units)) {
+    if (step.finished) {
       return;
     }
-    const double per_unit =
-        std::chrono::duration<double>(step.hold).count() / static_cast<double>(step.done);
+    const double per_unit = std::chrono::duration<double>(step.hold).count() /
+                            static_cast<double>(std::max<std::int64_t>(step.done, 1));
     const double fit =
         std::chrono::duration<double>(kTargetLockHold).count() / std::max(per_unit, 1e-9);
     units = std::clamp(static_cast<std::size_t>(fit), kMinStepUnits, max_units);
@@ -560,8 +563,9 @@ std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_ro
     return 0;
   }
   const std::int64_t cutoff_id = core::first_request_id_at(std::max<std::int64_t>(cutoff_ms, 0));
-  const auto deleted = static_cast<std::size_t>(delete_batch(db_, cutoff_id, max_rows).done);
-  if (deleted < max_rows) {
+  const Step step = delete_batch(db_, cutoff_id, max_rows);
+  const auto deleted = static_cast<std::size_t>(step.done);
+  if (step.finished) {
     db_.write([&] { (void)delete_below(db_, kDeleteRollups, rollup_cutoff_hour(cutoff_ms)); });
     if (auto_vacuum_incremental(db_)) {
       const std::int64_t excess = free_pages(db_) - kFreePageSlack;
