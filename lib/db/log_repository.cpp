@@ -584,4 +584,21 @@ std::size_t LogRepository::prune_sessions(std::int64_t older_than_ms) {
   return static_cast<std::size_t>(n);
 }
 
+void LogRepository::disable_auto_checkpoint() { db_.exec("PRAGMA wal_autocheckpoint=0"); }
+
+std::int64_t LogRepository::checkpoint() {
+  std::int64_t left = 0;
+  try {
+    SQLite::Statement s(db_.sqlite(), "PRAGMA wal_checkpoint(PASSIVE)");
+    if (s.executeStep()) {
+      // (blocked, frames in the WAL, frames checkpointed). A checkpoint already running on
+      // another connection reports blocked rather than failing, so nothing here retries.
+      left = std::max<std::int64_t>(0, s.getColumn(1).getInt64() - s.getColumn(2).getInt64());
+    }
+  } catch (const SQLite::Exception& e) {
+    rethrow(e, "checkpoint of the logs database");
+  }
+  return left;
+}
+
 }  // namespace router::db

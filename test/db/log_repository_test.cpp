@@ -331,3 +331,25 @@ TEST_CASE("LogRepository: last_request is the newest row, without bodies", "[db]
   CHECK(last->attempt_count == 1);
   CHECK_FALSE(last->request.request_body);
 }
+
+TEST_CASE("LogRepository: a writer without auto checkpoints leaves the copy to checkpoint()",
+          "[db]") {
+  router::test::TempDir dir;
+  const auto path = dir / "router-logs.db";
+  LogsDb writer(path);
+  writer.repo.disable_auto_checkpoint();
+  std::vector<RequestLog> rows;
+  for (int i = 0; i < 12'000; ++i) {  // ~1,400 pages: past SQLite's 1,000-page auto checkpoint
+    rows.push_back(make_log(kBase + i, 0, "openai", "gpt-4o", Outcome::kOk, 1000));
+  }
+  (void)writer.repo.insert_batch(rows);
+  // Everything is still in the WAL: SQLite's default would have copied it after the commit.
+  const auto before = std::filesystem::file_size(path);
+  CHECK(before < 500'000);
+  CHECK(std::filesystem::file_size(dir / "router-logs.db-wal") > 4'500'000);
+
+  LogsDb checkpointer(path);
+  CHECK(checkpointer.repo.checkpoint() == 0);
+  CHECK(std::filesystem::file_size(path) > before + 4'000'000);
+  CHECK(scalar(checkpointer, "SELECT count(*) FROM request_logs") == 12'000);
+}

@@ -2,7 +2,8 @@
 // and simulates the server's log writer, for scripts/bench-logs. Prints key=value lines.
 //
 //   logbench generate --db PATH [--rows N] [--days D] [--batch B] [--seed S]
-//   logbench writer --db PATH [--rate R] [--seconds S] [--tick-ms T] [--batch B]
+//   logbench writer --db PATH [--rate R] [--seconds S] [--tick-ms T] [--batch B] [--checkpoint-ms
+//   C]
 #include <CLI/CLI.hpp>
 
 #include <sys/resource.h>
@@ -267,9 +268,58 @@ int generate(const std::string& path, std::int64_t rows, int days, std::size_t b
 // The server's writer: a batch every tick with the rows that arrived meanwhile (`rate` rows/s),
 // or, with rate 0, back-to-back batches of `batch` rows to measure the ceiling. Runs until
 // `run_s` or SIGTERM.
-int writer(const std::string& path, int rate, double run_s, int tick_ms, std::size_t batch) {
+// With `checkpoint_ms` > 0 the writer's connection does not checkpoint; a second thread on its
+// own connection does, every `checkpoint_ms` (LogRepository::disable_auto_checkpoint).
+class Checkpointer {
+ public:
+  Checkpointer(const std::string& path, int every_ms) {
+    if (every_ms > 0) {
+      thread_ = std::thread([this, path, every_ms] { run(path, every_ms); });
+    }
+  }
+  ~Checkpointer() { stop(); }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  /// Stops the thread; returns its CPU seconds.
+  double stop() {
+    done_ = true;
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+    return cpu_;
+  }
+
+ private:
+  void run(const std::string& path, int every_ms) {
+    try {
+      router::db::Database db = router::db::open_current(path, router::db::DbKind::kLogs);
+      router::db::LogRepository repo(db);
+      const double cpu0 = thread_cpu_seconds();
+      while (!done_) {
+        (void)repo.checkpoint();
+        std::this_thread::sleep_for(std::chrono::milliseconds(every_ms));
+      }
+      (void)repo.checkpoint();
+      cpu_ = thread_cpu_seconds() - cpu0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "checkpointer: %s\n", e.what());
+    }
+  }
+
+  std::atomic<bool> done_{false};
+  double cpu_ = 0;
+  std::thread thread_;
+};
+
+int writer(const std::string& path, int rate, double run_s, int tick_ms, std::size_t batch,
+           int checkpoint_ms) {
   router::db::Database db = router::db::open_current(path, router::db::DbKind::kLogs);
   router::db::LogRepository repo(db);
+  if (checkpoint_ms > 0) {
+    repo.disable_auto_checkpoint();
+  }
+  Checkpointer checkpointer(path, checkpoint_ms);
   Generator gen(99);
   router::core::RequestIdGenerator ids(40);
   router::core::Histogram latency;
@@ -312,6 +362,10 @@ int writer(const std::string& path, int rate, double run_s, int tick_ms, std::si
       static_cast<double>(latency.percentile(99)) / 1000,
       static_cast<double>(latency.max()) / 1000);
   print_rates(written, timer);
+  if (checkpoint_ms > 0) {
+    fmt::print("checkpointer_cpu_us_per_row={:.1f}\n",
+               checkpointer.stop() * 1e6 / static_cast<double>(std::max<std::int64_t>(written, 1)));
+  }
   return failures == 0 ? 0 : 1;
 }
 
@@ -328,6 +382,7 @@ int main(int argc, char** argv) {
   int rate = 2000;
   double run_s = 10;
   int tick_ms = 50;
+  int checkpoint_ms = 0;
   auto* gen = app.add_subcommand("generate", "Write realistic rows spread over the past days");
   gen->add_option("--db", db, "Logs database path")->required();
   gen->add_option("--rows", rows)->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000'000}));
@@ -342,12 +397,16 @@ int main(int argc, char** argv) {
   wr->add_option("--seconds", run_s)->check(CLI::Range(0.1, 3600.0));
   wr->add_option("--tick-ms", tick_ms)->check(CLI::Range(1, 1000));
   wr->add_option("--batch", batch)->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  wr->add_option("--checkpoint-ms", checkpoint_ms,
+                 "Checkpoint from a second thread this often instead of after commits (0: SQLite's "
+                 "automatic checkpoints)")
+      ->check(CLI::Range(0, 60'000));
   CLI11_PARSE(app, argc, argv);
   try {
     if (gen->parsed()) {
       return generate(db, rows, days, batch, seed);
     }
-    return writer(db, rate, run_s, tick_ms, batch);
+    return writer(db, rate, run_s, tick_ms, batch, checkpoint_ms);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "logbench: %s\n", e.what());
     return 1;
