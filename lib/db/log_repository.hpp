@@ -147,8 +147,8 @@ class LogRepository {
   std::size_t prune_sessions(std::int64_t older_than_ms);
 
   /// For the server's log writer: this connection stops checkpointing the WAL after its own
-  /// commits (SQLite's default copies and fsyncs on the committing thread, about a quarter of the
-  /// writer's time). Another connection must then call checkpoint() regularly, or the WAL grows.
+  /// commits (SQLite's default copies pages and syncs the file on the committing thread). Another
+  /// connection must then call checkpoint() regularly, or the WAL grows.
   void disable_auto_checkpoint();
   /// Copies committed WAL frames into the database file without blocking readers or writers
   /// (PRAGMA wal_checkpoint(PASSIVE)); returns the frames not yet copied. Meant for a background
