@@ -27,16 +27,16 @@ constexpr const char* kListOptions[] = {"--provider", "--model", "--outcome", "-
                                         "--since",    "--until", "--limit",   "--cursor"};
 
 int run_list(const CLI::App& app, const Options& o, Context& ctx) {
-  const db::HistoryRequest req = db::parse_history_params(
-      db::HistoryParams{.provider = given(app, "--provider", o.provider),
-                        .model = given(app, "--model", o.model),
-                        .outcome = given(app, "--outcome", o.outcome),
-                        .status = given(app, "--status", o.status),
-                        .since = given(app, "--since", o.since),
-                        .until = given(app, "--until", o.until),
-                        .limit = given(app, "--limit", o.limit),
-                        .cursor = given(app, "--cursor", o.cursor)},
-      core::now_ms());
+  const db::HistoryRequest req =
+      db::parse_history_params(db::HistoryParams{.provider = given(app, "--provider", o.provider),
+                                                 .model = given(app, "--model", o.model),
+                                                 .outcome = given(app, "--outcome", o.outcome),
+                                                 .status = given(app, "--status", o.status),
+                                                 .since = given(app, "--since", o.since),
+                                                 .until = given(app, "--until", o.until),
+                                                 .limit = given(app, "--limit", o.limit),
+                                                 .cursor = given(app, "--cursor", o.cursor)},
+                               core::now_ms());
   db::LogRepository repo(ctx.logs_db());
   const db::HistoryPage page = repo.history(req.filter, req.limit, req.cursor);
   const auto& out = ctx.out();
@@ -48,16 +48,19 @@ int run_list(const CLI::App& app, const Options& o, Context& ctx) {
     out.line(req.cursor ? "no older requests" : "no requests match");
     return 0;
   }
-  Table table({"TIME", "ID", "PROVIDER", "MODEL", "STATUS", "OUTCOME", "DURATION", "TTFT", "TOKENS"});
+  Table table(
+      {"TIME", "ID", "PROVIDER", "MODEL", "STATUS", "OUTCOME", "DURATION", "TTFT", "TOKENS"});
   for (const auto& s : page.rows) {
     const db::RequestLog& r = s.request;
-    table.add({core::format_local(r.created_at), core::format_request_id(r.request_id), or_dash(r.provider_id),
-               or_dash(r.model_requested), std::to_string(r.status), paint_outcome(out, r.outcome),
-               format_us(r.duration_us), format_us(r.ttft_us), format_tokens(r.prompt_tokens, r.completion_tokens)});
+    table.add({core::format_local(r.created_at), core::format_request_id(r.request_id),
+               or_dash(r.provider_id), or_dash(r.model_requested), std::to_string(r.status),
+               paint_outcome(out, r.outcome), format_us(r.duration_us), format_us(r.ttft_us),
+               format_tokens(r.prompt_tokens, r.completion_tokens)});
   }
   table.print(out);
   if (page.next_cursor) {
-    out.line(out.dim(fmt::format("older requests: add --cursor {}", core::format_request_id(*page.next_cursor))));
+    out.line(out.dim(fmt::format("older requests: add --cursor {}",
+                                 core::format_request_id(*page.next_cursor))));
   }
   return 0;
 }
@@ -66,8 +69,10 @@ int run_list(const CLI::App& app, const Options& o, Context& ctx) {
 void reject_list_options(const CLI::App& app, std::string_view verb) {
   for (const char* name : kListOptions) {
     if (app.get_option(name)->count() > 0) {
-      throw core::Error(core::ErrorCode::kInvalidArgument,
-                        fmt::format("{} filters the request list; it does not apply to 'history {}'", name, verb));
+      throw core::Error(
+          core::ErrorCode::kInvalidArgument,
+          fmt::format("{} filters the request list; it does not apply to 'history {}'", name,
+                      verb));
     }
   }
 }
@@ -76,7 +81,8 @@ void reject_list_options(const CLI::App& app, std::string_view verb) {
 
 Runner setup_history(CLI::App& sub) {
   auto o = std::make_shared<Options>();
-  sub.add_option("--provider", o->provider, "Only requests answered (or last tried) by this provider");
+  sub.add_option("--provider", o->provider,
+                 "Only requests answered (or last tried) by this provider");
   sub.add_option("--model", o->model, "Only requests for this model (as the client named it)");
   sub.add_option("--outcome", o->outcome,
                  "ok, client_error, upstream_error, timeout, truncated, cancelled or no_provider");
@@ -84,11 +90,14 @@ Runner setup_history(CLI::App& sub) {
   sub.add_option("--since", o->since, "From this time: 30m, 24h, 7d or an ISO date");
   sub.add_option("--until", o->until, "Before this time: 30m, 24h, 7d or an ISO date");
   sub.add_option("--limit", o->limit,
-                 fmt::format("At most this many rows (default {}, at most {})", db::kDefaultHistoryLimit,
-                             db::LogRepository::kMaxHistoryLimit));
-  sub.add_option("--cursor", o->cursor, "Continue after this request id (printed below a full page)");
-  CLI::App* show = sub.add_subcommand("show", "Everything about one request: attempts, timings, bodies");
-  CLI::App* prune = sub.add_subcommand("prune", "Delete requests older than a time, in small batches");
+                 fmt::format("At most this many rows (default {}, at most {})",
+                             db::kDefaultHistoryLimit, db::LogRepository::kMaxHistoryLimit));
+  sub.add_option("--cursor", o->cursor,
+                 "Continue after this request id (printed below a full page)");
+  CLI::App* show =
+      sub.add_subcommand("show", "Everything about one request: attempts, timings, bodies");
+  CLI::App* prune =
+      sub.add_subcommand("prune", "Delete requests older than a time, in small batches");
   show->silent();
   prune->silent();
   const Runner show_run = setup_history_show(*show);

@@ -33,15 +33,17 @@ int run(const Options& o, Context& ctx) {
   }
   const std::string when = core::format_local(res.cutoff_ms);
   if (res.dry_run) {
-    out.line(fmt::format("would delete {} requests ({} attempts) from before {}; nothing changed", res.rows,
-                         res.attempts, when));
+    out.line(fmt::format("would delete {} requests ({} attempts) from before {}; nothing changed",
+                         res.rows, res.attempts, when));
     return 0;
   }
-  out.line(fmt::format("deleted {} requests ({} attempts) from before {}", res.rows, res.attempts, when));
-  out.line(out.dim(fmt::format("{} transactions, longest write lock {:.1f} ms, {} returned to the file system, "
-                               "{:.1f} s",
-                               res.batches, static_cast<double>(res.longest_lock.count()) / 1000,
-                               format_bytes(res.vacuumed_bytes), static_cast<double>(res.elapsed.count()) / 1e6)));
+  out.line(fmt::format("deleted {} requests ({} attempts) from before {}", res.rows, res.attempts,
+                       when));
+  out.line(out.dim(fmt::format(
+      "{} transactions, longest write lock {:.1f} ms, {} returned to the file system, "
+      "{:.1f} s",
+      res.batches, static_cast<double>(res.longest_lock.count()) / 1000,
+      format_bytes(res.vacuumed_bytes), static_cast<double>(res.elapsed.count()) / 1e6)));
   if (res.rollups > 0) {
     out.line(out.dim(fmt::format("{} hourly rollups past their retention dropped", res.rollups)));
   }
@@ -52,7 +54,8 @@ int run(const Options& o, Context& ctx) {
 
 Runner setup_history_prune(CLI::App& sub) {
   auto o = std::make_shared<Options>();
-  sub.add_option("--before", o->before, "Delete requests that arrived before this time: 30d, 24h or an ISO date")
+  sub.add_option("--before", o->before,
+                 "Delete requests that arrived before this time: 30d, 24h or an ISO date")
       ->required();
   sub.add_flag("--dry-run", o->dry_run, "Only count what would be deleted");
   sub.footer("Hourly rollups are kept, so 'router stats' still covers pruned periods.");

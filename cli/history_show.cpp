@@ -33,7 +33,8 @@ void print_body(const Output& out, std::string_view label, const std::optional<s
   const bool truncated = truncated_flag && static_cast<std::int64_t>(body->size()) < original_bytes;
   std::string note = format_bytes(original_bytes);
   if (truncated) {
-    note += ", " + out.yellow(fmt::format("TRUNCATED: first {} stored", format_bytes(static_cast<std::int64_t>(body->size()))));
+    note += ", " + out.yellow(fmt::format("TRUNCATED: first {} stored",
+                                          format_bytes(static_cast<std::int64_t>(body->size()))));
   }
   out.line(fmt::format("{} ({})", out.bold(std::string(label)), note));
   bool valid = true;
@@ -50,24 +51,38 @@ void print_body(const Output& out, std::string_view label, const std::optional<s
 
 void print_human(const Output& out, const db::RequestLog& r) {
   field(out, "request", out.bold(core::format_request_id(r.request_id)));
-  field(out, "time", fmt::format("{}  {}", core::format_local(r.created_at), out.dim(core::format_utc(r.created_at))));
-  field(out, "endpoint", fmt::format("{} {}{}", printable(r.method), printable(r.endpoint), r.stream ? "  (stream)" : ""));
+  field(out, "time",
+        fmt::format("{}  {}", core::format_local(r.created_at),
+                    out.dim(core::format_utc(r.created_at))));
+  field(out, "endpoint",
+        fmt::format("{} {}{}", printable(r.method), printable(r.endpoint),
+                    r.stream ? "  (stream)" : ""));
   field(out, "client", fmt::format("{}  key {}", or_dash(r.client_addr), or_dash(r.api_key_name)));
-  field(out, "model", r.model_sent.empty() || r.model_sent == r.model_requested
-                          ? or_dash(r.model_requested)
-                          : fmt::format("{} → {}", or_dash(r.model_requested), printable(r.model_sent)));
-  field(out, "provider", r.provider_type.empty() ? or_dash(r.provider_id)
-                                                 : fmt::format("{} ({})", r.provider_id, printable(r.provider_type)));
+  field(out, "model",
+        r.model_sent.empty() || r.model_sent == r.model_requested
+            ? or_dash(r.model_requested)
+            : fmt::format("{} → {}", or_dash(r.model_requested), printable(r.model_sent)));
+  field(out, "provider",
+        r.provider_type.empty()
+            ? or_dash(r.provider_id)
+            : fmt::format("{} ({})", r.provider_id, printable(r.provider_type)));
   field(out, "status", fmt::format("{} {}", r.status, paint_outcome(out, r.outcome)));
   if (!r.error.empty()) {
     field(out, "error", out.red(printable(r.error)));
   }
-  field(out, "timing", fmt::format("total {}  first byte {}  first token {}  upstream {}", format_us(r.duration_us),
-                                   format_us(r.ttfb_us), format_us(r.ttft_us), format_us(r.upstream_us)));
-  auto tokens = [](const std::optional<std::int64_t>& t) { return t ? std::to_string(*t) : std::string("-"); };
-  field(out, "tokens", fmt::format("prompt {}  completion {}  total {}", tokens(r.prompt_tokens),
-                                   tokens(r.completion_tokens), tokens(r.total_tokens)));
-  field(out, "bytes", fmt::format("request {}  response {}", format_bytes(r.request_bytes), format_bytes(r.response_bytes)));
+  field(
+      out, "timing",
+      fmt::format("total {}  first byte {}  first token {}  upstream {}", format_us(r.duration_us),
+                  format_us(r.ttfb_us), format_us(r.ttft_us), format_us(r.upstream_us)));
+  auto tokens = [](const std::optional<std::int64_t>& t) {
+    return t ? std::to_string(*t) : std::string("-");
+  };
+  field(out, "tokens",
+        fmt::format("prompt {}  completion {}  total {}", tokens(r.prompt_tokens),
+                    tokens(r.completion_tokens), tokens(r.total_tokens)));
+  field(out, "bytes",
+        fmt::format("request {}  response {}", format_bytes(r.request_bytes),
+                    format_bytes(r.response_bytes)));
 
   out.line("");
   if (r.attempts.empty()) {
@@ -77,8 +92,9 @@ void print_human(const Output& out, const db::RequestLog& r) {
     Table table({"#", "PROVIDER", "TYPE", "MODEL", "STATUS", "DURATION", "ERROR"});
     for (std::size_t i = 0; i < r.attempts.size(); ++i) {
       const db::RequestAttempt& a = r.attempts[i];
-      table.add({std::to_string(i + 1), printable(a.provider_id), printable(a.provider_type), or_dash(a.model_sent),
-                 a.status ? std::to_string(*a.status) : "-", format_us(a.duration_us), or_dash(a.error)});
+      table.add({std::to_string(i + 1), printable(a.provider_id), printable(a.provider_type),
+                 or_dash(a.model_sent), a.status ? std::to_string(*a.status) : "-",
+                 format_us(a.duration_us), or_dash(a.error)});
     }
     table.print(out);
   }
@@ -92,7 +108,8 @@ int run(const std::string& id_text, Context& ctx) {
   const auto request = repo.find(id);
   if (!request) {
     throw core::Error(core::ErrorCode::kNotFound,
-                      fmt::format("request '{}' not found (never logged, or pruned)", core::format_request_id(id)));
+                      fmt::format("request '{}' not found (never logged, or pruned)",
+                                  core::format_request_id(id)));
   }
   if (ctx.out().json()) {
     ctx.out().print_json(db::request_document(*request));
@@ -106,7 +123,8 @@ int run(const std::string& id_text, Context& ctx) {
 
 Runner setup_history_show(CLI::App& sub) {
   auto id = std::make_shared<std::string>();
-  sub.add_option("request_id", *id, "The request id (req_…), from 'router history' or X-Request-Id")->required();
+  sub.add_option("request_id", *id, "The request id (req_…), from 'router history' or X-Request-Id")
+      ->required();
   return [id](Context& ctx) { return run(*id, ctx); };
 }
 

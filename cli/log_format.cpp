@@ -34,11 +34,13 @@ std::string format_us(std::int64_t us) {
 
 std::string format_us(const std::optional<std::int64_t>& us) { return us ? format_us(*us) : "-"; }
 
-std::string format_tokens(const std::optional<std::int64_t>& prompt, const std::optional<std::int64_t>& completion) {
+std::string format_tokens(const std::optional<std::int64_t>& prompt,
+                          const std::optional<std::int64_t>& completion) {
   if (!prompt && !completion) {
     return "-";
   }
-  return fmt::format("{}/{}", prompt ? std::to_string(*prompt) : "?", completion ? std::to_string(*completion) : "?");
+  return fmt::format("{}/{}", prompt ? std::to_string(*prompt) : "?",
+                     completion ? std::to_string(*completion) : "?");
 }
 
 std::string format_bytes(std::int64_t bytes) {
@@ -58,16 +60,13 @@ std::string format_bytes(std::int64_t bytes) {
 std::string paint_outcome(const Output& out, db::Outcome outcome) {
   const std::string name(db::outcome_name(outcome));
   switch (outcome) {
-    case db::Outcome::kOk:
-      return out.green(name);
+    case db::Outcome::kOk: return out.green(name);
     case db::Outcome::kClientError:
-    case db::Outcome::kCancelled:
-      return out.yellow(name);
+    case db::Outcome::kCancelled: return out.yellow(name);
     case db::Outcome::kUpstreamError:
     case db::Outcome::kTimeout:
     case db::Outcome::kTruncated:
-    case db::Outcome::kNoProvider:
-      return out.red(name);
+    case db::Outcome::kNoProvider: return out.red(name);
   }
   return name;
 }
@@ -97,7 +96,8 @@ std::string reindent_json(std::string_view json) {
     out.append(static_cast<std::size_t>(2 * depth), ' ');
   };
   auto next_token = [&](std::size_t i) {
-    while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) {
+    while (i < json.size() &&
+           (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) {
       ++i;
     }
     return i;
@@ -119,8 +119,7 @@ std::string reindent_json(std::string_view json) {
       case ' ':
       case '\t':
       case '\n':
-      case '\r':
-        break;
+      case '\r': break;
       case '"':
         in_string = true;
         out += c;
@@ -148,11 +147,8 @@ std::string reindent_json(std::string_view json) {
         out += c;
         newline();
         break;
-      case ':':
-        out += ": ";
-        break;
-      default:
-        out += c;
+      case ':': out += ": "; break;
+      default: out += c;
     }
   }
   return out;

@@ -18,7 +18,8 @@ namespace router::cli {
 
 /// The value bound to option `name` of `app` if the user gave it, else nullopt (so the shared
 /// parameter parsers apply their defaults and can tell "absent" from "empty").
-[[nodiscard]] std::optional<std::string> given(const CLI::App& app, const char* name, const std::string& value);
+[[nodiscard]] std::optional<std::string> given(const CLI::App& app, const char* name,
+                                               const std::string& value);
 
 /// "850µs", "12.5ms", "340ms", "1.24s", "2m05s", "1h02m".
 [[nodiscard]] std::string format_us(std::int64_t us);

@@ -24,8 +24,11 @@ struct Options {
 
 std::vector<std::string> row(const std::string& key, const db::StatsGroup& g) {
   const double error_pct =
-      g.requests == 0 ? 0.0 : 100.0 * static_cast<double>(g.errors) / static_cast<double>(g.requests);
-  auto pct = [](const core::Histogram& h, double p) { return h.empty() ? std::string("-") : format_us(h.percentile(p)); };
+      g.requests == 0 ? 0.0
+                      : 100.0 * static_cast<double>(g.errors) / static_cast<double>(g.requests);
+  auto pct = [](const core::Histogram& h, double p) {
+    return h.empty() ? std::string("-") : format_us(h.percentile(p));
+  };
   return {key,
           std::to_string(g.requests),
           fmt::format("{:.1f}%", error_pct),
@@ -41,22 +44,20 @@ std::vector<std::string> row(const std::string& key, const db::StatsGroup& g) {
 std::string key_label(const db::StatsResult& s, const db::StatsGroup& g) {
   switch (s.group_by) {
     case db::StatsGroupBy::kProvider:
-    case db::StatsGroupBy::kModel:
-      return g.key.empty() ? "(none)" : printable(g.key);
-    case db::StatsGroupBy::kHour:
-      return core::format_local(g.start_ms).substr(0, 16);
-    case db::StatsGroupBy::kDay:
-      return g.key;
+    case db::StatsGroupBy::kModel: return g.key.empty() ? "(none)" : printable(g.key);
+    case db::StatsGroupBy::kHour: return core::format_local(g.start_ms).substr(0, 16);
+    case db::StatsGroupBy::kDay: return g.key;
   }
   return g.key;
 }
 
 int run(const CLI::App& app, const Options& o, Context& ctx) {
-  const db::StatsQuery q = db::parse_stats_params({.since = given(app, "--since", o.since),
-                                                   .until = given(app, "--until", o.until),
-                                                   .by = given(app, "--by", o.by),
-                                                   .provider = given(app, "--provider", o.provider)},
-                                                  core::now_ms());
+  const db::StatsQuery q =
+      db::parse_stats_params({.since = given(app, "--since", o.since),
+                              .until = given(app, "--until", o.until),
+                              .by = given(app, "--by", o.by),
+                              .provider = given(app, "--provider", o.provider)},
+                             core::now_ms());
   db::LogRepository repo(ctx.logs_db());
   const db::StatsResult s = repo.stats(q);
   const auto& out = ctx.out();
@@ -75,7 +76,8 @@ int run(const CLI::App& app, const Options& o, Context& ctx) {
   for (auto& c : head) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  Table table({head, "REQUESTS", "ERRORS", "P50", "P95", "P99", "TTFT P50", "TTFT P95", "TOKENS IN", "TOKENS OUT"});
+  Table table({head, "REQUESTS", "ERRORS", "P50", "P95", "P99", "TTFT P50", "TTFT P95", "TOKENS IN",
+               "TOKENS OUT"});
   for (const auto& g : s.groups) {
     table.add(row(key_label(s, g), g));
   }
@@ -90,12 +92,15 @@ int run(const CLI::App& app, const Options& o, Context& ctx) {
 
 Runner setup_stats(CLI::App& sub) {
   auto o = std::make_shared<Options>();
-  sub.add_option("--since", o->since, fmt::format("Window start: 30m, 24h, 7d or an ISO date (default {})",
-                                                  db::kDefaultStatsSince));
+  sub.add_option("--since", o->since,
+                 fmt::format("Window start: 30m, 24h, 7d or an ISO date (default {})",
+                             db::kDefaultStatsSince));
   sub.add_option("--until", o->until, "Window end (default now)");
   sub.add_option("--by", o->by, "Group by provider (default), model, hour or day");
   sub.add_option("--provider", o->provider, "Only this provider");
-  sub.footer("Percentiles come from hourly histograms and are within 1.6% of the exact values (docs/stats.md).");
+  sub.footer(
+      "Percentiles come from hourly histograms and are within 1.6% of the exact values "
+      "(docs/stats.md).");
   const CLI::App* self = &sub;
   return [o, self](Context& ctx) { return run(*self, *o, ctx); };
 }

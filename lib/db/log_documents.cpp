@@ -38,10 +38,11 @@ auto tagged(std::string_view param, Fn&& fn) {
 
 std::string valid_provider(const std::string& p) {
   if (!core::is_slug(p)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("invalid provider '{}': provider ids are lowercase letters, digits and '-'",
-                            p.substr(0, 80)),
-                "provider");
+    throw Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("invalid provider '{}': provider ids are lowercase letters, digits and '-'",
+                    p.substr(0, 80)),
+        "provider");
   }
   return p;
 }
@@ -54,8 +55,8 @@ std::string valid_model(const std::string& m) {
   });
   if (m.empty() || m.size() > kMaxModelBytes || !printable || !core::is_valid_utf8(m)) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("invalid model '{}': use 1 to {} bytes of printable UTF-8", m.substr(0, 80),
-                            kMaxModelBytes),
+                fmt::format("invalid model '{}': use 1 to {} bytes of printable UTF-8",
+                            m.substr(0, 80), kMaxModelBytes),
                 "model");
   }
   return m;
@@ -65,23 +66,26 @@ Outcome valid_outcome(const std::string& o) {
   if (const auto parsed = parse_outcome(o)) {
     return *parsed;
   }
-  throw Error(ErrorCode::kInvalidArgument,
-              fmt::format("invalid outcome '{}': expected one of ok, client_error, upstream_error, timeout, "
-                          "truncated, cancelled, no_provider",
-                          o.substr(0, 80)),
-              "outcome");
+  throw Error(
+      ErrorCode::kInvalidArgument,
+      fmt::format(
+          "invalid outcome '{}': expected one of ok, client_error, upstream_error, timeout, "
+          "truncated, cancelled, no_provider",
+          o.substr(0, 80)),
+      "outcome");
 }
 
 // Durations reaching back before 1970 clamp to the epoch: nothing is logged before it.
 std::int64_t time_param(const std::string& text, std::int64_t now, std::string_view param) {
-  return std::max<std::int64_t>(0, tagged(param, [&] { return core::parse_time_point(text, now); }));
+  return std::max<std::int64_t>(0,
+                                tagged(param, [&] { return core::parse_time_point(text, now); }));
 }
 
 void require_ordered(std::optional<std::int64_t> since, std::optional<std::int64_t> until) {
   if (since && until && *since >= *until) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("empty window: since ({}) is not before until ({})", core::format_utc(*since),
-                            core::format_utc(*until)),
+                fmt::format("empty window: since ({}) is not before until ({})",
+                            core::format_utc(*since), core::format_utc(*until)),
                 "since");
   }
 }
@@ -111,10 +115,9 @@ object summary_fields(const RequestLog& r, std::int64_t attempt_count) {
       {"ttft_us", opt_int(r.ttft_us)},
       {"upstream_us", opt_int(r.upstream_us)},
       {"attempt_count", attempt_count},
-      {"usage",
-       object{{"prompt_tokens", opt_int(r.prompt_tokens)},
-              {"completion_tokens", opt_int(r.completion_tokens)},
-              {"total_tokens", opt_int(r.total_tokens)}}},
+      {"usage", object{{"prompt_tokens", opt_int(r.prompt_tokens)},
+                       {"completion_tokens", opt_int(r.completion_tokens)},
+                       {"total_tokens", opt_int(r.total_tokens)}}},
       {"request_bytes", r.request_bytes},
       {"response_bytes", r.response_bytes},
       {"body_truncated", r.body_truncated},
@@ -136,7 +139,9 @@ object group_document(const StatsGroup& g, StatsGroupBy by, bool is_total) {
   o["requests"] = g.requests;
   o["errors"] = g.errors;
   o["error_rate"] =
-      g.requests == 0 ? 0.0 : std::round(static_cast<double>(g.errors) / static_cast<double>(g.requests) * 1e6) / 1e6;
+      g.requests == 0
+          ? 0.0
+          : std::round(static_cast<double>(g.errors) / static_cast<double>(g.requests) * 1e6) / 1e6;
   o["latency_us"] = object{
       {"p50", percentile_or_null(g.latency, 50)},
       {"p95", percentile_or_null(g.latency, 95)},
@@ -168,8 +173,8 @@ HistoryRequest parse_history_params(const HistoryParams& p, std::int64_t now_ms)
     req.filter.outcome = valid_outcome(*p.outcome);
   }
   if (p.status) {
-    req.filter.status =
-        static_cast<int>(tagged("status", [&] { return core::parse_int(*p.status, 100, 599, "status"); }));
+    req.filter.status = static_cast<int>(
+        tagged("status", [&] { return core::parse_int(*p.status, 100, 599, "status"); }));
   }
   if (p.since) {
     req.filter.since_ms = time_param(*p.since, now_ms, "since");
@@ -180,7 +185,8 @@ HistoryRequest parse_history_params(const HistoryParams& p, std::int64_t now_ms)
   require_ordered(req.filter.since_ms, req.filter.until_ms);
   if (p.limit) {
     req.limit = static_cast<std::size_t>(tagged("limit", [&] {
-      return core::parse_int(*p.limit, 1, static_cast<std::int64_t>(LogRepository::kMaxHistoryLimit), "limit");
+      return core::parse_int(*p.limit, 1,
+                             static_cast<std::int64_t>(LogRepository::kMaxHistoryLimit), "limit");
     }));
   }
   if (p.cursor) {
@@ -200,7 +206,8 @@ StatsQuery parse_stats_params(const StatsParams& p, std::int64_t now_ms) {
     const auto by = parse_group_by(*p.by);
     if (!by) {
       throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("invalid grouping '{}': expected one of provider, model, hour, day", p.by->substr(0, 80)),
+                  fmt::format("invalid grouping '{}': expected one of provider, model, hour, day",
+                              p.by->substr(0, 80)),
                   "by");
     }
     q.group_by = *by;
@@ -215,13 +222,17 @@ std::int64_t parse_request_id_param(std::string_view text, std::string_view para
   if (const auto id = core::parse_request_id(text)) {
     return *id;
   }
-  throw Error(ErrorCode::kInvalidArgument,
-              fmt::format("invalid request id '{}': expected req_ and 16 hex digits, e.g. req_0191a2b3c4d5e6f7",
-                          text.substr(0, 80)),
-              std::string(param));
+  throw Error(
+      ErrorCode::kInvalidArgument,
+      fmt::format(
+          "invalid request id '{}': expected req_ and 16 hex digits, e.g. req_0191a2b3c4d5e6f7",
+          text.substr(0, 80)),
+      std::string(param));
 }
 
-object request_summary_document(const RequestSummary& s) { return summary_fields(s.request, s.attempt_count); }
+object request_summary_document(const RequestSummary& s) {
+  return summary_fields(s.request, s.attempt_count);
+}
 
 object request_document(const RequestLog& r) {
   object o = summary_fields(r, static_cast<std::int64_t>(r.attempts.size()));
@@ -254,7 +265,8 @@ object history_document(const HistoryPage& page) {
       {"object", "list"},
       {"data", std::move(data)},
       {"has_more", page.next_cursor.has_value()},
-      {"next_cursor", page.next_cursor ? value(core::format_request_id(*page.next_cursor)) : value(nullptr)},
+      {"next_cursor",
+       page.next_cursor ? value(core::format_request_id(*page.next_cursor)) : value(nullptr)},
   };
 }
 

@@ -52,7 +52,8 @@ struct StatsParams {
 /// Same contract as parse_history_params.
 [[nodiscard]] StatsQuery parse_stats_params(const StatsParams& params, std::int64_t now_ms);
 /// "req_0191a2b3c4d5e6f7" (or the bare 16 hex digits). Throws kInvalidArgument naming `param`.
-[[nodiscard]] std::int64_t parse_request_id_param(std::string_view text, std::string_view param = "id");
+[[nodiscard]] std::int64_t parse_request_id_param(std::string_view text,
+                                                  std::string_view param = "id");
 
 /// One history row: metadata, no bodies, no attempts (attempt_count instead).
 [[nodiscard]] boost::json::object request_summary_document(const RequestSummary& summary);

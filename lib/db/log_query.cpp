@@ -1,4 +1,6 @@
 // The read side of LogRepository: history pages, one request, stats from rollups.
+#include "db/log_repository.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -7,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -15,7 +18,6 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "db/database.hpp"
-#include "db/log_repository.hpp"
 
 namespace router::db {
 
@@ -36,14 +38,16 @@ constexpr int kBodyColumn = 25;
 
 // History filters are fixed fragments with fixed parameter numbers, appended when set; every
 // value is bound. LIMIT is ?7, so all seven parameters always exist and unused ones are inert.
-constexpr std::string_view kHistoryWhere = " FROM request_logs WHERE request_id >= ?1 AND request_id < ?2";
+constexpr std::string_view kHistoryWhere =
+    " FROM request_logs WHERE request_id >= ?1 AND request_id < ?2";
 constexpr std::string_view kByProvider = " AND provider_id = ?3";
 constexpr std::string_view kByModel = " AND model_requested = ?4";
 constexpr std::string_view kByOutcome = " AND outcome = ?5";
 constexpr std::string_view kByStatus = " AND status = ?6";
 constexpr std::string_view kHistoryOrder = " ORDER BY request_id DESC LIMIT ?7";
 
-constexpr std::string_view kSelectOne = ", request_body, response_body FROM request_logs WHERE request_id = ?1";
+constexpr std::string_view kSelectOne =
+    ", request_body, response_body FROM request_logs WHERE request_id = ?1";
 constexpr std::string_view kSelectAttempts = R"sql(
 SELECT provider_id, provider_type, model_sent, status, error, duration_us
 FROM request_attempts WHERE request_id = ?1 ORDER BY attempt)sql";
@@ -55,19 +59,23 @@ FROM request_rollups WHERE hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR provider_
 constexpr std::string_view kSelectEdgeRows = R"sql(
 SELECT created_at, provider_id, model_requested, outcome, duration_us, ttft_us, prompt_tokens,
   completion_tokens
-FROM request_logs WHERE request_id >= ?1 AND request_id < ?2 AND (?3 IS NULL OR provider_id = ?3))sql";
+FROM request_logs
+WHERE request_id >= ?1 AND request_id < ?2 AND (?3 IS NULL OR provider_id = ?3))sql";
 constexpr std::string_view kOldestId = "SELECT min(request_id) FROM request_logs";
 
 // The smallest request id at `ms`, saturating instead of overflowing for absurd dates.
 std::int64_t id_at(std::int64_t ms) {
-  constexpr std::int64_t kMaxMs = std::numeric_limits<std::int64_t>::max() >> core::kRequestIdTimeShift;
+  constexpr std::int64_t kMaxMs =
+      std::numeric_limits<std::int64_t>::max() >> core::kRequestIdTimeShift;
   if (ms <= 0) {
     return 0;
   }
   return ms >= kMaxMs ? std::numeric_limits<std::int64_t>::max() : core::first_request_id_at(ms);
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
 
 std::optional<std::int64_t> opt_int(const SQLite::Column& c) {
@@ -125,13 +133,10 @@ class Grouper {
 
   StatsGroup& group(std::int64_t hour, std::string_view provider, std::string_view model) {
     switch (by_) {
-      case StatsGroupBy::kProvider:
-        return slot(0, provider);
-      case StatsGroupBy::kModel:
-        return slot(0, model);
+      case StatsGroupBy::kProvider: return slot(0, provider);
+      case StatsGroupBy::kModel: return slot(0, model);
       case StatsGroupBy::kHour:
-      case StatsGroupBy::kDay:
-        break;
+      case StatsGroupBy::kDay: break;
     }
     if (hour != cached_hour_) {
       cached_hour_ = hour;
@@ -153,8 +158,9 @@ class Grouper {
       out.push_back(std::move(g));
     }
     if (by_ == StatsGroupBy::kProvider || by_ == StatsGroupBy::kModel) {
-      std::stable_sort(out.begin(), out.end(),
-                       [](const StatsGroup& a, const StatsGroup& b) { return a.requests > b.requests; });
+      std::stable_sort(out.begin(), out.end(), [](const StatsGroup& a, const StatsGroup& b) {
+        return a.requests > b.requests;
+      });
     }
     return out;
   }
@@ -174,7 +180,8 @@ class Grouper {
     const auto secs = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};
     localtime_r(&secs, &tm);
-    std::string key = fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    std::string key =
+        fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
     tm.tm_isdst = -1;
     return {static_cast<std::int64_t>(std::mktime(&tm)) * 1000, std::move(key)};
@@ -207,6 +214,20 @@ void StatsGroup::merge(const StatsGroup& other) {
   ttft.merge(other.ttft);
 }
 
+void StatsGroup::add_request(Outcome outcome, std::int64_t duration_us,
+                             std::optional<std::int64_t> ttft_us, std::int64_t prompt,
+                             std::int64_t completion) {
+  ++requests;
+  errors += outcome == Outcome::kOk ? 0 : 1;
+  prompt_tokens += prompt;
+  completion_tokens += completion;
+  duration_sum_us += duration_us;
+  latency.record(duration_us);
+  if (ttft_us) {
+    ttft.record(*ttft_us);
+  }
+}
+
 std::string_view group_by_name(StatsGroupBy g) noexcept {
   switch (g) {
     case StatsGroupBy::kProvider: return "provider";
@@ -218,7 +239,8 @@ std::string_view group_by_name(StatsGroupBy g) noexcept {
 }
 
 std::optional<StatsGroupBy> parse_group_by(std::string_view name) noexcept {
-  for (const auto g : {StatsGroupBy::kProvider, StatsGroupBy::kModel, StatsGroupBy::kHour, StatsGroupBy::kDay}) {
+  for (const auto g :
+       {StatsGroupBy::kProvider, StatsGroupBy::kModel, StatsGroupBy::kHour, StatsGroupBy::kDay}) {
     if (group_by_name(g) == name) {
       return g;
     }
@@ -229,11 +251,12 @@ std::optional<StatsGroupBy> parse_group_by(std::string_view name) noexcept {
 HistoryPage LogRepository::history(const HistoryFilter& filter, std::size_t limit,
                                    std::optional<std::int64_t> cursor) {
   if (limit == 0 || limit > kMaxHistoryLimit) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("limit must be between 1 and {}", kMaxHistoryLimit),
-                "limit");
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("limit must be between 1 and {}", kMaxHistoryLimit), "limit");
   }
   const std::int64_t lower = filter.since_ms ? id_at(*filter.since_ms) : 0;
-  std::int64_t upper = filter.until_ms ? id_at(*filter.until_ms) : std::numeric_limits<std::int64_t>::max();
+  std::int64_t upper =
+      filter.until_ms ? id_at(*filter.until_ms) : std::numeric_limits<std::int64_t>::max();
   if (cursor) {
     upper = std::min(upper, *cursor);
   }
@@ -321,7 +344,8 @@ std::optional<RequestSummary> LogRepository::last_request() {
 
 StatsResult LogRepository::stats(const StatsQuery& q) {
   if (q.until_ms && q.since_ms >= *q.until_ms) {
-    throw Error(ErrorCode::kInvalidArgument, "the window is empty: since must be before until", "since");
+    throw Error(ErrorCode::kInvalidArgument, "the window is empty: since must be before until",
+                "since");
   }
   const std::int64_t now = core::now_ms();
   // No row arrives after now, so an end at or beyond now needs no trailing scan: the current
@@ -333,7 +357,8 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
   // Whole hours [first_full, end_full) come from rollups; the partial hours around them are
   // edges. A window inside one hour is a single edge.
   const std::int64_t first_full = ceil_div(since, kHourMs);
-  const std::int64_t end_full = open_end ? std::numeric_limits<std::int64_t>::max() / kHourMs : floor_div(until, kHourMs);
+  const std::int64_t end_full =
+      open_end ? std::numeric_limits<std::int64_t>::max() / kHourMs : floor_div(until, kHourMs);
   std::vector<Edge> edges;
   if (since % kHourMs != 0) {
     edges.push_back({since, std::min(first_full * kHourMs, until), false});
@@ -386,7 +411,8 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
     r.bind(2, static_cast<std::int64_t>(rollup_to));
     bind_opt(r, 3, q.provider);
     while (r.executeStep()) {
-      StatsGroup& g = grouper.group(r.getColumn(0).getInt64(), r.getColumn(1).getText(), r.getColumn(2).getText());
+      StatsGroup& g = grouper.group(r.getColumn(0).getInt64(), r.getColumn(1).getText(),
+                                    r.getColumn(2).getText());
       g.requests += r.getColumn(3).getInt64();
       g.errors += r.getColumn(4).getInt64();
       g.prompt_tokens += r.getColumn(5).getInt64();
@@ -394,7 +420,8 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
       g.duration_sum_us += r.getColumn(7).getInt64();
       const auto blob = [&](int i) {
         const auto c = r.getColumn(i);
-        return std::string_view(static_cast<const char*>(c.getBlob()), static_cast<std::size_t>(c.getBytes()));
+        return std::string_view(static_cast<const char*>(c.getBlob()),
+                                static_cast<std::size_t>(c.getBytes()));
       };
       g.latency.merge_encoded(blob(8));
       g.ttft.merge_encoded(blob(9));
@@ -410,18 +437,12 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
       bind_opt(s, 3, q.provider);
       while (s.executeStep()) {
         ++result.raw_rows_scanned;
-        const std::int64_t created = s.getColumn(0).getInt64();
-        StatsGroup& g = grouper.group(floor_div(created, kHourMs), s.getColumn(1).getText(), s.getColumn(2).getText());
-        ++g.requests;
-        g.errors += std::string_view(s.getColumn(3).getText()) == outcome_name(Outcome::kOk) ? 0 : 1;
-        const std::int64_t duration = s.getColumn(4).getInt64();
-        g.duration_sum_us += duration;
-        g.latency.record(duration);
-        if (!s.getColumn(5).isNull()) {
-          g.ttft.record(s.getColumn(5).getInt64());
-        }
-        g.prompt_tokens += s.getColumn(6).getInt64();  // NULL reads as 0
-        g.completion_tokens += s.getColumn(7).getInt64();
+        StatsGroup& g = grouper.group(floor_div(s.getColumn(0).getInt64(), kHourMs),
+                                      s.getColumn(1).getText(), s.getColumn(2).getText());
+        // NULL token counts read as 0.
+        g.add_request(parse_outcome(s.getColumn(3).getText()).value_or(Outcome::kOk),
+                      s.getColumn(4).getInt64(), opt_int(s.getColumn(5)), s.getColumn(6).getInt64(),
+                      s.getColumn(7).getInt64());
       }
     }
   });

@@ -8,11 +8,10 @@
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
-#include <array>
 #include <map>
+#include <set>
 #include <string_view>
 #include <thread>
-#include <tuple>
 
 #include <fmt/format.h>
 
@@ -56,10 +55,21 @@ INSERT OR REPLACE INTO request_rollups (hour, provider_id, model, requests, erro
   completion_tokens, duration_sum_us, latency_hist, ttft_hist)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql";
 
-// The n-th oldest id below the cutoff bounds one prune batch; deleting by a range (rather than
-// "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
-constexpr std::string_view kPruneBound = R"sql(
-SELECT request_id FROM request_logs WHERE request_id < ?1 ORDER BY request_id LIMIT 1 OFFSET ?2)sql";
+// The oldest n requests below the cutoff make one prune batch; deleting by an id range (rather
+// than "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
+constexpr std::string_view kPruneScan = R"sql(
+SELECT request_id, provider_id, model_requested, outcome FROM request_logs
+WHERE request_id < ?1 ORDER BY request_id LIMIT ?2)sql";
+// Walk the index entries of one key below a bound (see touch_pages); IS also matches NULL keys.
+constexpr std::string_view kTouchByProvider = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_provider
+WHERE provider_id IS ?1 AND request_id < ?2)sql";
+constexpr std::string_view kTouchByModel = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_model
+WHERE model_requested IS ?1 AND request_id < ?2)sql";
+constexpr std::string_view kTouchByOutcome = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_outcome
+WHERE outcome = ?1 AND request_id < ?2)sql";
 constexpr std::string_view kDeleteLogs = "DELETE FROM request_logs WHERE request_id < ?1";
 constexpr std::string_view kDeleteAttempts = "DELETE FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kDeleteRollups = "DELETE FROM request_rollups WHERE hour < ?1";
@@ -70,7 +80,8 @@ constexpr std::string_view kCountLogs = R"sql(
 SELECT count(*) FROM request_logs INDEXED BY request_logs_by_outcome
 WHERE outcome IN ('ok', 'client_error', 'upstream_error', 'timeout', 'truncated', 'cancelled',
                   'no_provider') AND request_id < ?1)sql";
-constexpr std::string_view kCountAttempts = "SELECT count(*) FROM request_attempts WHERE request_id < ?1";
+constexpr std::string_view kCountAttempts =
+    "SELECT count(*) FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kCountRollups = "SELECT count(*) FROM request_rollups WHERE hour < ?1";
 
 // Prune pacing (docs/stats.md): each transaction aims at kTargetLockHold so the server's writer,
@@ -78,19 +89,24 @@ constexpr std::string_view kCountRollups = "SELECT count(*) FROM request_rollups
 // after each batch is at least as long as the batch held the lock.
 constexpr auto kTargetLockHold = std::chrono::milliseconds(25);
 constexpr auto kMinPause = std::chrono::milliseconds(5);
+constexpr std::size_t kMinStepUnits = 16;
 constexpr std::size_t kFirstPruneBatch = 1000;
-constexpr std::size_t kMinPruneBatch = 100;
-// incremental_vacuum moves pages from the end of the file; this many per transaction.
-constexpr std::int64_t kVacuumStepPages = 2000;
+// incremental_vacuum moves pages from the end of the file into free slots, rewriting pointers:
+// far slower per page than deleting rows, so it starts small and adapts like deletion.
+constexpr std::size_t kFirstVacuumStep = 128;
+constexpr std::size_t kMaxVacuumStep = 1024;
 // prune_step keeps this many free pages for the writer to reuse instead of shrinking the file
 // only to grow it again.
 constexpr std::int64_t kFreePageSlack = 4096;
 
-std::int64_t hour_of(std::int64_t ms) { return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs; }
+std::int64_t hour_of(std::int64_t ms) {
+  return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs;
+}
 
 std::int64_t rollup_cutoff_hour(std::int64_t raw_cutoff_ms) {
   const std::int64_t retention_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(LogRepository::kRollupRetention).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(LogRepository::kRollupRetention)
+          .count();
   return hour_of(std::min(raw_cutoff_ms, core::now_ms() - retention_ms));
 }
 
@@ -100,8 +116,8 @@ std::int64_t rollup_cutoff_hour(std::int64_t raw_cutoff_ms) {
 class Stmt {
  public:
   Stmt(sqlite3* db, std::string_view sql) : db_(db) {
-    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &stmt_, nullptr);
+    const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
     if (rc != SQLITE_OK) {
       throw SQLite::Exception(db, rc);
     }
@@ -149,7 +165,9 @@ class Stmt {
   }
   void reset() noexcept { sqlite3_reset(stmt_); }
 
-  [[nodiscard]] std::int64_t column_int(int i) const noexcept { return sqlite3_column_int64(stmt_, i); }
+  [[nodiscard]] std::int64_t column_int(int i) const noexcept {
+    return sqlite3_column_int64(stmt_, i);
+  }
   [[nodiscard]] std::string_view column_blob(int i) const noexcept {
     const void* p = sqlite3_column_blob(stmt_, i);
     return {static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
@@ -186,28 +204,6 @@ struct RollupKey {
   auto operator<=>(const RollupKey&) const = default;
 };
 
-struct RollupDelta {
-  std::int64_t requests = 0;
-  std::int64_t errors = 0;
-  std::int64_t prompt_tokens = 0;
-  std::int64_t completion_tokens = 0;
-  std::int64_t duration_sum_us = 0;
-  core::Histogram latency;
-  core::Histogram ttft;
-};
-
-void add_row(RollupDelta& d, const RequestLog& r) {
-  ++d.requests;
-  d.errors += r.outcome == Outcome::kOk ? 0 : 1;
-  d.prompt_tokens += r.prompt_tokens.value_or(0);
-  d.completion_tokens += r.completion_tokens.value_or(0);
-  d.duration_sum_us += r.duration_us;
-  d.latency.record(r.duration_us);
-  if (r.ttft_us) {
-    d.ttft.record(*r.ttft_us);
-  }
-}
-
 std::int64_t count_below(Database& db, std::string_view sql, std::int64_t bound) {
   SQLite::Statement s(db.sqlite(), std::string(sql));
   s.bind(1, static_cast<std::int64_t>(bound));
@@ -220,49 +216,112 @@ std::int64_t delete_below(Database& db, std::string_view sql, std::int64_t bound
   return s.exec();
 }
 
-struct BatchOutcome {
-  std::int64_t rows = 0;
-  std::int64_t attempts = 0;
+// One retention transaction: how many units (rows, pages) it asked for and did, and how long it
+// held the write lock.
+struct Step {
+  std::int64_t done = 0;
+  std::int64_t attempts = 0;  // deletion steps: attempts deleted with the rows
+  bool finished = false;      // nothing is left to do after this step
   Clock::duration hold{};
 };
 
-// One transaction deleting at most `max_rows` of the oldest requests below `cutoff_id`.
-BatchOutcome delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
-  BatchOutcome out;
+// Runs `fn` inside one write transaction and measures the lock hold from BEGIN IMMEDIATE
+// (Database::write has the lock when `fn` starts) to the end of COMMIT.
+template <typename Fn>
+Step timed_write(Database& db, Fn&& fn) {
+  Step step;
   Clock::time_point locked{};
   db.write([&] {
     locked = Clock::now();
-    std::int64_t bound = cutoff_id;
-    SQLite::Statement probe(db.sqlite(), std::string(kPruneBound));
-    probe.bind(1, static_cast<std::int64_t>(cutoff_id));
-    probe.bind(2, static_cast<std::int64_t>(max_rows - 1));
-    if (probe.executeStep()) {
-      bound = probe.getColumn(0).getInt64() + 1;
-    }
-    out.rows = delete_below(db, kDeleteLogs, bound);
-    out.attempts = delete_below(db, kDeleteAttempts, bound);
+    step = {};
+    fn(step);
   });
-  out.hold = Clock::now() - locked;
-  return out;
+  step.hold = Clock::now() - locked;
+  return step;
+}
+
+// Reads (in the current read transaction) every page that deleting the requests below `bound`
+// will modify: the index entries of each provider, model and outcome among them, and their
+// attempts. The table pages were just read by the caller's scan.
+using KeySet = std::set<std::optional<std::string>>;
+
+void touch_pages(Database& db, std::int64_t bound, const KeySet& providers, const KeySet& models,
+                 const KeySet& outcomes) {
+  auto touch = [&](std::string_view sql, const KeySet& keys) {
+    SQLite::Statement s(db.sqlite(), std::string(sql));
+    for (const auto& key : keys) {
+      s.reset();
+      if (key) {
+        s.bind(1, *key);
+      } else {
+        s.bind(1);
+      }
+      s.bind(2, bound);
+      (void)s.executeStep();
+    }
+  };
+  touch(kTouchByProvider, providers);
+  touch(kTouchByModel, models);
+  touch(kTouchByOutcome, outcomes);
+  (void)count_below(db, kCountAttempts, bound);
+}
+
+// One transaction deleting at most `max_rows` of the oldest requests below `cutoff_id` (a few
+// more if requests below the bound were logged since it was found). The batch is first read in a
+// read transaction, table, index and attempt pages alike, so the write transaction finds them in
+// memory: on a database larger than the page cache, cold reads under the lock stalled it for
+// hundreds of milliseconds.
+Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
+  std::int64_t bound = cutoff_id;
+  db.read([&] {
+    bound = cutoff_id;
+    KeySet providers;
+    KeySet models;
+    KeySet outcomes;
+    SQLite::Statement scan(db.sqlite(), std::string(kPruneScan));
+    auto key = [&](int column) {
+      const SQLite::Column c = scan.getColumn(column);
+      return c.isNull() ? std::nullopt : std::optional<std::string>(c.getString());
+    };
+    scan.bind(1, cutoff_id);
+    scan.bind(2, static_cast<std::int64_t>(max_rows));
+    std::size_t rows = 0;
+    std::int64_t last = 0;
+    while (scan.executeStep()) {
+      ++rows;
+      last = scan.getColumn(0).getInt64();
+      providers.insert(key(1));
+      models.insert(key(2));
+      outcomes.insert(key(3));
+    }
+    if (rows == max_rows) {
+      bound = last + 1;
+    }
+    touch_pages(db, bound, providers, models, outcomes);
+  });
+  Step step = timed_write(db, [&](Step& s) {
+    s.done = delete_below(db, kDeleteLogs, bound);
+    s.attempts = delete_below(db, kDeleteAttempts, bound);
+  });
+  // Decided by the scan, not by the count deleted: another pruner may have taken rows meanwhile.
+  step.finished = bound == cutoff_id;
+  return step;
 }
 
 std::int64_t freelist_pages(Database& db) {
   return db.sqlite().execAndGet("PRAGMA freelist_count").getInt64();
 }
 
-// Returns up to `max_pages` free pages to the file system in one transaction; the bytes freed.
-std::int64_t vacuum_step(Database& db, std::int64_t max_pages, Clock::duration& hold) {
-  std::int64_t freed = 0;
-  Clock::time_point locked{};
-  db.write([&] {
-    locked = Clock::now();
+// Returns up to `max_pages` free pages to the file system in one transaction.
+Step vacuum_step(Database& db, std::size_t max_pages) {
+  return timed_write(db, [&](Step& step) {
     const std::int64_t before = freelist_pages(db);
-    db.sqlite().exec(fmt::format("PRAGMA incremental_vacuum({})", std::min(before, max_pages)));
-    const std::int64_t page_size = db.sqlite().execAndGet("PRAGMA page_size").getInt64();
-    freed = (before - freelist_pages(db)) * page_size;
+    db.sqlite().exec(
+        fmt::format("PRAGMA incremental_vacuum({})",
+                    std::min<std::int64_t>(before, static_cast<std::int64_t>(max_pages))));
+    step.done = before - freelist_pages(db);
+    step.finished = step.done < static_cast<std::int64_t>(max_pages);
   });
-  hold = Clock::now() - locked;
-  return freed;
 }
 
 // Outside a transaction: the pragmas through Database::read, which retries SQLITE_BUSY.
@@ -272,10 +331,66 @@ std::int64_t free_pages(Database& db) {
   return n;
 }
 
+std::int64_t page_size(Database& db) {
+  std::int64_t n = 0;
+  db.read([&] { n = db.sqlite().execAndGet("PRAGMA page_size").getInt64(); });
+  return n;
+}
+
 bool auto_vacuum_incremental(Database& db) {
   bool incremental = false;
   db.read([&] { incremental = db.sqlite().execAndGet("PRAGMA auto_vacuum").getInt() == 2; });
   return incremental;
+}
+
+// Turns automatic checkpoints off on this connection while a prune runs: paced() checkpoints in
+// the pauses instead, so the copy of pruned pages into the database file (and its fsync) happens
+// outside the write lock, and the server's writer never inherits a large checkpoint.
+class ManualCheckpoints {
+ public:
+  explicit ManualCheckpoints(Database& db) : db_(db) {
+    db_.read([&] { saved_ = db_.sqlite().execAndGet("PRAGMA wal_autocheckpoint").getInt(); });
+    db_.exec("PRAGMA wal_autocheckpoint=0");
+  }
+  ~ManualCheckpoints() {
+    try {
+      db_.exec(fmt::format("PRAGMA wal_autocheckpoint={}", saved_));
+    } catch (const std::exception&) {
+      // The connection keeps working; only its checkpoint cadence is off until it closes.
+    }
+  }
+  ManualCheckpoints(const ManualCheckpoints&) = delete;
+  ManualCheckpoints& operator=(const ManualCheckpoints&) = delete;
+
+ private:
+  Database& db_;
+  int saved_ = 1000;
+};
+
+// Runs steps of `units` until one does fewer than asked. Each step is sized from the previous
+// one's pace so that a transaction holds the write lock for about kTargetLockHold. Between steps
+// the connection checkpoints (no write lock) and pauses for at least as long as the step held the
+// lock: the server's writer, whose busy handler retries every few milliseconds, always gets in.
+template <typename Fn>
+void paced(Database& db, std::size_t units, std::size_t max_units, PruneResult& result,
+           Fn&& step_fn) {
+  while (true) {
+    const Step step = step_fn(units);
+    ++result.batches;
+    result.longest_lock = std::max(
+        result.longest_lock, std::chrono::duration_cast<std::chrono::microseconds>(step.hold));
+    const auto pause_until = Clock::now() + std::max<Clock::duration>(step.hold, kMinPause);
+    db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    std::this_thread::sleep_until(pause_until);
+    if (step.finished) {
+      return;
+    }
+    const double per_unit = std::chrono::duration<double>(step.hold).count() /
+                            static_cast<double>(std::max<std::int64_t>(step.done, 1));
+    const double fit =
+        std::chrono::duration<double>(kTargetLockHold).count() / std::max(per_unit, 1e-9);
+    units = std::clamp(static_cast<std::size_t>(fit), kMinStepUnits, max_units);
+  }
 }
 
 }  // namespace
@@ -312,7 +427,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
   // Database::write re-runs the lambda after a late SQLITE_BUSY, so all state starts inside it.
   db_.write([&] {
     result = {};
-    std::map<RollupKey, RollupDelta> rollups;
+    std::map<RollupKey, StatsGroup> rollups;
     auto& ins = stmts_->insert_log;
     auto& att = stmts_->insert_attempt;
     for (const RequestLog& r : batch) {
@@ -365,7 +480,9 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
         att.bind(8, a.duration_us);
         att.step();
       }
-      add_row(rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}], r);
+      rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}].add_request(
+          r.outcome, r.duration_us, r.ttft_us, r.prompt_tokens.value_or(0),
+          r.completion_tokens.value_or(0));
     }
 
     auto& sel = stmts_->select_rollup;
@@ -418,41 +535,23 @@ PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
       result.attempts = count_below(db_, kCountAttempts, cutoff_id);
       result.rollups = count_below(db_, kCountRollups, rollup_hour);
     });
-    result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-    return result;
-  }
-
-  auto note_hold = [&](Clock::duration hold) {
-    result.longest_lock = std::max(result.longest_lock, std::chrono::duration_cast<std::chrono::microseconds>(hold));
-    std::this_thread::sleep_for(std::max<Clock::duration>(hold, kMinPause));
-  };
-  std::size_t batch = kFirstPruneBatch;
-  while (true) {
-    const BatchOutcome b = delete_batch(db_, cutoff_id, batch);
-    result.rows += b.rows;
-    result.attempts += b.attempts;
-    ++result.batches;
-    if (static_cast<std::size_t>(b.rows) < batch) {
-      note_hold(b.hold);
-      break;
-    }
-    note_hold(b.hold);
-    // Size the next batch from this one's pace so each transaction holds about kTargetLockHold.
-    const double per_row = std::chrono::duration<double>(b.hold).count() / static_cast<double>(b.rows);
-    const double fit = std::chrono::duration<double>(kTargetLockHold).count() / std::max(per_row, 1e-9);
-    batch = std::clamp(static_cast<std::size_t>(fit), kMinPruneBatch, kMaxPruneBatch);
-  }
-  db_.write([&] { result.rollups = delete_below(db_, kDeleteRollups, rollup_hour); });
-
-  if (auto_vacuum_incremental(db_)) {
-    while (free_pages(db_) > 0) {
-      Clock::duration hold{};
-      const std::int64_t freed = vacuum_step(db_, kVacuumStepPages, hold);
-      note_hold(hold);
-      if (freed == 0) {
-        break;
-      }
-      result.vacuumed_bytes += freed;
+  } else {
+    const ManualCheckpoints checkpoints(db_);
+    paced(db_, kFirstPruneBatch, kMaxPruneBatch, result, [&](std::size_t rows) {
+      const Step step = delete_batch(db_, cutoff_id, rows);
+      result.rows += step.done;
+      result.attempts += step.attempts;
+      return step;
+    });
+    db_.write([&] { result.rollups = delete_below(db_, kDeleteRollups, rollup_hour); });
+    if (auto_vacuum_incremental(db_) && free_pages(db_) > 0) {
+      std::int64_t pages = 0;
+      paced(db_, kFirstVacuumStep, kMaxVacuumStep, result, [&](std::size_t n) {
+        const Step step = vacuum_step(db_, n);
+        pages += step.done;
+        return step;
+      });
+      result.vacuumed_bytes = pages * page_size(db_);
     }
   }
   result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
@@ -464,15 +563,15 @@ std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_ro
     return 0;
   }
   const std::int64_t cutoff_id = core::first_request_id_at(std::max<std::int64_t>(cutoff_ms, 0));
-  const BatchOutcome b = delete_batch(db_, cutoff_id, max_rows);
-  const auto deleted = static_cast<std::size_t>(b.rows);
-  if (deleted < max_rows) {
+  const Step step = delete_batch(db_, cutoff_id, max_rows);
+  const auto deleted = static_cast<std::size_t>(step.done);
+  if (step.finished) {
     db_.write([&] { (void)delete_below(db_, kDeleteRollups, rollup_cutoff_hour(cutoff_ms)); });
     if (auto_vacuum_incremental(db_)) {
       const std::int64_t excess = free_pages(db_) - kFreePageSlack;
       if (excess > 0) {
-        Clock::duration hold{};
-        (void)vacuum_step(db_, std::min(excess, kVacuumStepPages), hold);
+        (void)vacuum_step(
+            db_, static_cast<std::size_t>(std::min<std::int64_t>(excess, kFirstVacuumStep)));
       }
     }
   }
@@ -483,6 +582,23 @@ std::size_t LogRepository::prune_sessions(std::int64_t older_than_ms) {
   std::int64_t n = 0;
   db_.write([&] { n = delete_below(db_, kDeleteSessions, older_than_ms); });
   return static_cast<std::size_t>(n);
+}
+
+void LogRepository::disable_auto_checkpoint() { db_.exec("PRAGMA wal_autocheckpoint=0"); }
+
+std::int64_t LogRepository::checkpoint() {
+  std::int64_t left = 0;
+  try {
+    SQLite::Statement s(db_.sqlite(), "PRAGMA wal_checkpoint(PASSIVE)");
+    if (s.executeStep()) {
+      // (blocked, frames in the WAL, frames checkpointed). A checkpoint already running on
+      // another connection reports blocked rather than failing, so nothing here retries.
+      left = std::max<std::int64_t>(0, s.getColumn(1).getInt64() - s.getColumn(2).getInt64());
+    }
+  } catch (const SQLite::Exception& e) {
+    rethrow(e, "checkpoint of the logs database");
+  }
+  return left;
 }
 
 }  // namespace router::db

@@ -61,15 +61,18 @@ struct StatsGroup {
   std::string key;            ///< provider id, model, UTC hour start (ISO) or local date
   std::int64_t start_ms = 0;  ///< hour/day groups: the first hour's start; 0 otherwise
   std::int64_t requests = 0;
-  std::int64_t errors = 0;    ///< outcome other than ok
+  std::int64_t errors = 0;  ///< outcome other than ok
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
   std::int64_t duration_sum_us = 0;
-  core::Histogram latency;    ///< duration_us of every request
-  core::Histogram ttft;       ///< ttft_us of requests that have one
+  core::Histogram latency;  ///< duration_us of every request
+  core::Histogram ttft;     ///< ttft_us of requests that have one
 
   /// Adds another group's counters and histograms (the key stays).
   void merge(const StatsGroup& other);
+  /// Adds one request; unknown token counts add 0 and a request without TTFT adds none.
+  void add_request(Outcome outcome, std::int64_t duration_us, std::optional<std::int64_t> ttft_us,
+                   std::int64_t prompt_tokens, std::int64_t completion_tokens);
 };
 
 /// The result of stats(): the effective window (docs/stats.md: edge hours whose raw rows were
@@ -78,9 +81,9 @@ struct StatsResult {
   StatsGroupBy group_by = StatsGroupBy::kProvider;
   std::int64_t since_ms = 0;
   std::optional<std::int64_t> until_ms;
-  bool exact = true;                ///< both edges are the requested times
+  bool exact = true;                  ///< both edges are the requested times
   std::int64_t raw_rows_scanned = 0;  ///< rows read for partial edge hours
-  std::vector<StatsGroup> groups;   ///< provider/model: most requests first; hour/day: by time
+  std::vector<StatsGroup> groups;     ///< provider/model: most requests first; hour/day: by time
   StatsGroup total;
 };
 
@@ -90,9 +93,9 @@ struct PruneResult {
   std::int64_t cutoff_ms = 0;
   std::int64_t rows = 0;
   std::int64_t attempts = 0;
-  std::int64_t rollups = 0;             ///< rollup hours past their retention
+  std::int64_t rollups = 0;  ///< rollup hours past their retention
   std::int64_t batches = 0;
-  std::int64_t vacuumed_bytes = 0;      ///< file space returned by incremental_vacuum
+  std::int64_t vacuumed_bytes = 0;            ///< file space returned by incremental_vacuum
   std::chrono::microseconds longest_lock{0};  ///< the longest single write transaction
   std::chrono::microseconds elapsed{0};
 };
@@ -142,6 +145,15 @@ class LogRepository {
   std::size_t prune_step(std::int64_t cutoff_ms, std::size_t max_rows);
   /// Deletes provider_sessions not updated since `older_than_ms`; returns how many.
   std::size_t prune_sessions(std::int64_t older_than_ms);
+
+  /// For the server's log writer: this connection stops checkpointing the WAL after its own
+  /// commits (SQLite's default copies pages and syncs the file on the committing thread). Another
+  /// connection must then call checkpoint() regularly, or the WAL grows.
+  void disable_auto_checkpoint();
+  /// Copies committed WAL frames into the database file without blocking readers or writers
+  /// (PRAGMA wal_checkpoint(PASSIVE)); returns the frames not yet copied. Meant for a background
+  /// thread with its own connection, every few hundred milliseconds.
+  std::int64_t checkpoint();
 
  private:
   struct Statements;

@@ -16,11 +16,10 @@
 using Catch::Contains;
 using router::db::Outcome;
 using router::db::RequestLog;
+using router::test::kMinuteMs;
 using router::test::run_router;
 
 namespace {
-
-constexpr std::int64_t kMinute = 60'000;
 
 // A configuration path whose logs database holds `rows` (the binary finds <stem>-logs.db).
 struct CliLogs {
@@ -29,10 +28,12 @@ struct CliLogs {
     for (int i = 0; i < 30; ++i) {
       const char* provider = i % 3 == 0 ? "groq" : "openai";
       const Outcome outcome = i % 5 == 4 ? Outcome::kUpstreamError : Outcome::kOk;
-      rows.push_back(router::test::make_log(now - (30 - i) * kMinute, i, provider, "gpt-4o", outcome, 100'000 + i * 1000));
+      rows.push_back(router::test::make_log(now - (30 - i) * kMinuteMs, i, provider, "gpt-4o",
+                                            outcome, 100'000 + i * 1000));
     }
     RequestLog& cut = rows.back();  // the newest: a body stored truncated
-    cut.request_body = std::string(R"({"model":"gpt-4o","messages":[{"role":"user","content":"aaaa)");
+    cut.request_body =
+        std::string(R"({"model":"gpt-4o","messages":[{"role":"user","content":"aaaa)");
     cut.request_bytes = 5'000'000;
     cut.body_truncated = true;
     router::test::LogsDb logs(dir / "router-logs.db");
@@ -43,7 +44,9 @@ struct CliLogs {
     return run_router(config.string(), args);
   }
 
-  std::string id(std::size_t i) const { return router::core::format_request_id(rows[i].request_id); }
+  std::string id(std::size_t i) const {
+    return router::core::format_request_id(rows[i].request_id);
+  }
 
   router::test::TempDir dir;
   std::filesystem::path config = dir / "router.db";
@@ -63,7 +66,8 @@ TEST_CASE("cli history: a table of the newest requests, filters and the cursor",
   const auto r = logs.run({"history", "--limit", "5"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Contains("TIME") && Contains("PROVIDER") && Contains("OUTCOME") && Contains("TTFT"));
+  CHECK_THAT(r.out,
+             Contains("TIME") && Contains("PROVIDER") && Contains("OUTCOME") && Contains("TTFT"));
   // Newest first: rows 29, 28, ... 25.
   const auto pos29 = r.out.find(logs.id(29));
   const auto pos25 = r.out.find(logs.id(25));
@@ -74,7 +78,8 @@ TEST_CASE("cli history: a table of the newest requests, filters and the cursor",
   CHECK_THAT(r.out, Contains("--cursor " + logs.id(25)));
   CHECK_THAT(r.out, Contains(router::core::format_local(logs.rows[29].created_at)));
 
-  const auto groq = logs.run({"--json", "history", "--provider", "groq", "--outcome", "ok", "--limit", "100"});
+  const auto groq =
+      logs.run({"--json", "history", "--provider", "groq", "--outcome", "ok", "--limit", "100"});
   REQUIRE(groq.exit_code == 0);
   const auto doc = boost::json::parse(groq.out).as_object();
   CHECK(doc.at("has_more") == false);
@@ -90,7 +95,8 @@ TEST_CASE("cli history: a table of the newest requests, filters and the cursor",
   }
 
   // Two pages through --cursor: no overlap, and together the 10 newest.
-  const auto p1 = boost::json::parse(logs.run({"--json", "history", "--limit", "5"}).out).as_object();
+  const auto p1 =
+      boost::json::parse(logs.run({"--json", "history", "--limit", "5"}).out).as_object();
   const std::string cursor(p1.at("next_cursor").as_string());
   const auto p2r = logs.run({"history", "--limit", "5", "--cursor", cursor, "--json"});
   REQUIRE(p2r.exit_code == 0);
@@ -121,12 +127,14 @@ TEST_CASE("cli history: a table of the newest requests, filters and the cursor",
 TEST_CASE("cli history: invalid filters exit 2 with a clear message", "[cli]") {
   CliLogs logs;
   check_usage_error(logs.run({"history", "--outcome", "failed"}),
-                    "invalid outcome 'failed': expected one of ok, client_error, upstream_error, timeout, truncated, "
+                    "invalid outcome 'failed': expected one of ok, client_error, upstream_error, "
+                    "timeout, truncated, "
                     "cancelled, no_provider");
   check_usage_error(logs.run({"history", "--status", "99"}), "invalid status '99'");
   check_usage_error(logs.run({"history", "--status", "200 OR 1=1"}), "invalid status");
   check_usage_error(logs.run({"history", "--provider", "x' OR '1'='1"}), "invalid provider");
-  check_usage_error(logs.run({"history", "--since", "last tuesday"}), "invalid time 'last tuesday'");
+  check_usage_error(logs.run({"history", "--since", "last tuesday"}),
+                    "invalid time 'last tuesday'");
   check_usage_error(logs.run({"history", "--since", "1h", "--until", "2h"}), "empty window");
   check_usage_error(logs.run({"history", "--limit", "0"}), "invalid limit '0'");
   check_usage_error(logs.run({"history", "--cursor", "nope"}), "invalid request id 'nope'");
@@ -139,7 +147,8 @@ TEST_CASE("cli history show: attempts, timings, bodies, truncation; not found ex
   const auto failed = logs.run({"history", "show", logs.id(4)});
   INFO(failed.err);
   REQUIRE(failed.exit_code == 0);
-  CHECK_THAT(failed.out, Contains(logs.id(4)) && Contains("upstream_error") && Contains("upstream returned 502"));
+  CHECK_THAT(failed.out, Contains(logs.id(4)) && Contains("upstream_error") &&
+                             Contains("upstream returned 502"));
   CHECK_THAT(failed.out, Contains("attempts") && Contains("503") && Contains("first token"));
   CHECK_THAT(failed.out, Contains("request body") && Contains("response body"));
   CHECK_THAT(failed.out, Contains("\n  \"model\": \"gpt-4o\",\n"));  // pretty-printed
@@ -165,7 +174,8 @@ TEST_CASE("cli history show: attempts, timings, bodies, truncation; not found ex
   CHECK(logs.run({"history", "show"}).exit_code == 2);
 }
 
-TEST_CASE("cli history prune: --dry-run counts, then prune deletes; stats keep the totals", "[cli]") {
+TEST_CASE("cli history prune: --dry-run counts, then prune deletes; stats keep the totals",
+          "[cli]") {
   CliLogs logs;
   // Halfway between rows 14 and 15, as an ISO time (a relative one would race the clock).
   const std::int64_t cutoff = (logs.rows[14].created_at + logs.rows[15].created_at) / 2;
@@ -174,7 +184,10 @@ TEST_CASE("cli history prune: --dry-run counts, then prune deletes; stats keep t
   INFO(dry.err);
   REQUIRE(dry.exit_code == 0);
   CHECK_THAT(dry.out, Contains("would delete 15 requests"));
-  CHECK(boost::json::parse(logs.run({"--json", "history", "--limit", "100"}).out).at("data").as_array().size() == 30);
+  CHECK(boost::json::parse(logs.run({"--json", "history", "--limit", "100"}).out)
+            .at("data")
+            .as_array()
+            .size() == 30);
 
   const auto done = logs.run({"--json", "history", "prune", "--before", before});
   REQUIRE(done.exit_code == 0);
@@ -182,20 +195,26 @@ TEST_CASE("cli history prune: --dry-run counts, then prune deletes; stats keep t
   CHECK(doc.at("dry_run") == false);
   CHECK(doc.at("requests") == 15);
   CHECK(doc.at("attempts") == 15 + 3);  // rows 4, 9 and 14 failed over: two attempts each
-  CHECK(boost::json::parse(logs.run({"--json", "history", "--limit", "100"}).out).at("data").as_array().size() == 15);
-  const auto stats = boost::json::parse(logs.run({"--json", "stats", "--since", "1h"}).out).as_object();
+  CHECK(boost::json::parse(logs.run({"--json", "history", "--limit", "100"}).out)
+            .at("data")
+            .as_array()
+            .size() == 15);
+  const auto stats =
+      boost::json::parse(logs.run({"--json", "stats", "--since", "1h"}).out).as_object();
   CHECK(stats.at("total").as_object().at("requests") == 30);
 
   check_usage_error(logs.run({"history", "prune"}), "--before is required");
   check_usage_error(logs.run({"history", "prune", "--before", "soon"}), "invalid time 'soon'");
 }
 
-TEST_CASE("cli stats: per provider with a total; --by, --provider; invalid values exit 2", "[cli]") {
+TEST_CASE("cli stats: per provider with a total; --by, --provider; invalid values exit 2",
+          "[cli]") {
   CliLogs logs;
   const auto table = logs.run({"stats"});
   INFO(table.err);
   REQUIRE(table.exit_code == 0);
-  CHECK_THAT(table.out, Contains("PROVIDER") && Contains("P99") && Contains("TTFT P95") && Contains("TOKENS OUT"));
+  CHECK_THAT(table.out, Contains("PROVIDER") && Contains("P99") && Contains("TTFT P95") &&
+                            Contains("TOKENS OUT"));
   CHECK_THAT(table.out, Contains("openai") && Contains("groq") && Contains("total"));
 
   const auto json = logs.run({"--json", "stats", "--since", "2h", "--by", "model"});
@@ -208,7 +227,8 @@ TEST_CASE("cli stats: per provider with a total; --by, --provider; invalid value
   CHECK(groups[0].as_object().at("requests") == 30);
   CHECK(groups[0].as_object().at("errors") == 6);
 
-  const auto groq = boost::json::parse(logs.run({"--json", "stats", "--provider", "groq"}).out).as_object();
+  const auto groq =
+      boost::json::parse(logs.run({"--json", "stats", "--provider", "groq"}).out).as_object();
   CHECK(groq.at("total").as_object().at("requests") == 10);
   const auto hours = logs.run({"stats", "--by", "hour", "--since", "2h"});
   CHECK(hours.exit_code == 0);

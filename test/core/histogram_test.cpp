@@ -23,7 +23,8 @@ void check_within_bound(const Histogram& h, const std::vector<std::int64_t>& val
     const auto want = exact_percentile(values, p);
     const auto got = h.percentile(p);
     CAPTURE(p, want, got);
-    CHECK(std::abs(static_cast<double>(got - want)) <= kDocumentedPercentileBound * static_cast<double>(want));
+    CHECK(std::abs(static_cast<double>(got - want)) <=
+          kDocumentedPercentileBound * static_cast<double>(want));
   }
 }
 
@@ -33,7 +34,7 @@ TEST_CASE("Histogram: every value lies in its bucket and buckets are at most 1/3
   std::size_t previous = 0;
   for (std::int64_t v = 0; v < (1 << 16); ++v) {
     const auto b = Histogram::bucket_of(v);
-    REQUIRE(b >= previous);  // monotonic
+    REQUIRE(b >= previous);      // monotonic
     REQUIRE(b - previous <= 1);  // contiguous: no bucket is skipped
     previous = b;
     REQUIRE(Histogram::bucket_lower(b) <= v);
@@ -59,7 +60,8 @@ TEST_CASE("Histogram: every value lies in its bucket and buckets are at most 1/3
   CHECK(Histogram::bucket_of(-5) == 0);
 }
 
-TEST_CASE("Histogram: percentiles match exact nearest-rank percentiles within the bound", "[core]") {
+TEST_CASE("Histogram: percentiles match exact nearest-rank percentiles within the bound",
+          "[core]") {
   std::mt19937_64 rng(42);
   SECTION("log-normal latencies (ms to minutes)") {
     std::lognormal_distribution<double> dist(std::log(400'000.0), 1.2);
@@ -179,10 +181,10 @@ TEST_CASE("Histogram: malformed blobs are rejected and leave the histogram uncha
   const Histogram before = target;
 
   std::vector<std::string> bad = {
-      "",                             // no version
-      std::string("\x02\x00", 2),     // unknown version
+      "",                               // no version
+      std::string("\x02\x00", 2),       // unknown version
       good.substr(0, good.size() - 1),  // truncated
-      good + std::string("\x00", 1),  // trailing byte
+      good + std::string("\x00", 1),    // trailing byte
   };
   {
     std::string zero_count = good;

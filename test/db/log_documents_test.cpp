@@ -20,11 +20,11 @@ using router::db::HistoryParams;
 using router::db::Outcome;
 using router::db::StatsGroupBy;
 using router::db::StatsParams;
+using router::test::kHourMs;
 
 namespace {
 
 constexpr std::int64_t kNow = 1'763'800'000'000;  // 2025-11-22T08:26:40Z
-constexpr std::int64_t kHour = 3'600'000;
 
 std::set<std::string> keys_of(const boost::json::object& o) {
   std::set<std::string> keys;
@@ -50,22 +50,21 @@ void check_rejects(Fn&& fn, const std::string& param, const std::string& fragmen
 }  // namespace
 
 TEST_CASE("parse_history_params: converts every parameter", "[db]") {
-  const auto req = router::db::parse_history_params(
-      HistoryParams{.provider = "lm-studio",
-                    .model = "qwen/qwen3:32b",
-                    .outcome = "upstream_error",
-                    .status = "502",
-                    .since = "24h",
-                    .until = "30m",
-                    .limit = "20",
-                    .cursor = "req_0191a2b3c4d5e6f7"},
-      kNow);
+  const auto req = router::db::parse_history_params(HistoryParams{.provider = "lm-studio",
+                                                                  .model = "qwen/qwen3:32b",
+                                                                  .outcome = "upstream_error",
+                                                                  .status = "502",
+                                                                  .since = "24h",
+                                                                  .until = "30m",
+                                                                  .limit = "20",
+                                                                  .cursor = "req_0191a2b3c4d5e6f7"},
+                                                    kNow);
   CHECK(req.filter.provider == "lm-studio");
   CHECK(req.filter.model == "qwen/qwen3:32b");
   CHECK(req.filter.outcome == Outcome::kUpstreamError);
   CHECK(req.filter.status == 502);
-  CHECK(req.filter.since_ms == kNow - 24 * kHour);
-  CHECK(req.filter.until_ms == kNow - kHour / 2);
+  CHECK(req.filter.since_ms == kNow - 24 * kHourMs);
+  CHECK(req.filter.until_ms == kNow - kHourMs / 2);
   CHECK(req.limit == 20);
   CHECK(req.cursor == 0x0191a2b3c4d5e6f7);
 
@@ -79,65 +78,101 @@ TEST_CASE("parse_history_params: converts every parameter", "[db]") {
 TEST_CASE("parse_history_params: rejects each bad parameter, naming it", "[db]") {
   using router::db::parse_history_params;
   check_rejects([] { (void)parse_history_params({.outcome = "failed"}, kNow); }, "outcome",
-                "expected one of ok, client_error, upstream_error, timeout, truncated, cancelled, no_provider");
-  check_rejects([] { (void)parse_history_params({.provider = "x' OR '1'='1"}, kNow); }, "provider", "invalid provider");
-  check_rejects([] { (void)parse_history_params({.provider = "LM Studio"}, kNow); }, "provider", "invalid provider");
+                "expected one of ok, client_error, upstream_error, timeout, truncated, cancelled, "
+                "no_provider");
+  check_rejects([] { (void)parse_history_params({.provider = "x' OR '1'='1"}, kNow); }, "provider",
+                "invalid provider");
+  check_rejects([] { (void)parse_history_params({.provider = "LM Studio"}, kNow); }, "provider",
+                "invalid provider");
   check_rejects([] { (void)parse_history_params({.model = ""}, kNow); }, "model", "invalid model");
-  check_rejects([] { (void)parse_history_params({.model = "gpt\n4"}, kNow); }, "model", "invalid model");
-  check_rejects([] { (void)parse_history_params({.model = std::string(201, 'm')}, kNow); }, "model", "invalid model");
+  check_rejects([] { (void)parse_history_params({.model = "gpt\n4"}, kNow); }, "model",
+                "invalid model");
+  check_rejects([] { (void)parse_history_params({.model = std::string(201, 'm')}, kNow); }, "model",
+                "invalid model");
   for (const char* status : {"99", "600", "5xx", "", "200; DROP TABLE request_logs"}) {
     CAPTURE(status);
-    check_rejects([&] { (void)parse_history_params({.status = status}, kNow); }, "status", "invalid status");
+    check_rejects([&] { (void)parse_history_params({.status = status}, kNow); }, "status",
+                  "invalid status");
   }
-  check_rejects([] { (void)parse_history_params({.since = "yesterday"}, kNow); }, "since", "invalid time");
-  check_rejects([] { (void)parse_history_params({.until = "2026-13-01"}, kNow); }, "until", "invalid time");
-  check_rejects([] { (void)parse_history_params({.since = "1h", .until = "2h"}, kNow); }, "since", "empty window");
+  check_rejects([] { (void)parse_history_params({.since = "yesterday"}, kNow); }, "since",
+                "invalid time");
+  check_rejects([] { (void)parse_history_params({.until = "2026-13-01"}, kNow); }, "until",
+                "invalid time");
+  check_rejects([] { (void)parse_history_params({.since = "1h", .until = "2h"}, kNow); }, "since",
+                "empty window");
   for (const char* limit : {"0", "10001", "-5", "ten"}) {
     CAPTURE(limit);
-    check_rejects([&] { (void)parse_history_params({.limit = limit}, kNow); }, "limit", "invalid limit");
+    check_rejects([&] { (void)parse_history_params({.limit = limit}, kNow); }, "limit",
+                  "invalid limit");
   }
-  check_rejects([] { (void)parse_history_params({.cursor = "req_xyz"}, kNow); }, "cursor", "invalid request id");
+  check_rejects([] { (void)parse_history_params({.cursor = "req_xyz"}, kNow); }, "cursor",
+                "invalid request id");
 }
 
-TEST_CASE("parse_stats_params: defaults to the last 24 hours by provider; rejects bad values", "[db]") {
+TEST_CASE("parse_stats_params: defaults to the last 24 hours by provider; rejects bad values",
+          "[db]") {
   using router::db::parse_stats_params;
   const auto q = parse_stats_params({}, kNow);
-  CHECK(q.since_ms == kNow - 24 * kHour);
+  CHECK(q.since_ms == kNow - 24 * kHourMs);
   CHECK_FALSE(q.until_ms);
   CHECK(q.group_by == StatsGroupBy::kProvider);
-  const auto by_day = parse_stats_params({.since = "30d", .until = "1d", .by = "day", .provider = "groq"}, kNow);
-  CHECK(by_day.since_ms == kNow - 30 * 24 * kHour);
-  CHECK(by_day.until_ms == kNow - 24 * kHour);
+  const auto by_day =
+      parse_stats_params({.since = "30d", .until = "1d", .by = "day", .provider = "groq"}, kNow);
+  CHECK(by_day.since_ms == kNow - 30 * 24 * kHourMs);
+  CHECK(by_day.until_ms == kNow - 24 * kHourMs);
   CHECK(by_day.group_by == StatsGroupBy::kDay);
   CHECK(by_day.provider == "groq");
   CHECK(parse_stats_params({.since = "99999d"}, kNow).since_ms == 0);
-  check_rejects([] { (void)parse_stats_params({.by = "week"}, kNow); }, "by", "expected one of provider, model, hour, day");
-  check_rejects([] { (void)parse_stats_params({.provider = "Groq!"}, kNow); }, "provider", "invalid provider");
-  check_rejects([] { (void)parse_stats_params({.since = "1h", .until = "1h"}, kNow); }, "since", "empty window");
+  check_rejects([] { (void)parse_stats_params({.by = "week"}, kNow); }, "by",
+                "expected one of provider, model, hour, day");
+  check_rejects([] { (void)parse_stats_params({.provider = "Groq!"}, kNow); }, "provider",
+                "invalid provider");
+  check_rejects([] { (void)parse_stats_params({.since = "1h", .until = "1h"}, kNow); }, "since",
+                "empty window");
 }
 
 TEST_CASE("parse_request_id_param: with or without the prefix", "[db]") {
   CHECK(router::db::parse_request_id_param("req_00000000000000ff") == 255);
   CHECK(router::db::parse_request_id_param("00000000000000ff") == 255);
-  check_rejects([] { (void)router::db::parse_request_id_param("../../etc/passwd"); }, "id", "invalid request id");
+  check_rejects([] { (void)router::db::parse_request_id_param("../../etc/passwd"); }, "id",
+                "invalid request id");
 }
 
 TEST_CASE("log documents: request, history and stats shapes", "[db]") {
   router::test::TempDir dir;
   router::test::LogsDb logs(dir / "router-logs.db");
-  const std::int64_t base = (router::core::now_ms() / kHour - 30) * kHour;
-  auto failed = router::test::make_log(base + 1000, 1, "openai", "gpt-4o", Outcome::kUpstreamError, 2'000'000);
+  const std::int64_t base = (router::core::now_ms() / kHourMs - 30) * kHourMs;
+  auto failed = router::test::make_log(base + 1000, 1, "openai", "gpt-4o", Outcome::kUpstreamError,
+                                       2'000'000);
   failed.ttft_us.reset();
   failed.api_key_name.clear();
   failed.response_body.reset();
   auto ok = router::test::make_log(base + 2000, 2, "groq", "llama", Outcome::kOk, 500'000);
   (void)logs.repo.insert_batch(std::vector<router::db::RequestLog>{failed, ok});
 
-  const std::set<std::string> summary_keys{
-      "id",          "created_at",    "endpoint", "method",  "client_addr", "api_key",      "model",
-      "model_sent",  "provider",      "provider_type", "stream", "status", "outcome",     "error",
-      "duration_us", "ttfb_us",       "ttft_us",  "upstream_us", "attempt_count", "usage", "request_bytes",
-      "response_bytes", "body_truncated"};
+  const std::set<std::string> summary_keys{"id",
+                                           "created_at",
+                                           "endpoint",
+                                           "method",
+                                           "client_addr",
+                                           "api_key",
+                                           "model",
+                                           "model_sent",
+                                           "provider",
+                                           "provider_type",
+                                           "stream",
+                                           "status",
+                                           "outcome",
+                                           "error",
+                                           "duration_us",
+                                           "ttfb_us",
+                                           "ttft_us",
+                                           "upstream_us",
+                                           "attempt_count",
+                                           "usage",
+                                           "request_bytes",
+                                           "response_bytes",
+                                           "body_truncated"};
 
   SECTION("one request: summary fields, attempts, bodies as stored text, nulls for absent values") {
     const auto found = logs.repo.find(failed.request_id);
@@ -161,8 +196,8 @@ TEST_CASE("log documents: request, history and stats shapes", "[db]") {
     const auto& attempts = doc.at("attempts").as_array();
     REQUIRE(attempts.size() == 2);
     const auto& first = attempts[0].as_object();
-    CHECK(keys_of(first) ==
-          std::set<std::string>{"attempt", "provider", "provider_type", "model_sent", "status", "error", "duration_us"});
+    CHECK(keys_of(first) == std::set<std::string>{"attempt", "provider", "provider_type",
+                                                  "model_sent", "status", "error", "duration_us"});
     CHECK(first.at("attempt") == 1);
     CHECK(first.at("status") == 503);
     CHECK(attempts[1].as_object().at("attempt") == 2);
@@ -174,7 +209,8 @@ TEST_CASE("log documents: request, history and stats shapes", "[db]") {
     CHECK(keys_of(doc) == std::set<std::string>{"object", "data", "has_more", "next_cursor"});
     CHECK(doc.at("object") == "list");
     CHECK(doc.at("has_more") == true);
-    CHECK(doc.at("next_cursor") == boost::json::value(router::core::format_request_id(ok.request_id)));
+    CHECK(doc.at("next_cursor") ==
+          boost::json::value(router::core::format_request_id(ok.request_id)));
     const auto& data = doc.at("data").as_array();
     REQUIRE(data.size() == 1);
     CHECK(keys_of(data[0].as_object()) == summary_keys);
@@ -185,19 +221,21 @@ TEST_CASE("log documents: request, history and stats shapes", "[db]") {
   }
 
   SECTION("stats: window, groups and total") {
-    const auto stats = logs.repo.stats({.since_ms = base, .until_ms = base + kHour, .group_by = StatsGroupBy::kHour});
+    const auto stats = logs.repo.stats(
+        {.since_ms = base, .until_ms = base + kHourMs, .group_by = StatsGroupBy::kHour});
     const auto doc = router::db::stats_document(stats);
     CHECK(keys_of(doc) == std::set<std::string>{"object", "group_by", "window", "groups", "total"});
     CHECK(doc.at("group_by") == "hour");
     const auto& window = doc.at("window").as_object();
     CHECK(window.at("since") == boost::json::value(router::core::format_utc(base)));
-    CHECK(window.at("until") == boost::json::value(router::core::format_utc(base + kHour)));
+    CHECK(window.at("until") == boost::json::value(router::core::format_utc(base + kHourMs)));
     CHECK(window.at("exact") == true);
     const auto& groups = doc.at("groups").as_array();
     REQUIRE(groups.size() == 1);
     const auto& g = groups[0].as_object();
-    CHECK(keys_of(g) == std::set<std::string>{"key", "start", "requests", "errors", "error_rate", "latency_us",
-                                              "ttft_us", "prompt_tokens", "completion_tokens"});
+    CHECK(keys_of(g) == std::set<std::string>{"key", "start", "requests", "errors", "error_rate",
+                                              "latency_us", "ttft_us", "prompt_tokens",
+                                              "completion_tokens"});
     CHECK(g.at("requests") == 2);
     CHECK(g.at("errors") == 1);
     CHECK(g.at("error_rate").as_double() == 0.5);
@@ -208,7 +246,8 @@ TEST_CASE("log documents: request, history and stats shapes", "[db]") {
     CHECK_FALSE(total.contains("key"));
     CHECK(total.at("requests") == 2);
 
-    const auto empty = router::db::stats_document(logs.repo.stats({.since_ms = base - 5 * kHour, .until_ms = base}));
+    const auto empty = router::db::stats_document(
+        logs.repo.stats({.since_ms = base - 5 * kHourMs, .until_ms = base}));
     CHECK(empty.at("groups").as_array().empty());
     CHECK(empty.at("total").as_object().at("latency_us").as_object().at("p50").is_null());
     CHECK(empty.at("total").as_object().at("error_rate").as_double() == 0.0);

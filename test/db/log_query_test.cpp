@@ -24,28 +24,32 @@ using router::db::StatsGroupBy;
 using router::db::StatsQuery;
 using router::test::exact_percentile;
 using router::test::kDocumentedPercentileBound;
+using router::test::kHourMs;
+using router::test::kMinuteMs;
 using router::test::LogsDb;
 
 namespace {
 
-constexpr std::int64_t kHour = 3'600'000;
-constexpr std::int64_t kMinute = 60'000;
-
 // 3,000 known rows over six whole hours starting at `base`, inserted in shuffled batches (the
 // writer stores requests in completion order, not id order).
 struct Fixture {
-  explicit Fixture(std::int64_t base_ms, int count = 3000, std::int64_t span = 6 * kHour)
+  explicit Fixture(std::int64_t base_ms, int count = 3000, std::int64_t span = 6 * kHourMs)
       : base(base_ms), logs(dir / "router-logs.db") {
     std::mt19937_64 rng(11);
     const std::vector<std::string> providers{"openai", "groq", "lm-studio"};
     const std::vector<std::string> models{"gpt-4o", "llama", "qwen"};
-    const std::vector<std::pair<Outcome, int>> outcomes{{Outcome::kOk, 200},         {Outcome::kOk, 200},
-                                                        {Outcome::kOk, 200},         {Outcome::kOk, 200},
-                                                        {Outcome::kClientError, 400}, {Outcome::kUpstreamError, 429},
-                                                        {Outcome::kUpstreamError, 502}, {Outcome::kTimeout, 504}};
+    const std::vector<std::pair<Outcome, int>> outcomes{{Outcome::kOk, 200},
+                                                        {Outcome::kOk, 200},
+                                                        {Outcome::kOk, 200},
+                                                        {Outcome::kOk, 200},
+                                                        {Outcome::kClientError, 400},
+                                                        {Outcome::kUpstreamError, 429},
+                                                        {Outcome::kUpstreamError, 502},
+                                                        {Outcome::kTimeout, 504}};
     std::lognormal_distribution<double> latency(std::log(800'000.0), 1.0);
     for (int i = 0; i < count; ++i) {
-      const std::int64_t ms = base + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span));
+      const std::int64_t ms =
+          base + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span));
       const auto& [outcome, status] = outcomes[rng() % outcomes.size()];
       RequestLog r = router::test::make_log(ms, i, providers[rng() % 3], models[rng() % 3], outcome,
                                             static_cast<std::int64_t>(latency(rng)));
@@ -107,7 +111,8 @@ struct Expected {
 };
 
 void check_within_bound(std::int64_t got, std::int64_t want) {
-  CHECK(std::abs(static_cast<double>(got - want)) <= kDocumentedPercentileBound * static_cast<double>(want));
+  CHECK(std::abs(static_cast<double>(got - want)) <=
+        kDocumentedPercentileBound * static_cast<double>(want));
 }
 
 void check_group(const StatsGroup& g, const Expected& e) {
@@ -130,8 +135,8 @@ void check_group(const StatsGroup& g, const Expected& e) {
 }
 
 // Groups the fixture rows in [from, to) the way stats() does and compares every group.
-void check_stats(const Fixture& f, const router::db::StatsResult& res, std::int64_t from, std::int64_t to,
-                 const std::function<std::string(const RequestLog&)>& key_of,
+void check_stats(const Fixture& f, const router::db::StatsResult& res, std::int64_t from,
+                 std::int64_t to, const std::function<std::string(const RequestLog&)>& key_of,
                  const std::optional<std::string>& provider = std::nullopt) {
   std::map<std::string, Expected> want;
   Expected total;
@@ -152,7 +157,7 @@ void check_stats(const Fixture& f, const router::db::StatsResult& res, std::int6
 }  // namespace
 
 TEST_CASE("LogRepository::history: newest first; every filter matches a brute-force scan", "[db]") {
-  const std::int64_t base = (router::core::now_ms() / kHour - 48) * kHour;
+  const std::int64_t base = (router::core::now_ms() / kHourMs - 48) * kHourMs;
   Fixture f(base);
   struct Case {
     const char* name;
@@ -161,23 +166,36 @@ TEST_CASE("LogRepository::history: newest first; every filter matches a brute-fo
   };
   const std::vector<Case> cases{
       {"all", {}, [](const RequestLog&) { return true; }},
-      {"provider", {.provider = "groq"}, [](const RequestLog& r) { return r.provider_id == "groq"; }},
-      {"model", {.model = "llama"}, [](const RequestLog& r) { return r.model_requested == "llama"; }},
-      {"outcome", {.outcome = Outcome::kTimeout}, [](const RequestLog& r) { return r.outcome == Outcome::kTimeout; }},
+      {"provider",
+       {.provider = "groq"},
+       [](const RequestLog& r) { return r.provider_id == "groq"; }},
+      {"model",
+       {.model = "llama"},
+       [](const RequestLog& r) { return r.model_requested == "llama"; }},
+      {"outcome",
+       {.outcome = Outcome::kTimeout},
+       [](const RequestLog& r) { return r.outcome == Outcome::kTimeout; }},
       {"status", {.status = 429}, [](const RequestLog& r) { return r.status == 429; }},
       {"window",
-       {.since_ms = base + 2 * kHour, .until_ms = base + 4 * kHour},
-       [&](const RequestLog& r) { return r.created_at >= base + 2 * kHour && r.created_at < base + 4 * kHour; }},
-      {"provider+outcome+since",
-       {.provider = "openai", .outcome = Outcome::kOk, .since_ms = base + kHour},
+       {.since_ms = base + 2 * kHourMs, .until_ms = base + 4 * kHourMs},
        [&](const RequestLog& r) {
-         return r.provider_id == "openai" && r.outcome == Outcome::kOk && r.created_at >= base + kHour;
+         return r.created_at >= base + 2 * kHourMs && r.created_at < base + 4 * kHourMs;
+       }},
+      {"provider+outcome+since",
+       {.provider = "openai", .outcome = Outcome::kOk, .since_ms = base + kHourMs},
+       [&](const RequestLog& r) {
+         return r.provider_id == "openai" && r.outcome == Outcome::kOk &&
+                r.created_at >= base + kHourMs;
        }},
       {"model+status+until",
-       {.model = "qwen", .status = 200, .until_ms = base + 3 * kHour},
-       [&](const RequestLog& r) { return r.model_requested == "qwen" && r.status == 200 && r.created_at < base + 3 * kHour; }},
+       {.model = "qwen", .status = 200, .until_ms = base + 3 * kHourMs},
+       [&](const RequestLog& r) {
+         return r.model_requested == "qwen" && r.status == 200 && r.created_at < base + 3 * kHourMs;
+       }},
       {"no match", {.provider = "nobody"}, [](const RequestLog&) { return false; }},
-      {"SQL metacharacters are data", {.provider = "x' OR '1'='1"}, [](const RequestLog&) { return false; }},
+      {"SQL metacharacters are data",
+       {.provider = "x' OR '1'='1"},
+       [](const RequestLog&) { return false; }},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -188,7 +206,8 @@ TEST_CASE("LogRepository::history: newest first; every filter matches a brute-fo
   }
   const auto newest = f.logs.repo.history({}, 1);
   REQUIRE(newest.rows.size() == 1);
-  CHECK(newest.rows[0].request.request_id == f.expected_ids([](const RequestLog&) { return true; }).front());
+  CHECK(newest.rows[0].request.request_id ==
+        f.expected_ids([](const RequestLog&) { return true; }).front());
   CHECK_FALSE(newest.rows[0].request.request_body);
   CHECK(newest.rows[0].attempt_count >= 1);
 
@@ -199,7 +218,7 @@ TEST_CASE("LogRepository::history: newest first; every filter matches a brute-fo
 TEST_CASE("LogRepository::history: a quoted model name is matched exactly", "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
-  const std::int64_t t = (router::core::now_ms() / kHour - 5) * kHour;
+  const std::int64_t t = (router::core::now_ms() / kHourMs - 5) * kHourMs;
   const std::string odd = R"(we'ird"model;--)";
   (void)logs.repo.insert_batch(std::vector<RequestLog>{
       router::test::make_log(t, 0, "openai", odd, Outcome::kOk, 10),
@@ -209,11 +228,13 @@ TEST_CASE("LogRepository::history: a quoted model name is matched exactly", "[db
   CHECK(page.rows[0].request.model_requested == odd);
 }
 
-TEST_CASE("LogRepository::history: cursor pages have no duplicates or gaps while rows arrive", "[db]") {
-  const std::int64_t base = (router::core::now_ms() / kHour - 48) * kHour;
+TEST_CASE("LogRepository::history: cursor pages have no duplicates or gaps while rows arrive",
+          "[db]") {
+  const std::int64_t base = (router::core::now_ms() / kHourMs - 48) * kHourMs;
   Fixture f(base, 400);
   const HistoryFilter filter{.provider = "openai"};
-  const auto snapshot = f.expected_ids([](const RequestLog& r) { return r.provider_id == "openai"; });
+  const auto snapshot =
+      f.expected_ids([](const RequestLog& r) { return r.provider_id == "openai"; });
   REQUIRE(snapshot.size() > 50);
 
   std::vector<std::int64_t> seen;
@@ -232,8 +253,8 @@ TEST_CASE("LogRepository::history: cursor pages have no duplicates or gaps while
     // New traffic keeps arriving between pages: newer ids, which belong before page one.
     std::vector<RequestLog> fresh;
     for (int i = 0; i < 5; ++i) {
-      fresh.push_back(router::test::make_log(base + 7 * kHour + pages * 10 + i, 8000 + i, "openai", "gpt-4o",
-                                             Outcome::kOk, 1000));
+      fresh.push_back(router::test::make_log(base + 7 * kHourMs + pages * 10 + i, 8000 + i,
+                                             "openai", "gpt-4o", Outcome::kOk, 1000));
     }
     // Once, a long request that started early is logged late: its id is below the cursor, so
     // it shows up in a later page, in order, exactly once.
@@ -266,11 +287,12 @@ TEST_CASE("LogRepository::history: cursor pages have no duplicates or gaps while
 }
 
 TEST_CASE("LogRepository::stats: whole hours come from rollups and match the raw rows", "[db]") {
-  const std::int64_t base = (router::core::now_ms() / kHour - 48) * kHour;
+  const std::int64_t base = (router::core::now_ms() / kHourMs - 48) * kHourMs;
   Fixture f(base);
-  const std::int64_t until = base + 6 * kHour;
+  const std::int64_t until = base + 6 * kHourMs;
   SECTION("by provider") {
-    const auto res = f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kProvider});
+    const auto res = f.logs.repo.stats(
+        {.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kProvider});
     CHECK(res.raw_rows_scanned == 0);
     CHECK(res.exact);
     CHECK(res.since_ms == base);
@@ -281,30 +303,35 @@ TEST_CASE("LogRepository::stats: whole hours come from rollups and match the raw
     }
   }
   SECTION("by model, one provider") {
-    const auto res = f.logs.repo.stats(
-        {.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kModel, .provider = "groq"});
-    check_stats(f, res, base, until, [](const RequestLog& r) { return r.model_requested; }, "groq");
+    const auto res = f.logs.repo.stats({.since_ms = base,
+                                        .until_ms = until,
+                                        .group_by = StatsGroupBy::kModel,
+                                        .provider = "groq"});
+    check_stats(
+        f, res, base, until, [](const RequestLog& r) { return r.model_requested; }, "groq");
   }
   SECTION("by hour: chronological, keyed by the UTC hour start") {
-    const auto res = f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kHour});
+    const auto res =
+        f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kHour});
     REQUIRE(res.groups.size() == 6);
     for (std::size_t i = 0; i < 6; ++i) {
-      CHECK(res.groups[i].start_ms == base + static_cast<std::int64_t>(i) * kHour);
+      CHECK(res.groups[i].start_ms == base + static_cast<std::int64_t>(i) * kHourMs);
       CHECK(res.groups[i].key == router::core::format_utc(res.groups[i].start_ms));
     }
     check_stats(f, res, base, until, [&](const RequestLog& r) {
-      return router::core::format_utc(r.created_at / kHour * kHour);
+      return router::core::format_utc(r.created_at / kHourMs * kHourMs);
     });
   }
   SECTION("by day: local calendar days") {
-    const auto res = f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kDay});
+    const auto res =
+        f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kDay});
     REQUIRE_FALSE(res.groups.empty());
     for (const auto& g : res.groups) {
       CHECK(router::core::format_local(g.start_ms).substr(0, 10) == g.key);
       CHECK(router::core::format_local(g.start_ms).substr(11) == "00:00:00");
     }
     check_stats(f, res, base, until, [](const RequestLog& r) {
-      return router::core::format_local(r.created_at / kHour * kHour).substr(0, 10);
+      return router::core::format_local(r.created_at / kHourMs * kHourMs).substr(0, 10);
     });
   }
   SECTION("rollups keep answering after the raw rows are pruned") {
@@ -316,57 +343,62 @@ TEST_CASE("LogRepository::stats: whole hours come from rollups and match the raw
 }
 
 TEST_CASE("LogRepository::stats: partial edge hours are read from raw rows, exactly", "[db]") {
-  const std::int64_t base = (router::core::now_ms() / kHour - 48) * kHour;
+  const std::int64_t base = (router::core::now_ms() / kHourMs - 48) * kHourMs;
   Fixture f(base);
   auto in = [&](std::int64_t from, std::int64_t to) {
-    return std::count_if(f.rows.begin(), f.rows.end(),
-                         [&](const RequestLog& r) { return r.created_at >= from && r.created_at < to; });
+    return std::count_if(f.rows.begin(), f.rows.end(), [&](const RequestLog& r) {
+      return r.created_at >= from && r.created_at < to;
+    });
   };
   SECTION("both edges") {
-    const std::int64_t since = base + 30 * kMinute;
-    const std::int64_t until = base + 3 * kHour + 15 * kMinute;
+    const std::int64_t since = base + 30 * kMinuteMs;
+    const std::int64_t until = base + 3 * kHourMs + 15 * kMinuteMs;
     const auto res = f.logs.repo.stats({.since_ms = since, .until_ms = until});
     CHECK(res.exact);
-    CHECK(res.raw_rows_scanned == in(since, base + kHour) + in(base + 3 * kHour, until));
+    CHECK(res.raw_rows_scanned == in(since, base + kHourMs) + in(base + 3 * kHourMs, until));
     check_stats(f, res, since, until, [](const RequestLog& r) { return r.provider_id; });
   }
   SECTION("a window inside one hour") {
-    const std::int64_t since = base + 2 * kHour + 10 * kMinute;
-    const std::int64_t until = base + 2 * kHour + 20 * kMinute;
-    const auto res = f.logs.repo.stats({.since_ms = since, .until_ms = until, .group_by = StatsGroupBy::kModel});
+    const std::int64_t since = base + 2 * kHourMs + 10 * kMinuteMs;
+    const std::int64_t until = base + 2 * kHourMs + 20 * kMinuteMs;
+    const auto res =
+        f.logs.repo.stats({.since_ms = since, .until_ms = until, .group_by = StatsGroupBy::kModel});
     CHECK(res.raw_rows_scanned == in(since, until));
     check_stats(f, res, since, until, [](const RequestLog& r) { return r.model_requested; });
   }
   SECTION("an edge whose raw rows were pruned is taken whole from its rollup") {
-    (void)f.logs.repo.prune(base + 20 * kMinute, false);
-    const std::int64_t since = base + 10 * kMinute;
-    const auto res = f.logs.repo.stats({.since_ms = since, .until_ms = base + 2 * kHour});
+    (void)f.logs.repo.prune(base + 20 * kMinuteMs, false);
+    const std::int64_t since = base + 10 * kMinuteMs;
+    const auto res = f.logs.repo.stats({.since_ms = since, .until_ms = base + 2 * kHourMs});
     CHECK_FALSE(res.exact);
     CHECK(res.since_ms == base);
     CHECK(res.raw_rows_scanned == 0);
-    check_stats(f, res, base, base + 2 * kHour, [](const RequestLog& r) { return r.provider_id; });
+    check_stats(f, res, base, base + 2 * kHourMs,
+                [](const RequestLog& r) { return r.provider_id; });
   }
   SECTION("an unaligned end in the past reports the requested end") {
-    const auto res = f.logs.repo.stats({.since_ms = base, .until_ms = base + 90 * kMinute});
+    const auto res = f.logs.repo.stats({.since_ms = base, .until_ms = base + 90 * kMinuteMs});
     CHECK(res.exact);
-    CHECK(res.until_ms == base + 90 * kMinute);
-    CHECK(res.raw_rows_scanned == in(base + kHour, base + 90 * kMinute));
+    CHECK(res.until_ms == base + 90 * kMinuteMs);
+    CHECK(res.raw_rows_scanned == in(base + kHourMs, base + 90 * kMinuteMs));
   }
-  CHECK_THROWS_AS(f.logs.repo.stats({.since_ms = base + kHour, .until_ms = base + kHour}), Error);
+  CHECK_THROWS_AS(f.logs.repo.stats({.since_ms = base + kHourMs, .until_ms = base + kHourMs}),
+                  Error);
 }
 
 TEST_CASE("LogRepository::stats: an open end counts the current hour from its rollup", "[db]") {
   const std::int64_t now = router::core::now_ms();
-  const std::int64_t base = (now / kHour - 3) * kHour;
+  const std::int64_t base = (now / kHourMs - 3) * kHourMs;
   // Rows up to a minute ago, over the last three hours and the current one.
-  Fixture f(base, 1000, now - kMinute - base);
-  const std::int64_t since = now - 2 * kHour - 7 * kMinute;
+  Fixture f(base, 1000, now - kMinuteMs - base);
+  const std::int64_t since = now - 2 * kHourMs - 7 * kMinuteMs;
   const auto res = f.logs.repo.stats({.since_ms = since});
   CHECK(res.exact);
   CHECK_FALSE(res.until_ms);
-  const std::int64_t first_full = (since / kHour + 1) * kHour;
-  CHECK(res.raw_rows_scanned == std::count_if(f.rows.begin(), f.rows.end(), [&](const RequestLog& r) {
+  const std::int64_t first_full = (since / kHourMs + 1) * kHourMs;
+  CHECK(res.raw_rows_scanned ==
+        std::count_if(f.rows.begin(), f.rows.end(), [&](const RequestLog& r) {
           return r.created_at >= since && r.created_at < first_full;
         }));
-  check_stats(f, res, since, now + kHour, [](const RequestLog& r) { return r.provider_id; });
+  check_stats(f, res, since, now + kHourMs, [](const RequestLog& r) { return r.provider_id; });
 }

@@ -15,14 +15,14 @@
 using router::core::Histogram;
 using router::db::Outcome;
 using router::db::RequestLog;
+using router::test::kHourMs;
 using router::test::LogsDb;
 using router::test::make_log;
 
 namespace {
 
-constexpr std::int64_t kHour = 3'600'000;
 // A fixed hour start, far enough in the past for every test but within rollup retention.
-const std::int64_t kBase = (router::core::now_ms() / kHour - 24 * 10) * kHour;
+const std::int64_t kBase = (router::core::now_ms() / kHourMs - 24 * 10) * kHourMs;
 
 void check_same(const RequestLog& got, const RequestLog& want) {
   CHECK(got.request_id == want.request_id);
@@ -73,9 +73,10 @@ struct Rollup {
 
 std::optional<Rollup> read_rollup(LogsDb& logs, std::int64_t hour, const std::string& provider,
                                   const std::string& model) {
-  SQLite::Statement s(logs.db.sqlite(),
-                      "SELECT requests, errors, prompt_tokens, completion_tokens, duration_sum_us, latency_hist, "
-                      "ttft_hist FROM request_rollups WHERE hour = ? AND provider_id = ? AND model = ?");
+  SQLite::Statement s(
+      logs.db.sqlite(),
+      "SELECT requests, errors, prompt_tokens, completion_tokens, duration_sum_us, latency_hist, "
+      "ttft_hist FROM request_rollups WHERE hour = ? AND provider_id = ? AND model = ?");
   s.bind(1, static_cast<std::int64_t>(hour));
   s.bind(2, provider);
   s.bind(3, model);
@@ -97,11 +98,14 @@ std::optional<Rollup> read_rollup(LogsDb& logs, std::int64_t hour, const std::st
 
 }  // namespace
 
-TEST_CASE("LogRepository: insert_batch stores rows, attempts and NULLs; find returns them unchanged", "[db]") {
+TEST_CASE(
+    "LogRepository: insert_batch stores rows, attempts and NULLs; find returns them unchanged",
+    "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
 
-  const RequestLog full = make_log(kBase + 1000, 1, "openai", "gpt-4o", Outcome::kUpstreamError, 1'234'567);
+  const RequestLog full =
+      make_log(kBase + 1000, 1, "openai", "gpt-4o", Outcome::kUpstreamError, 1'234'567);
   RequestLog sparse;  // no provider answered: every optional and nullable text left empty
   sparse.request_id = router::test::request_id_at(kBase + 2000);
   sparse.created_at = kBase + 2000;
@@ -125,10 +129,11 @@ TEST_CASE("LogRepository: insert_batch stores rows, attempts and NULLs; find ret
   REQUIRE(got_sparse);
   check_same(*got_sparse, sparse);
 
-  SQLite::Statement nulls(logs.db.sqlite(),
-                          "SELECT client_addr IS NULL, api_key_name IS NULL, provider_id IS NULL, error IS NULL, "
-                          "ttft_us IS NULL, prompt_tokens IS NULL, request_body IS NULL, response_body IS NULL, "
-                          "attempts FROM request_logs WHERE request_id = ?");
+  SQLite::Statement nulls(
+      logs.db.sqlite(),
+      "SELECT client_addr IS NULL, api_key_name IS NULL, provider_id IS NULL, error IS NULL, "
+      "ttft_us IS NULL, prompt_tokens IS NULL, request_body IS NULL, response_body IS NULL, "
+      "attempts FROM request_logs WHERE request_id = ?");
   nulls.bind(1, static_cast<std::int64_t>(sparse.request_id));
   REQUIRE(nulls.executeStep());
   for (int i = 0; i < 8; ++i) {
@@ -143,7 +148,9 @@ TEST_CASE("LogRepository: insert_batch stores rows, attempts and NULLs; find ret
   CHECK(logs.repo.insert_batch({}).inserted == 0);
 }
 
-TEST_CASE("LogRepository: a duplicate request_id is skipped and counted; the rest of the batch is stored", "[db]") {
+TEST_CASE(
+    "LogRepository: a duplicate request_id is skipped and counted; the rest of the batch is stored",
+    "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
   const RequestLog first = make_log(kBase + 10, 0, "openai", "gpt-4o", Outcome::kOk, 1000);
@@ -163,8 +170,8 @@ TEST_CASE("LogRepository: a duplicate request_id is skipped and counted; the res
   CHECK(scalar(logs, "SELECT count(*) FROM request_logs") == 3);
   CHECK(scalar(logs, "SELECT count(*) FROM request_attempts") == 3);
   // The skipped rows contribute nothing to the rollups either.
-  CHECK_FALSE(read_rollup(logs, kBase / kHour, "anthropic", "claude"));
-  const auto r = read_rollup(logs, kBase / kHour, "openai", "gpt-4o");
+  CHECK_FALSE(read_rollup(logs, kBase / kHourMs, "anthropic", "claude"));
+  const auto r = read_rollup(logs, kBase / kHourMs, "openai", "gpt-4o");
   REQUIRE(r);
   CHECK(r->requests == 3);
   CHECK(r->duration_sum == 6000);
@@ -182,13 +189,13 @@ TEST_CASE("LogRepository: rollups aggregate per hour, provider and model across 
   // Hour 0, other model and provider; hour 1 of the first group.
   a.push_back(make_log(kBase + 4, 0, "openai", "gpt-4o-mini", Outcome::kOk, 50'000));
   b.push_back(make_log(kBase + 5, 0, "lm-studio", "gpt-4o", Outcome::kCancelled, 70'000));
-  b.push_back(make_log(kBase + kHour + 7, 0, "openai", "gpt-4o", Outcome::kOk, 120'000));
+  b.push_back(make_log(kBase + kHourMs + 7, 0, "openai", "gpt-4o", Outcome::kOk, 120'000));
   b.back().ttft_us.reset();
   b.back().prompt_tokens.reset();
   (void)logs.repo.insert_batch(a);
   (void)logs.repo.insert_batch(b);
 
-  const std::int64_t h0 = kBase / kHour;
+  const std::int64_t h0 = kBase / kHourMs;
   CHECK(scalar(logs, "SELECT count(*) FROM request_rollups") == 4);
   const auto g = read_rollup(logs, h0, "openai", "gpt-4o");
   REQUIRE(g);
@@ -215,7 +222,8 @@ TEST_CASE("LogRepository: rollups aggregate per hour, provider and model across 
   CHECK(later->latency.count() == 1);
 }
 
-TEST_CASE("LogRepository: prune deletes old rows and attempts in batches, vacuums, keeps rollups", "[db]") {
+TEST_CASE("LogRepository: prune deletes old rows and attempts in batches, vacuums, keeps rollups",
+          "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
   std::vector<RequestLog> rows;
@@ -225,7 +233,7 @@ TEST_CASE("LogRepository: prune deletes old rows and attempts in batches, vacuum
   }
   (void)logs.repo.insert_batch(rows);
   const std::int64_t rollups = scalar(logs, "SELECT count(*) FROM request_rollups");
-  const std::int64_t cutoff = kBase + 9'000 * 100;  // rows 0..8999 go
+  const std::int64_t cutoff = kBase + 9'000 * 100;   // rows 0..8999 go
   const std::int64_t attempts_before = 9'000 + 900;  // failed rows have two attempts
 
   const auto dry = logs.repo.prune(cutoff, true);
@@ -257,7 +265,8 @@ TEST_CASE("LogRepository: prune deletes old rows and attempts in batches, vacuum
   CHECK(again.batches == 1);
 }
 
-TEST_CASE("LogRepository: prune_step deletes at most max_rows per call and reports when done", "[db]") {
+TEST_CASE("LogRepository: prune_step deletes at most max_rows per call and reports when done",
+          "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
   std::vector<RequestLog> rows;
@@ -279,7 +288,7 @@ TEST_CASE("LogRepository: prune_step deletes at most max_rows per call and repor
 TEST_CASE("LogRepository: rollups outlive raw rows until their own retention", "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
-  const std::int64_t day = 24 * kHour;
+  const std::int64_t day = 24 * kHourMs;
   const std::int64_t now = router::core::now_ms();
   std::vector<RequestLog> rows{make_log(now - 500 * day, 0, "openai", "gpt-4o", Outcome::kOk, 1000),
                                make_log(now - 100 * day, 0, "openai", "gpt-4o", Outcome::kOk, 1000),
@@ -290,18 +299,17 @@ TEST_CASE("LogRepository: rollups outlive raw rows until their own retention", "
     CHECK(res.rows == 2);
     CHECK(res.rollups == 1);  // the 500-day-old hour; the 100-day-old one stays for stats
   }
-  SECTION("prune_step") {
-    CHECK(logs.repo.prune_step(now - 30 * day, 1000) == 2);
-  }
+  SECTION("prune_step") { CHECK(logs.repo.prune_step(now - 30 * day, 1000) == 2); }
   CHECK(scalar(logs, "SELECT count(*) FROM request_rollups") == 2);
-  CHECK(scalar(logs, "SELECT min(hour) FROM request_rollups") == (now - 100 * day) / kHour);
+  CHECK(scalar(logs, "SELECT min(hour) FROM request_rollups") == (now - 100 * day) / kHourMs);
 }
 
 TEST_CASE("LogRepository: prune_sessions drops sessions not updated since the cutoff", "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
   logs.db.exec(
-      "INSERT INTO provider_sessions VALUES ('a', 'qwen', 'c1', NULL, 1, 100), ('b', 'qwen', 'c2', 'p', 1, 200), "
+      "INSERT INTO provider_sessions VALUES ('a', 'qwen', 'c1', NULL, 1, 100), ('b', 'qwen', 'c2', "
+      "'p', 1, 200), "
       "('c', 'qwen', 'c3', NULL, 1, 300)");
   CHECK(logs.repo.prune_sessions(250) == 2);
   CHECK(scalar(logs, "SELECT count(*) FROM provider_sessions") == 1);
@@ -312,13 +320,36 @@ TEST_CASE("LogRepository: last_request is the newest row, without bodies", "[db]
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
   CHECK_FALSE(logs.repo.last_request());
-  (void)logs.repo.insert_batch(std::vector<RequestLog>{make_log(kBase + 5, 0, "groq", "llama", Outcome::kOk, 10),
-                                                      make_log(kBase + 9, 0, "openai", "gpt-4o", Outcome::kOk, 10),
-                                                      make_log(kBase + 7, 0, "groq", "llama", Outcome::kOk, 10)});
+  (void)logs.repo.insert_batch(
+      std::vector<RequestLog>{make_log(kBase + 5, 0, "groq", "llama", Outcome::kOk, 10),
+                              make_log(kBase + 9, 0, "openai", "gpt-4o", Outcome::kOk, 10),
+                              make_log(kBase + 7, 0, "groq", "llama", Outcome::kOk, 10)});
   const auto last = logs.repo.last_request();
   REQUIRE(last);
   CHECK(last->request.created_at == kBase + 9);
   CHECK(last->request.provider_id == "openai");
   CHECK(last->attempt_count == 1);
   CHECK_FALSE(last->request.request_body);
+}
+
+TEST_CASE("LogRepository: a writer without auto checkpoints leaves the copy to checkpoint()",
+          "[db]") {
+  router::test::TempDir dir;
+  const auto path = dir / "router-logs.db";
+  LogsDb writer(path);
+  writer.repo.disable_auto_checkpoint();
+  std::vector<RequestLog> rows;
+  for (int i = 0; i < 12'000; ++i) {  // ~1,400 pages: past SQLite's 1,000-page auto checkpoint
+    rows.push_back(make_log(kBase + i, 0, "openai", "gpt-4o", Outcome::kOk, 1000));
+  }
+  (void)writer.repo.insert_batch(rows);
+  // Everything is still in the WAL: SQLite's default would have copied it after the commit.
+  const auto before = std::filesystem::file_size(path);
+  CHECK(before < 500'000);
+  CHECK(std::filesystem::file_size(dir / "router-logs.db-wal") > 4'500'000);
+
+  LogsDb checkpointer(path);
+  CHECK(checkpointer.repo.checkpoint() == 0);
+  CHECK(std::filesystem::file_size(path) > before + 4'000'000);
+  CHECK(scalar(checkpointer, "SELECT count(*) FROM request_logs") == 12'000);
 }

@@ -5,10 +5,12 @@
 
 namespace router::test {
 
-std::int64_t request_id_at(std::int64_t ms, std::int64_t seq) { return core::first_request_id_at(ms) | seq; }
+std::int64_t request_id_at(std::int64_t ms, std::int64_t seq) {
+  return core::first_request_id_at(ms) | seq;
+}
 
-db::RequestLog make_log(std::int64_t ms, std::int64_t seq, const std::string& provider, const std::string& model,
-                        db::Outcome outcome, std::int64_t duration_us) {
+db::RequestLog make_log(std::int64_t ms, std::int64_t seq, const std::string& provider,
+                        const std::string& model, db::Outcome outcome, std::int64_t duration_us) {
   db::RequestLog r;
   r.request_id = request_id_at(ms, seq);
   r.created_at = ms;
@@ -33,13 +35,16 @@ db::RequestLog make_log(std::int64_t ms, std::int64_t seq, const std::string& pr
   r.completion_tokens = 20 + seq;
   r.total_tokens = 30 + 2 * seq;
   r.request_body = R"({"model":")" + model + R"(","messages":[{"role":"user","content":"hi"}]})";
-  r.response_body = R"({"object":"chat.completion","choices":[{"message":{"role":"assistant","content":"hello"}}]})";
+  r.response_body =
+      R"({"object":"chat.completion","choices":[{"message":{"role":"assistant","content":"hello"}}]})";
   r.request_bytes = static_cast<std::int64_t>(r.request_body->size());
   r.response_bytes = static_cast<std::int64_t>(r.response_body->size());
   if (!ok) {
-    r.attempts.push_back({provider, "openai", model + "-upstream", 503, "upstream returned 503", duration_us / 2});
+    r.attempts.push_back(
+        {provider, "openai", model + "-upstream", 503, "upstream returned 503", duration_us / 2});
   }
-  r.attempts.push_back({provider, "openai", model + "-upstream", ok ? std::optional<int>(200) : std::optional<int>(502),
+  r.attempts.push_back({provider, "openai", model + "-upstream",
+                        ok ? std::optional<int>(200) : std::optional<int>(502),
                         ok ? "" : "upstream returned 502", duration_us / 2});
   return r;
 }
