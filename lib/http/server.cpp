@@ -190,18 +190,17 @@ void ServerSession::respond(Response&& response) {
     return;
   }
   const bool keep = keep_alive_ && response.keep_alive();
-  response.keep_alive(keep);
-  response.prepare_payload();
-  response_.emplace(std::move(response));
+  format_response_head(out_.head, response, keep);
+  out_.body = std::move(response.body());
   write_pending_ = true;
   set_deadline(limits_.write_timeout);
-  bhttp::async_write(stream_, *response_,
-                     beast::bind_front_handler(&ServerSession::on_written, shared_from_this(), !keep));
+  net::async_write(stream_, out_.buffers(),
+                   beast::bind_front_handler(&ServerSession::on_written, shared_from_this(), !keep));
 }
 
 void ServerSession::on_written(bool close_after, beast::error_code ec, std::size_t /*n*/) {
   write_pending_ = false;
-  response_.reset();
+  out_.body.clear();
   if (ec) {
     close();
     return;

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "http/wire.hpp"
+
 namespace router::http {
 
 namespace net = boost::asio;
@@ -121,7 +123,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   ServerLimits limits_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
-  std::optional<Response> response_;
+  WireMessage out_;  // the response being written; its head's capacity is reused
   std::optional<ResponseHead> head_;
   std::optional<beast::http::response_serializer<beast::http::empty_body>> head_serializer_;
   std::weak_ptr<ResponseListener> listener_;

@@ -32,10 +32,19 @@ TlsContexts::TlsContexts() : verify_(net::ssl::context::tls_client), insecure_(n
     ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
                      net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
   }
-  boost::system::error_code ec;
-  verify_.set_default_verify_paths(ec);  // system CA store; a missing store fails verification later
   verify_.set_verify_mode(net::ssl::verify_peer);
   insecure_.set_verify_mode(net::ssl::verify_none);
+}
+
+net::ssl::context& TlsContexts::for_origin(const Origin& o) {
+  if (!o.verify) {
+    return insecure_;
+  }
+  std::call_once(ca_loaded_, [this] {
+    boost::system::error_code ec;
+    verify_.set_default_verify_paths(ec);  // a missing store makes verification fail, visibly
+  });
+  return verify_;
 }
 
 UpstreamConnection::UpstreamConnection(beast::tcp_stream&& plain, Origin origin)

@@ -5,13 +5,14 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -37,11 +38,14 @@ struct Origin {
 class TlsContexts {
  public:
   TlsContexts();
-  [[nodiscard]] net::ssl::context& for_origin(const Origin& o) noexcept { return o.verify ? verify_ : insecure_; }
+  /// The context for `o`. The system CA store is loaded on the first verifying use: parsing it
+  /// costs tens of milliseconds that a server without HTTPS upstreams should not pay at start.
+  [[nodiscard]] net::ssl::context& for_origin(const Origin& o);
 
  private:
   net::ssl::context verify_;
   net::ssl::context insecure_;
+  std::once_flag ca_loaded_;
 };
 
 /// One connection to an upstream, plain or TLS. Owned by exactly one user at a time (a proxy
@@ -70,9 +74,10 @@ class UpstreamConnection {
   bool reused = false;
   std::chrono::steady_clock::time_point idle_since{};
 
-  template <typename Message, typename Handler>
-  void async_write(Message& msg, Handler&& handler) {
-    std::visit([&](auto& s) { beast::http::async_write(deref(s), msg, std::forward<Handler>(handler)); }, stream_);
+  /// Writes an already serialised message (see http/wire.hpp); `buffers` must outlive the write.
+  template <typename Buffers, typename Handler>
+  void async_write(const Buffers& buffers, Handler&& handler) {
+    std::visit([&](auto& s) { net::async_write(deref(s), buffers, std::forward<Handler>(handler)); }, stream_);
   }
   template <typename Parser, typename Handler>
   void async_read_header(Parser& parser, Handler&& handler) {

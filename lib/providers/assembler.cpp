@@ -1,6 +1,9 @@
 #include "providers/assembler.hpp"
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <algorithm>
 
 namespace router::providers {
 
@@ -40,13 +43,119 @@ std::optional<Usage> usage_of(const boost::json::object& completion) {
   return usage;
 }
 
-std::optional<Usage> usage_of_text(std::string_view completion_json) {
-  boost::system::error_code ec;
-  const auto v = boost::json::parse(completion_json, ec);
-  if (ec || !v.is_object()) {
-    return std::nullopt;
+namespace {
+
+// SAX handler for scan_completion: no document is built; only the integers of a top-level
+// "usage" object are kept.
+struct UsageHandler {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  int depth = 0;
+  bool usage_key = false;  // the last depth-1 key was "usage"
+  int in_usage = 0;        // depth of the usage object while inside it, else 0
+  std::string_view field;  // the current key inside usage (only its own keys are short)
+  std::string key_buf;
+  Usage usage;
+  bool saw_usage = false;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    ++depth;
+    if (depth == 2 && usage_key) {
+      in_usage = 2;
+      saw_usage = true;
+    }
+    usage_key = false;
+    return true;
   }
-  return usage_of(v.as_object());
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    if (depth == in_usage) {
+      in_usage = 0;
+    }
+    --depth;
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) {
+    ++depth;
+    usage_key = false;
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    --depth;
+    return true;
+  }
+  bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    key_buf.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    std::string_view key(s.data(), s.size());
+    if (!key_buf.empty()) {
+      key_buf.append(key);
+      key = key_buf;
+    }
+    usage_key = depth == 1 && key == "usage";
+    field = {};
+    if (in_usage != 0 && depth == in_usage) {
+      if (key == "prompt_tokens") field = "p";
+      else if (key == "completion_tokens") field = "c";
+      else if (key == "total_tokens") field = "t";
+    }
+    key_buf.clear();
+    return true;
+  }
+  bool on_string_part(boost::json::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_string(boost::json::string_view, std::size_t, boost::system::error_code&) { return scalar(); }
+  bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(std::int64_t v, boost::json::string_view, boost::system::error_code&) { return number(v); }
+  bool on_uint64(std::uint64_t v, boost::json::string_view, boost::system::error_code&) {
+    return number(static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX)));
+  }
+  bool on_double(double, boost::json::string_view, boost::system::error_code&) { return scalar(); }
+  bool on_bool(bool, boost::system::error_code&) { return scalar(); }
+  bool on_null(boost::system::error_code&) { return scalar(); }
+  bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
+
+  bool scalar() {
+    usage_key = false;
+    field = {};
+    return true;
+  }
+  bool number(std::int64_t v) {
+    if (field == "p") usage.prompt_tokens = v;
+    else if (field == "c") usage.completion_tokens = v;
+    else if (field == "t") usage.total_tokens = v;
+    return scalar();
+  }
+};
+
+}  // namespace
+
+CompletionScan scan_completion(std::string_view completion_json) noexcept {
+  CompletionScan out;
+  try {
+    boost::json::parse_options opts;
+    opts.max_depth = 256;
+    boost::json::basic_parser<UsageHandler> p(opts);
+    boost::system::error_code ec;
+    const auto n = p.write_some(false, completion_json.data(), completion_json.size(), ec);
+    out.valid = !ec && n == completion_json.size();
+    if (out.valid && p.handler().saw_usage) {
+      Usage u = p.handler().usage;
+      if (u.total_tokens == 0) {
+        u.total_tokens = u.prompt_tokens + u.completion_tokens;
+      }
+      out.usage = u;
+    }
+  } catch (...) {
+    out.valid = false;
+  }
+  return out;
 }
 
 void StreamAssembler::append(std::string& to, std::string_view text) {

@@ -21,8 +21,15 @@ struct Usage {
 
 /// The usage block of a chat.completion (or chunk) object, if it has one.
 [[nodiscard]] std::optional<Usage> usage_of(const boost::json::object& completion);
-/// usage_of for JSON text; nullopt when the text is not a JSON object.
-[[nodiscard]] std::optional<Usage> usage_of_text(std::string_view completion_json);
+/// What one pass over a JSON answer found: whether it is one well-formed JSON value, and the
+/// usage block of a top-level object, if any.
+struct CompletionScan {
+  bool valid = false;
+  std::optional<Usage> usage;
+};
+/// Validates `completion_json` and picks out its usage in a single streaming pass, without
+/// building a document (the non-streaming answer is checked on the request path).
+[[nodiscard]] CompletionScan scan_completion(std::string_view completion_json) noexcept;
 
 /// Rebuilds the final chat.completion from a stream's chat.completion.chunk objects, for the
 /// request log: content, reasoning_content, refusal and tool calls concatenated per choice,

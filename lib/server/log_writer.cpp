@@ -9,7 +9,6 @@
 #include "db/database.hpp"
 #include "db/log_repository.hpp"
 #include "db/schema.hpp"
-#include "providers/assembler.hpp"
 
 namespace router::server {
 
@@ -181,15 +180,7 @@ void LogWriter::write(std::vector<LogItem>& batch) {
   {
     std::lock_guard lock(metrics_mutex_);
     for (auto& item : batch) {
-      auto& log = item.log;
-      // Usage of non-streaming answers is read here, off the request path.
-      if (!log.prompt_tokens && log.response_body && log.status >= 200 && log.status < 300) {
-        if (const auto u = providers::usage_of_text(*log.response_body)) {
-          log.prompt_tokens = u->prompt_tokens;
-          log.completion_tokens = u->completion_tokens;
-          log.total_tokens = u->total_tokens;
-        }
-      }
+      const auto& log = item.log;
       metrics_.record(log);
       if (!log.api_key_name.empty()) {
         auto& at = key_use_[log.api_key_name];

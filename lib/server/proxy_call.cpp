@@ -26,6 +26,7 @@ constexpr std::size_t kMaxUpstreamBody = 32 * 1024 * 1024;  // a chat answer lar
 constexpr std::size_t kMaxErrorBody = 1024 * 1024;
 constexpr std::size_t kMaxSetupBody = 1024 * 1024;
 constexpr std::string_view kPinHeader = "X-Router-Provider";
+constexpr std::size_t kStreamReadBuffer = 16 * 1024;
 
 std::int64_t since_us(std::int64_t start_ns) { return (core::mono_ns() - start_ns) / 1000; }
 
@@ -263,7 +264,7 @@ void ProxyCall::on_connected(beast::error_code ec, http::UpstreamConnectionPtr c
 
 void ProxyCall::send() {
   conn_->expires_after(candidate().provider->impl->timeouts().first_byte);
-  conn_->async_write(wire_, beast::bind_front_handler(&ProxyCall::on_sent, shared_from_this()));
+  conn_->async_write(wire_.buffers(), beast::bind_front_handler(&ProxyCall::on_sent, shared_from_this()));
 }
 
 void ProxyCall::on_sent(beast::error_code ec, std::size_t) {
@@ -320,8 +321,16 @@ void ProxyCall::on_full(beast::error_code ec, std::size_t) {
     std::string out;
     try {
       out = exchange_->reply(std::move(body));
-      if (exchange_->passthrough_stream() && !core::is_valid_json(out)) {
+      // One pass both rejects malformed JSON (which may still fall back) and finds the usage
+      // for the log, so the writer never parses answers again.
+      const auto scan = providers::scan_completion(out);
+      if (!scan.valid) {
         throw Error(ErrorCode::kUpstreamFailed, "answered with malformed JSON");
+      }
+      if (scan.usage) {
+        log_.prompt_tokens = scan.usage->prompt_tokens;
+        log_.completion_tokens = scan.usage->completion_tokens;
+        log_.total_tokens = scan.usage->total_tokens;
       }
     } catch (const Error& e) {
       return attempt_failed(
@@ -349,13 +358,14 @@ void ProxyCall::begin_stream() {
   passthrough_ = exchange_->passthrough_stream();
   assembler_.emplace(static_cast<std::size_t>(call_.snapshot->settings.integer("logging.max_body_bytes")));
   sse_ = core::SseParser();
+  read_buf_ = std::make_unique_for_overwrite<char[]>(kStreamReadBuffer);
   read_stream();
 }
 
 void ProxyCall::read_stream() {
   auto& body = head_parser_->get().body();
-  body.data = read_buf_.data();
-  body.size = read_buf_.size();
+  body.data = read_buf_.get();
+  body.size = kStreamReadBuffer;
   conn_->expires_after(candidate().provider->impl->timeouts().first_byte);
   conn_->async_read_some(*head_parser_, beast::bind_front_handler(&ProxyCall::on_stream_data, shared_from_this()));
 }
@@ -364,12 +374,12 @@ void ProxyCall::on_stream_data(beast::error_code ec, std::size_t) {
   if (aborted()) {
     return;
   }
-  const std::size_t got = read_buf_.size() - head_parser_->get().body().size;
+  const std::size_t got = kStreamReadBuffer - head_parser_->get().body().size;
   if (ec == bhttp::error::need_buffer) {
     ec = {};
   }
   if (got > 0) {
-    const bool ok = sse_.feed(std::string_view(read_buf_.data(), got), [this](const core::SseEvent& ev) { on_event(ev); });
+    const bool ok = sse_.feed(std::string_view(read_buf_.get(), got), [this](const core::SseEvent& ev) { on_event(ev); });
     if (!ok) {
       return stream_failed("upstream sent an event larger than the limit", !headers_sent_ && out_.empty());
     }

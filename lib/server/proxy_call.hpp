@@ -86,7 +86,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>, public h
   std::unique_ptr<providers::Exchange> exchange_;
   std::int64_t attempt_start_ns_ = 0;
   bool stale_retry_done_ = false;
-  WireRequest wire_;
+  http::WireMessage wire_;
   http::UpstreamConnectionPtr conn_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> head_parser_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> full_parser_;
@@ -96,7 +96,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>, public h
   // streaming
   core::SseParser sse_;
   std::optional<providers::StreamAssembler> assembler_;
-  std::array<char, 16 * 1024> read_buf_{};
+  std::unique_ptr<char[]> read_buf_;  // streams only: a 16 KiB read window, not zeroed
   std::string out_;
   std::int64_t out_bytes_ = 0;
   bool passthrough_ = true;

@@ -26,16 +26,12 @@ http::Origin origin_of(const providers::Provider& p) {
   return http::Origin{u.tls, u.host, u.port, p.verify_tls()};
 }
 
-WireRequest make_wire(const providers::Provider& p, providers::UpstreamRequest&& r) {
-  WireRequest w{bhttp::string_to_verb(r.method), r.target, 11};
-  w.set(bhttp::field::host, p.base_url().host_header());
-  w.set(bhttp::field::user_agent, fmt::format("router/{}", core::kVersion));
-  for (auto& [k, v] : r.headers) {
-    w.set(k, v);
-  }
-  w.body() = std::move(r.body);
-  w.keep_alive(true);
-  w.prepare_payload();
+http::WireMessage make_wire(const providers::Provider& p, providers::UpstreamRequest&& r) {
+  static const std::string user_agent = fmt::format("router/{}", core::kVersion);
+  r.headers.emplace_back("User-Agent", user_agent);
+  http::WireMessage w;
+  http::format_request_head(w.head, r.method, r.target, p.base_url().host_header(), r.headers, r.body.size());
+  w.body = std::move(r.body);
   return w;
 }
 
@@ -108,7 +104,7 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
 
   void send() {
     conn_->expires_after(provider_.timeouts().first_byte);
-    conn_->async_write(wire_, beast::bind_front_handler(&Fetch::on_written, shared_from_this()));
+    conn_->async_write(wire_.buffers(), beast::bind_front_handler(&Fetch::on_written, shared_from_this()));
   }
 
   void on_written(beast::error_code ec, std::size_t) {
@@ -176,7 +172,7 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
   http::UpstreamPool& pool_;
   const providers::Provider& provider_;
   http::Origin origin_;
-  WireRequest wire_;
+  http::WireMessage wire_;
   std::size_t max_body_;
   std::function<void(FetchResult&&)> done_;
   http::UpstreamConnectionPtr conn_;

@@ -1,8 +1,5 @@
 #pragma once
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -10,16 +7,15 @@
 
 #include "core/error.hpp"
 #include "http/upstream.hpp"
+#include "http/wire.hpp"
 #include "providers/provider.hpp"
 
 namespace router::server {
 
-using WireRequest = boost::beast::http::request<boost::beast::http::string_body>;
-
 /// The pool key and TLS settings of a provider's base URL.
 [[nodiscard]] http::Origin origin_of(const providers::Provider& provider);
 /// The HTTP/1.1 message for an upstream request (Host, User-Agent, Content-Length added).
-[[nodiscard]] WireRequest make_wire(const providers::Provider& provider, providers::UpstreamRequest&& request);
+[[nodiscard]] http::WireMessage make_wire(const providers::Provider& provider, providers::UpstreamRequest&& request);
 /// What an I/O failure means for the client: kUpstreamTimeout for deadlines, else kUpstreamFailed,
 /// with a short human description ("connection refused").
 [[nodiscard]] std::pair<core::ErrorCode, std::string> describe_io_error(const boost::beast::error_code& ec);

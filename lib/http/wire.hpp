@@ -1,0 +1,38 @@
+#pragma once
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace router::http {
+
+/// An HTTP/1.1 message in wire form. The head is formatted once into a reusable string and the
+/// body is written from where it already lives: two buffers, one writev, no serializer state
+/// machine (Beast's serializer costs more instructions than the whole head it produces).
+struct WireMessage {
+  std::string head;
+  std::string body;
+
+  [[nodiscard]] std::array<boost::asio::const_buffer, 2> buffers() const {
+    return {boost::asio::buffer(head), boost::asio::buffer(body)};
+  }
+};
+
+/// Formats a request head: request line, Host, the given headers, Content-Length, blank line.
+/// Header names and values holding CR or LF are dropped (they could split the message).
+void format_request_head(std::string& out, std::string_view method, std::string_view target, std::string_view host,
+                         const std::vector<std::pair<std::string, std::string>>& headers, std::size_t body_size);
+
+/// Formats a response head from a Beast response's status and fields, adding Content-Length and,
+/// when `keep_alive` is false, "Connection: close".
+void format_response_head(std::string& out,
+                          const boost::beast::http::response<boost::beast::http::string_body>& response,
+                          bool keep_alive);
+
+}  // namespace router::http

@@ -1,0 +1,90 @@
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <boost/json.hpp>
+
+#include <regex>
+#include <thread>
+
+#include "support/http_client.hpp"
+#include "support/mock_upstream.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+using router::test::MockUpstream;
+using router::test::run_router;
+
+namespace {
+
+// Starts the real `router serve` on an ephemeral port and returns that port (0 on failure).
+std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait) {
+  const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    const std::string text = router::test::read_file(log);
+    if (std::regex_search(text, m, re)) {
+      return static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("serve: the real binary serves, and SIGTERM drains in-flight requests and the log queue", "[server]") {
+  MockUpstream up;
+  // Slow enough that SIGTERM arrives while requests are in flight.
+  up.on("/v1/chat/completions", [](const router::test::MockRequest&, router::test::MockConn& c) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    c.respond(200, MockUpstream::completion_json("late but complete"));
+  });
+  router::test::TempDir dir;
+  const auto db = (dir / "router.db").string();
+  REQUIRE(run_router(db, {"provider", "add", "up", "--type", "openai", "--set", "baseURL=" + up.url("/v1")}).exit_code == 0);
+  REQUIRE(run_router(db, {"set", "up"}).exit_code == 0);
+
+  const auto log = dir / "serve.log";
+  router::test::ProcessOptions opts;
+  opts.unset_env = {"ROUTER_DB", "ROUTER_MASTER_KEY"};
+  router::test::Child serve({ROUTER_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"}, opts, log.string());
+  const auto port = wait_for_port(log, std::chrono::seconds(10));
+  INFO(router::test::read_file(log));
+  REQUIRE(port != 0);
+
+  constexpr int kClients = 6;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&] {
+      const auto r = router::test::http_request(port, "POST", "/v1/chat/completions",
+                                                R"({"model":"m","messages":[{"role":"user","content":"x"}]})");
+      if (r.status == 200) {
+        ++ok;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(serve.stop(SIGTERM, std::chrono::seconds(20)) == 0);
+  for (auto& t : clients) {
+    t.join();
+  }
+  CHECK(ok == kClients);  // every in-flight request was answered before exit
+
+  const auto h = run_router(db, {"--json", "history", "--limit", "100"});
+  INFO(h.err);
+  REQUIRE(h.exit_code == 0);
+  const auto doc = boost::json::parse(h.out);
+  CHECK(doc.at("data").as_array().size() == kClients);  // SIGTERM loses nothing
+}
+
+TEST_CASE("serve: a busy port is a clear error with exit 6", "[server]") {
+  router::test::TempDir dir;
+  MockUpstream holder;  // something already listening
+  const auto r = run_router((dir / "router.db").string(),
+                            {"serve", "--listen", "127.0.0.1:" + std::to_string(holder.port())});
+  CHECK(r.exit_code == 6);
+  CHECK(r.err.find("error: cannot listen on 127.0.0.1:") != std::string::npos);
+}
