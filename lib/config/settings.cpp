@@ -303,6 +303,11 @@ std::string Settings::string(std::string_view key) const {
   return v.is_string() ? std::string(v.as_string()) : std::string();
 }
 
+BodyLogging Settings::body_logging() const {
+  const auto v = string("logging.bodies");
+  return v == "off" ? BodyLogging::kOff : v == "metadata" ? BodyLogging::kMetadata : BodyLogging::kFull;
+}
+
 bool Settings::retry_on(int status) const {
   const std::string code = std::to_string(status);
   for (const auto& e : value("routing.retry_on").as_array()) {

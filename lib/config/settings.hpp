@@ -49,6 +49,9 @@ struct SettingDecl {
 /// Human form: durations "10m", sizes "8 MiB", lists "408,429,5xx", null "(none)".
 [[nodiscard]] std::string format_setting(const SettingDecl& decl, const boost::json::value& value);
 
+/// logging.bodies: full bodies, metadata only (no bodies), or off (no request rows at all).
+enum class BodyLogging : std::uint8_t { kFull, kMetadata, kOff };
+
 /// The effective value of every declared setting: stored rows over defaults. Immutable.
 class Settings {
  public:
@@ -63,6 +66,7 @@ class Settings {
   [[nodiscard]] std::string string(std::string_view key) const;  ///< "" for null
   /// routing.retry_on as a predicate.
   [[nodiscard]] bool retry_on(int status) const;
+  [[nodiscard]] BodyLogging body_logging() const;
 
  private:
   std::map<std::string, boost::json::value, std::less<>> values_;

@@ -200,7 +200,10 @@ UpstreamConnectionPtr UpstreamPool::take(const Origin& origin) {
   while (!list.empty()) {
     UpstreamConnectionPtr c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < kMaxIdle && c->idle_alive()) {
+    // A connection idle only briefly is taken on trust (a stale one is retried once anyway);
+    // older ones are checked with a non-blocking peek first.
+    const auto idle = now - c->idle_since;
+    if (idle < kMaxIdle && (idle < std::chrono::seconds(1) || c->idle_alive())) {
       c->reused = true;
       return c;
     }

@@ -40,66 +40,72 @@ std::string unusable(const ProviderEntry& p) {
 
 }  // namespace
 
-Decision decide(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned) {
+Decision decide(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned, bool explain) {
   Decision d;
+  // Reasons are formatted text, only worth building when someone will read them.
+  auto skip = [&](const std::string& id, auto&& reason) {
+    if (explain) {
+      d.skipped.push_back({id, std::string(reason())});
+    }
+  };
   d.model = std::string(model);
   d.pinned = pinned;
-  const auto max_attempts = static_cast<std::size_t>(s.settings.integer("routing.max_attempts"));
-  const bool fallback = s.settings.boolean("routing.fallback");
+  const auto max_attempts = s.hot.max_attempts;
+  const bool fallback = s.hot.fallback;
   const std::string& active = s.active_provider();
 
-  auto consider = [&](const ProviderEntry& p, std::string why) {
+  auto consider = [&](const ProviderEntry& p, auto&& why) {
     if (auto reason = unusable(p); !reason.empty()) {
-      d.skipped.push_back({p.row.id, std::move(reason)});
+      skip(p.row.id, [&] { return std::move(reason); });
       return;
     }
     auto sent = model_for(s, p, model);
     if (!sent) {
-      d.skipped.push_back({p.row.id, "no default model (link one with --default or set defaultModel)"});
+      skip(p.row.id, [&] { return "no default model (link one with --default or set defaultModel)"; });
       return;
     }
     if (d.candidates.size() >= max_attempts) {
-      d.skipped.push_back({p.row.id, fmt::format("beyond routing.max_attempts ({})", max_attempts)});
+      skip(p.row.id, [&] { return fmt::format("beyond routing.max_attempts ({})", max_attempts); });
       return;
     }
-    d.candidates.push_back({&p, std::move(*sent), std::move(why)});
+    d.candidates.push_back({&p, std::move(*sent), explain ? std::string(why()) : std::string()});
   };
 
   if (pinned) {
     const ProviderEntry* p = s.find(*pinned);
     for (const auto& e : s.providers) {
       if (&e != p) {
-        d.skipped.push_back({e.row.id, fmt::format("request pinned to '{}'", *pinned)});
+        skip(e.row.id, [&] { return fmt::format("request pinned to '{}'", *pinned); });
       }
     }
     if (p != nullptr) {
-      consider(*p, "pinned by X-Router-Provider");
+      consider(*p, [] { return "pinned by X-Router-Provider"; });
     }
     return d;
   }
 
   const ProviderEntry* first = active.empty() ? nullptr : s.find(active);
   if (first != nullptr) {
-    consider(*first, "active provider");
+    consider(*first, [] { return "active provider"; });
   } else if (!active.empty()) {
-    d.skipped.push_back({active, "the active provider does not exist"});
+    skip(active, [&] { return "the active provider does not exist"; });
   }
   for (const auto& p : s.providers) {
     if (&p == first) {
       continue;
     }
     if (!fallback) {
-      d.skipped.push_back({p.row.id, "routing.fallback is off"});
+      skip(p.row.id, [&] { return "routing.fallback is off"; });
       continue;
     }
     const bool linked = is_default_model(model) ? (s.default_link.contains(p.row.id) || (p.impl && p.impl->default_model()))
                                                 : s.link(p.row.id, model) != nullptr;
     if (!linked) {
-      d.skipped.push_back({p.row.id, is_default_model(model) ? "no default model"
-                                                             : fmt::format("not linked to model '{}'", model)});
+      skip(p.row.id, [&] { return is_default_model(model) ? "no default model"
+                                                             : fmt::format("not linked to model '{}'", model); });
       continue;
     }
-    consider(p, fmt::format("fallback (priority {})", p.row.priority));
+    consider(p, [&] { return fmt::format("fallback (priority {})", p.row.priority); });
   }
   return d;
 }

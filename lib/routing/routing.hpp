@@ -32,9 +32,10 @@ struct Decision {
   std::vector<Skipped> skipped;      ///< every other provider, with the reason
 };
 
-/// Decides candidates for a request for `model`, optionally pinned to one provider.
+/// Decides candidates for a request for `model`, optionally pinned to one provider. With
+/// `explain` false the skipped list stays empty (the request path needs only candidates).
 [[nodiscard]] Decision decide(const Snapshot& snapshot, std::string_view model,
-                              const std::optional<std::string>& pinned);
+                              const std::optional<std::string>& pinned, bool explain = true);
 
 /// The document `router route --json` prints and GET /v1/route returns.
 [[nodiscard]] boost::json::object decision_json(const Snapshot& snapshot, const Decision& decision);

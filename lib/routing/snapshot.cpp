@@ -11,6 +11,21 @@
 
 namespace router::routing {
 
+HotSettings::HotSettings(const config::Settings& s)
+    : request_timeout_ms(s.integer("server.request_timeout")),
+      max_body_bytes(s.integer("server.max_body_bytes")),
+      read_timeout_ms(s.integer("server.read_timeout")),
+      write_timeout_ms(s.integer("server.write_timeout")),
+      log_max_body_bytes(s.integer("logging.max_body_bytes")),
+      retention_days(s.integer("logging.retention_days")),
+      max_attempts(static_cast<std::size_t>(s.integer("routing.max_attempts"))),
+      fallback(s.boolean("routing.fallback")),
+      body_logging(s.body_logging()) {
+  for (int status = 100; status < 600; ++status) {
+    retry_statuses[static_cast<std::size_t>(status)] = s.retry_on(status);
+  }
+}
+
 const ProviderEntry* Snapshot::find(std::string_view id) const noexcept {
   for (const auto& p : providers) {
     if (p.row.id == id) {
@@ -48,6 +63,7 @@ SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys
     api_keys = db::ApiKeyRepository(config_db).list();
   });
   snap->settings = config::Settings(settings, &snap->problems);
+  snap->hot = HotSettings(snap->settings);
   snap->active_ = snap->settings.string("active_provider");
 
   std::optional<secrets::MasterKey> key;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -36,11 +37,34 @@ struct KeyEntry {
   std::string scope;  ///< admin | client
 };
 
+/// The settings the request path reads, resolved once per snapshot so that a request does no
+/// lookups by name.
+struct HotSettings {
+  explicit HotSettings(const config::Settings& s);
+  HotSettings() : HotSettings(config::Settings()) {}
+
+  std::int64_t request_timeout_ms;
+  std::int64_t max_body_bytes;
+  std::int64_t read_timeout_ms;
+  std::int64_t write_timeout_ms;
+  std::int64_t log_max_body_bytes;
+  std::int64_t retention_days;
+  std::size_t max_attempts;
+  bool fallback;
+  config::BodyLogging body_logging;
+  std::bitset<600> retry_statuses;
+
+  [[nodiscard]] bool retry_on(int status) const noexcept {
+    return status >= 0 && status < 600 && retry_statuses[static_cast<std::size_t>(status)];
+  }
+};
+
 /// Everything routing needs from the configuration database, read in one transaction and never
 /// changed afterwards: requests share it without locks.
 struct Snapshot {
   std::int64_t data_version = -1;
   config::Settings settings;
+  HotSettings hot;
   std::vector<ProviderEntry> providers;  ///< by priority (high first), then id
   std::map<std::string, db::Model, std::less<>> models;
   std::unordered_map<std::string, std::vector<db::ModelLink>> links_by_model;  ///< provider order as above

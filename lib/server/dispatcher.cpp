@@ -123,11 +123,6 @@ const routing::KeyEntry* find_key(const routing::Snapshot& snap, std::string_vie
 
 bool is_client_path(std::string_view path) { return path.starts_with("/v1/") || path == "/v1"; }
 
-BodyPolicy policy_of(const config::Settings& s) {
-  const auto v = s.string("logging.bodies");
-  return v == "off" ? BodyPolicy::kOff : v == "metadata" ? BodyPolicy::kMetadata : BodyPolicy::kFull;
-}
-
 void set_common_headers(http::Response& res, std::string_view request_id, bool draining) {
   res.set(bhttp::field::server, kServerName);
   res.set("X-Request-Id", request_id);
@@ -179,12 +174,12 @@ void submit_log(const Call& call, db::RequestLog&& log) {
   if (call.access != Access::kClient) {
     return;
   }
-  const auto& settings = call.snapshot ? call.snapshot->settings : config::Settings();
+  static const routing::HotSettings defaults;
+  const auto& hot = call.snapshot ? call.snapshot->hot : defaults;
   if (log.duration_us == 0 && call.session) {
     log.duration_us = (core::mono_ns() - call.session->received_ns()) / 1000;
   }
-  LogItem item{std::move(log), policy_of(settings), static_cast<std::size_t>(settings.integer("logging.max_body_bytes")),
-               settings.integer("logging.retention_days")};
+  LogItem item{std::move(log), hot.body_logging, static_cast<std::size_t>(hot.log_max_body_bytes), hot.retention_days};
   call.worker.shared.logs->push(call.worker.index, std::move(item));
 }
 
@@ -242,7 +237,10 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
   try {
     call.snapshot = worker_.snapshots.get();
     const auto& snap = *call.snapshot;
-    limits_ = limits_from(snap);
+    if (limits_version_ != snap.data_version) {
+      limits_ = limits_from(snap);
+      limits_version_ = snap.data_version;
+    }
     if (route == nullptr) {
       const auto code = path_known ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound;
       const std::string msg =
@@ -261,7 +259,8 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       return;
     }
 
-    const auto token = bearer_token(call.request);
+    // Hashing a bearer token is only needed when some key exists to match it against.
+    const auto token = snap.keys_by_hash.empty() ? std::nullopt : bearer_token(call.request);
     const routing::KeyEntry* key = token ? find_key(snap, *token) : nullptr;
     if (key != nullptr) {
       call.key_name = key->name;
@@ -304,9 +303,9 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
 
 http::ServerLimits Dispatcher::limits_from(const routing::Snapshot& snap) {
   http::ServerLimits l;
-  l.max_body_bytes = static_cast<std::size_t>(snap.settings.integer("server.max_body_bytes"));
-  l.read_timeout = std::chrono::milliseconds(snap.settings.integer("server.read_timeout"));
-  l.write_timeout = std::chrono::milliseconds(snap.settings.integer("server.write_timeout"));
+  l.max_body_bytes = static_cast<std::size_t>(snap.hot.max_body_bytes);
+  l.read_timeout = std::chrono::milliseconds(snap.hot.read_timeout_ms);
+  l.write_timeout = std::chrono::milliseconds(snap.hot.write_timeout_ms);
   return l;
 }
 

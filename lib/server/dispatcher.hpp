@@ -97,6 +97,7 @@ class Dispatcher final : public http::RequestHandler {
 
   Worker& worker_;
   std::optional<http::ServerLimits> limits_;  // from the last snapshot seen: limits() stays query-free
+  std::int64_t limits_version_ = -1;
 };
 
 // --- responses and request logs, shared by the handlers --------------------------------------------

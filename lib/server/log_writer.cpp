@@ -191,13 +191,13 @@ void LogWriter::write(std::vector<LogItem>& batch) {
   for (auto& item : batch) {
     auto& log = item.log;
     switch (item.policy) {
-      case BodyPolicy::kOff:
+      case config::BodyLogging::kOff:
         continue;
-      case BodyPolicy::kMetadata:
+      case config::BodyLogging::kMetadata:
         log.request_body.reset();
         log.response_body.reset();
         break;
-      case BodyPolicy::kFull:
+      case config::BodyLogging::kFull:
         if (log.request_body && truncate_utf8(*log.request_body, item.max_body_bytes)) {
           log.body_truncated = true;
         }

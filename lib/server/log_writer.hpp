@@ -11,18 +11,16 @@
 #include <thread>
 #include <vector>
 
+#include "config/settings.hpp"
 #include "db/log_types.hpp"
 #include "server/metrics.hpp"
 
 namespace router::server {
 
-/// logging.bodies: full bodies, metadata only (no bodies), or off (no rows at all; /metrics still counts).
-enum class BodyPolicy : std::uint8_t { kFull, kMetadata, kOff };
-
 /// One finished request on its way to the writer, with the logging settings that applied to it.
 struct LogItem {
   db::RequestLog log;
-  BodyPolicy policy = BodyPolicy::kFull;
+  config::BodyLogging policy = config::BodyLogging::kFull;
   std::size_t max_body_bytes = 1 << 20;
   std::int64_t retention_days = 30;
 };

@@ -145,8 +145,9 @@ void ProxyCall::start() {
       pinned = std::string(it->value());
       core::require_slug(*pinned, "X-Router-Provider");
     }
-    decision_ = routing::decide(*call_.snapshot, chat_.model, pinned);
+    decision_ = routing::decide(*call_.snapshot, chat_.model, pinned, false);
     if (decision_.candidates.empty()) {
+      decision_ = routing::decide(*call_.snapshot, chat_.model, pinned, true);  // now say why
       std::vector<std::string> why;
       for (const auto& s : decision_.skipped) {
         why.push_back(fmt::format("{}: {}", s.provider_id, s.reason));
@@ -172,7 +173,7 @@ void ProxyCall::start() {
     return;
   }
   call_.session->watch(weak_from_this());
-  deadline_.expires_after(std::chrono::milliseconds(call_.snapshot->settings.integer("server.request_timeout")));
+  deadline_.expires_after(std::chrono::milliseconds(call_.snapshot->hot.request_timeout_ms));
   deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->finished_) {
@@ -236,7 +237,7 @@ void ProxyCall::on_setup(FetchResult&& r) {
   try {
     exchange_->on_setup_reply(r.status, r.content_type, r.body);
   } catch (const Error& e) {
-    const bool retryable = call_.snapshot->settings.retry_on(r.status) || e.code() == ErrorCode::kUpstreamFailed;
+    const bool retryable = call_.snapshot->hot.retry_on(r.status) || e.code() == ErrorCode::kUpstreamFailed;
     return attempt_failed(Failure{e.code(), e.what(), r.status}, retryable);
   }
   step();
@@ -349,14 +350,14 @@ void ProxyCall::on_full(beast::error_code ec, std::size_t) {
             status};
   f.reply = exchange_->error_reply(status, content_type, body);
   f.retry_after = std::string(res[bhttp::field::retry_after]);
-  attempt_failed(std::move(f), call_.snapshot->settings.retry_on(status));
+  attempt_failed(std::move(f), call_.snapshot->hot.retry_on(status));
 }
 
 // --- streaming -----------------------------------------------------------------------------------------
 
 void ProxyCall::begin_stream() {
   passthrough_ = exchange_->passthrough_stream();
-  assembler_.emplace(static_cast<std::size_t>(call_.snapshot->settings.integer("logging.max_body_bytes")));
+  assembler_.emplace(static_cast<std::size_t>(call_.snapshot->hot.log_max_body_bytes));
   sse_ = core::SseParser();
   read_buf_ = std::make_unique_for_overwrite<char[]>(kStreamReadBuffer);
   read_stream();
@@ -592,7 +593,7 @@ bool ProxyCall::aborted() {
   }
   if (timed_out_) {
     const auto msg = fmt::format("no complete answer within server.request_timeout ({} ms)",
-                                 call_.snapshot->settings.integer("server.request_timeout"));
+                                 call_.snapshot->hot.request_timeout_ms);
     record_attempt(std::nullopt, "request timeout");
     if (headers_sent_) {
       stream_error_ = true;
