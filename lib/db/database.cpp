@@ -60,6 +60,9 @@ Database::Database(const std::filesystem::path& path, const DatabaseOptions& opt
   try {
     exec("PRAGMA foreign_keys=ON");
     exec("PRAGMA synchronous=NORMAL");
+    if (!exists && options.page_size > 0) {
+      exec(fmt::format("PRAGMA page_size={}", options.page_size));
+    }
     if (!exists && options.incremental_vacuum) {
       // Only takes effect before the first table exists, which is why it is limited to new files.
       exec("PRAGMA auto_vacuum=INCREMENTAL");

@@ -15,6 +15,7 @@ namespace router::db {
 struct DatabaseOptions {
   bool create = true;                ///< create the file when missing (else kUnavailable)
   bool incremental_vacuum = false;   ///< new files only: auto_vacuum=INCREMENTAL (logs database)
+  int page_size = 0;                 ///< new files only; 0 keeps SQLite's default
   std::chrono::milliseconds busy_timeout{5000};
 };
 

@@ -17,6 +17,11 @@ std::span<const Migration> migrations_for(DbKind kind) {
 DatabaseOptions options_for(DbKind kind) {
   DatabaseOptions o;
   o.incremental_vacuum = kind == DbKind::kLogs;  // retention frees pages without a full VACUUM
+  if (kind == DbKind::kLogs) {
+    // Rows carry bodies (~1 KB): 16 KiB pages take the writer from ~13.6 to ~9.8 µs of CPU per row
+    // and halve its system time (fewer WAL frames and page splits; tools/logbench, 200k rows).
+    o.page_size = 16384;
+  }
   return o;
 }
 

@@ -28,7 +28,7 @@ constexpr std::string_view kLastChunk = "0\r\n\r\n";
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-std::string endpoint_text(const tcp::socket& s) {
+std::string endpoint_text(const Socket& s) {
   beast::error_code ec;
   const auto ep = s.remote_endpoint(ec);
   if (ec) {
@@ -41,7 +41,7 @@ std::string endpoint_text(const tcp::socket& s) {
 
 }  // namespace
 
-ServerSession::ServerSession(tcp::socket&& socket, RequestHandler& handler)
+ServerSession::ServerSession(Socket&& socket, RequestHandler& handler)
     : stream_(std::move(socket)), handler_(handler), buffer_(256 * 1024), timer_(stream_.get_executor()) {
   beast::error_code ec;
   stream_.socket().set_option(tcp::no_delay(true), ec);
@@ -369,7 +369,7 @@ void Listener::do_accept() {
   acceptor_.async_accept(*w.ioc, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
 }
 
-void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+void Listener::on_accept(beast::error_code ec, Socket socket) {
   if (stopped_ || ec == net::error::operation_aborted) {
     return;
   }

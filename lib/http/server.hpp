@@ -4,7 +4,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -20,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "http/types.hpp"
 #include "http/wire.hpp"
 
 namespace router::http {
@@ -76,7 +76,7 @@ class ResponseListener {
 /// disconnect is noticed while an upstream works. Owns itself through pending operations.
 class ServerSession : public std::enable_shared_from_this<ServerSession> {
  public:
-  ServerSession(tcp::socket&& socket, RequestHandler& handler);
+  ServerSession(Socket&& socket, RequestHandler& handler);
   ~ServerSession();
 
   void run();
@@ -118,7 +118,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void on_timer(beast::error_code ec);
   void close();
 
-  beast::tcp_stream stream_;
+  TcpStream stream_;
   RequestHandler& handler_;
   ServerLimits limits_;
   beast::flat_buffer buffer_;
@@ -129,7 +129,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   std::weak_ptr<ResponseListener> listener_;
   std::shared_ptr<ResponseListener> writer_;  // held only while a stream write is pending
   std::array<char, 24> chunk_header_{};
-  net::steady_timer timer_;
+  Timer timer_;
   std::chrono::steady_clock::time_point deadline_{};
   std::chrono::steady_clock::time_point armed_for_{};
   bool timer_pending_ = false;
@@ -159,7 +159,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept();
-  void on_accept(beast::error_code ec, tcp::socket socket);
+  void on_accept(beast::error_code ec, Socket socket);
 
   tcp::acceptor acceptor_;
   std::vector<WorkerSlot> workers_;

@@ -47,14 +47,14 @@ net::ssl::context& TlsContexts::for_origin(const Origin& o) {
   return verify_;
 }
 
-UpstreamConnection::UpstreamConnection(beast::tcp_stream&& plain, Origin origin)
+UpstreamConnection::UpstreamConnection(TcpStream&& plain, Origin origin)
     : stream_(std::move(plain)), origin_(std::move(origin)) {}
 
 UpstreamConnection::UpstreamConnection(std::unique_ptr<Tls> tls, Origin origin)
     : stream_(std::move(tls)), origin_(std::move(origin)) {}
 
-beast::tcp_stream& UpstreamConnection::tcp() noexcept {
-  return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(deref(s)); }, stream_);
+TcpStream& UpstreamConnection::tcp() noexcept {
+  return std::visit([](auto& s) -> TcpStream& { return beast::get_lowest_layer(deref(s)); }, stream_);
 }
 
 void UpstreamConnection::close() noexcept {
@@ -83,7 +83,7 @@ bool UpstreamConnection::idle_alive() noexcept {
 
 namespace {
 
-void set_nodelay(beast::tcp_stream& s) {
+void set_nodelay(TcpStream& s) {
   beast::error_code ec;
   s.socket().set_option(tcp::no_delay(true), ec);
 }
@@ -122,7 +122,7 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   }
 
  private:
-  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+  void on_resolve(beast::error_code ec, Resolver::results_type results) {
     resolve_timer_.cancel();
     if (ec) {
       return finish(ec == net::error::operation_aborted ? beast::error::timeout : ec);
@@ -179,9 +179,9 @@ class ConnectOp : public std::enable_shared_from_this<ConnectOp> {
   Origin origin_;
   std::chrono::milliseconds timeout_;
   ConnectHandler done_;
-  tcp::resolver resolver_;
-  net::steady_timer resolve_timer_;
-  beast::tcp_stream stream_;
+  Resolver resolver_;
+  Timer resolve_timer_;
+  TcpStream stream_;
   std::vector<tcp::endpoint> endpoints_;
   std::unique_ptr<UpstreamConnection::Tls> tls_stream_;
 };

@@ -3,7 +3,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -18,10 +17,9 @@
 #include <variant>
 #include <vector>
 
-namespace router::http {
+#include "http/types.hpp"
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
+namespace router::http {
 
 /// Where upstream requests go. `verify` = false only for insecureSkipVerify.
 struct Origin {
@@ -52,13 +50,13 @@ class TlsContexts {
 /// call or the idle pool); every operation runs on the worker's io_context thread.
 class UpstreamConnection {
  public:
-  using Tls = beast::ssl_stream<beast::tcp_stream>;
+  using Tls = beast::ssl_stream<TcpStream>;
 
-  UpstreamConnection(beast::tcp_stream&& plain, Origin origin);
+  UpstreamConnection(TcpStream&& plain, Origin origin);
   UpstreamConnection(std::unique_ptr<Tls> tls, Origin origin);
 
   [[nodiscard]] const Origin& origin() const noexcept { return origin_; }
-  [[nodiscard]] beast::tcp_stream& tcp() noexcept;
+  [[nodiscard]] TcpStream& tcp() noexcept;
   /// Bytes already read from the socket and not yet parsed (belongs to the connection).
   [[nodiscard]] beast::flat_buffer& buffer() noexcept { return buffer_; }
   /// Applies to the operations started next (Beast tcp_stream semantics).
@@ -95,10 +93,10 @@ class UpstreamConnection {
   }
 
  private:
-  static beast::tcp_stream& deref(beast::tcp_stream& s) { return s; }
+  static TcpStream& deref(TcpStream& s) { return s; }
   static Tls& deref(std::unique_ptr<Tls>& s) { return *s; }
 
-  std::variant<beast::tcp_stream, std::unique_ptr<Tls>> stream_;
+  std::variant<TcpStream, std::unique_ptr<Tls>> stream_;
   Origin origin_;
   beast::flat_buffer buffer_;
 };

@@ -90,7 +90,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>, public h
   http::UpstreamConnectionPtr conn_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> head_parser_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> full_parser_;
-  boost::asio::steady_timer deadline_;
+  http::Timer deadline_;
   std::optional<Failure> last_failure_;
 
   // streaming
