@@ -17,7 +17,7 @@ constexpr Route kRoutes[] = {
     {verb::get, "/metrics", Access::kPublic, handle_metrics},
     {verb::post, "/v1/chat/completions", Access::kClient, handle_chat_completions},
     {verb::get, "/v1/models", Access::kClient, handle_models},
-    {verb::get, "/v1/models/{model*}", Access::kClient, handle_model},
+    {verb::get, "/v1/models/{id*}", Access::kClient, handle_model},
 
     {verb::get, "/v1/config/revisions", Access::kAdmin, handle_list_revisions},
     {verb::get, "/v1/config/revisions/{rev}", Access::kAdmin, handle_get_revision},

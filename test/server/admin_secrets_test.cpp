@@ -41,6 +41,8 @@ std::vector<std::string> concrete(std::string_view pattern, const std::map<std::
   }
   if (pattern.starts_with("/v1/requests")) {
     name = "request";
+  } else if (pattern.starts_with("/v1/models")) {
+    name = "model";
   }
   const auto it = values.find(name);
   if (it == values.end() || pattern.find('{', close) != std::string_view::npos) {
