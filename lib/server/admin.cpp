@@ -86,69 +86,64 @@ std::optional<boost::json::value> JsonBody::take(std::string_view field) {
 
 std::optional<boost::json::value> JsonBody::value(std::string_view field) { return take(field); }
 
-std::optional<std::string> JsonBody::text(std::string_view field) {
+template <typename T, typename Convert>
+std::optional<T> JsonBody::take_as(std::string_view field, std::string_view expected, Convert convert) {
   auto v = take(field);
   if (!v) {
     return std::nullopt;
   }
-  if (!v->is_string()) {
-    wrong_type(field, "a string");
-  }
-  return std::string(v->as_string());
-}
-
-std::optional<std::int64_t> JsonBody::integer(std::string_view field) {
-  auto v = take(field);
-  if (!v) {
-    return std::nullopt;
-  }
-  if (v->is_int64()) {
-    return v->as_int64();
-  }
-  if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
-    return static_cast<std::int64_t>(v->as_uint64());
-  }
-  wrong_type(field, "a whole number");
-}
-
-std::optional<bool> JsonBody::boolean(std::string_view field) {
-  auto v = take(field);
-  if (!v) {
-    return std::nullopt;
-  }
-  if (!v->is_bool()) {
-    wrong_type(field, "true or false");
-  }
-  return v->as_bool();
-}
-
-std::optional<std::vector<std::string>> JsonBody::texts(std::string_view field) {
-  auto v = take(field);
-  if (!v) {
-    return std::nullopt;
-  }
-  if (!v->is_array()) {
-    wrong_type(field, "an array of strings");
-  }
-  std::vector<std::string> out;
-  for (const auto& e : v->as_array()) {
-    if (!e.is_string()) {
-      wrong_type(field, "an array of strings");
-    }
-    out.emplace_back(e.as_string());
+  auto out = convert(*v);
+  if (!out) {
+    wrong_type(field, expected);
   }
   return out;
 }
 
-std::optional<boost::json::object> JsonBody::object(std::string_view field) {
-  auto v = take(field);
-  if (!v) {
+std::optional<std::string> JsonBody::text(std::string_view field) {
+  return take_as<std::string>(field, "a string", [](const boost::json::value& v) {
+    return v.is_string() ? std::optional<std::string>(v.as_string()) : std::nullopt;
+  });
+}
+
+std::optional<std::int64_t> JsonBody::integer(std::string_view field) {
+  return take_as<std::int64_t>(field, "a whole number", [](const boost::json::value& v) -> std::optional<std::int64_t> {
+    if (v.is_int64()) {
+      return v.as_int64();
+    }
+    if (v.is_uint64() && v.as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+      return static_cast<std::int64_t>(v.as_uint64());
+    }
     return std::nullopt;
-  }
-  if (!v->is_object()) {
-    wrong_type(field, "a JSON object");
-  }
-  return std::move(v->as_object());
+  });
+}
+
+std::optional<bool> JsonBody::boolean(std::string_view field) {
+  return take_as<bool>(field, "true or false", [](const boost::json::value& v) {
+    return v.is_bool() ? std::optional<bool>(v.as_bool()) : std::nullopt;
+  });
+}
+
+std::optional<std::vector<std::string>> JsonBody::texts(std::string_view field) {
+  using Texts = std::vector<std::string>;
+  return take_as<Texts>(field, "an array of strings", [](const boost::json::value& v) -> std::optional<Texts> {
+    if (!v.is_array()) {
+      return std::nullopt;
+    }
+    Texts out;
+    for (const auto& e : v.as_array()) {
+      if (!e.is_string()) {
+        return std::nullopt;
+      }
+      out.emplace_back(e.as_string());
+    }
+    return out;
+  });
+}
+
+std::optional<boost::json::object> JsonBody::object(std::string_view field) {
+  return take_as<boost::json::object>(field, "a JSON object", [](boost::json::value& v) {
+    return v.is_object() ? std::optional<boost::json::object>(std::move(v.as_object())) : std::nullopt;
+  });
 }
 
 void JsonBody::missing(std::string_view field) {

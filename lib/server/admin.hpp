@@ -83,6 +83,9 @@ class JsonBody {
  private:
   [[noreturn]] static void missing(std::string_view field);
   std::optional<boost::json::value> take(std::string_view field);
+  /// take(), converted; `convert` answers nullopt for a value of the wrong type.
+  template <typename T, typename Convert>
+  std::optional<T> take_as(std::string_view field, std::string_view expected, Convert convert);
 
   boost::json::object body_;
   std::vector<std::string> accepted_;

@@ -67,6 +67,13 @@ void reply_provider(Call& call, int status, const config::Outcome& o, const std:
   reply(call, status, outcome_with(o, "provider", service(call).provider_document(id, false)));
 }
 
+// GET of a part of the provider document ("config", "models") as a resource of its own.
+void reply_part(Call& call, std::string_view part) {
+  const auto& id = provider_param(call, 0);
+  require_query(call, {});
+  reply(call, kOk, {{"provider_id", id}, {part, service(call).provider_document(id, false).at(part)}});
+}
+
 void reply_config(Call& call, const config::Outcome& o, const std::string& id) {
   reply(call, kOk, outcome_with(o, "config", service(call).provider_document(id, false).at("config")));
 }
@@ -190,11 +197,7 @@ void handle_test_provider(Call& call) {
 
 // --- provider config -------------------------------------------------------------------------------
 
-void handle_get_provider_config(Call& call) {
-  const auto& id = provider_param(call, 0);
-  require_query(call, {});
-  reply(call, kOk, {{"provider_id", id}, {"config", service(call).provider_document(id, false).at("config")}});
-}
+void handle_get_provider_config(Call& call) { reply_part(call, "config"); }
 
 void handle_replace_provider_config(Call& call) {
   const auto& id = provider_param(call, 0);
@@ -224,11 +227,7 @@ void handle_delete_provider_config(Call& call) {
 
 // --- provider model links --------------------------------------------------------------------------
 
-void handle_list_provider_models(Call& call) {
-  const auto& id = provider_param(call, 0);
-  require_query(call, {});
-  reply(call, kOk, {{"provider_id", id}, {"models", service(call).provider_document(id, false).at("models")}});
-}
+void handle_list_provider_models(Call& call) { reply_part(call, "models"); }
 
 void handle_link_model(Call& call) {
   const auto& id = provider_param(call, 0);

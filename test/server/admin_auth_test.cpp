@@ -34,6 +34,20 @@ std::string sample_path(std::string_view pattern) {
 
 std::string method_of(const router::server::Route& r) { return std::string(boost::beast::http::to_string(r.verb)); }
 
+// Calls `fn(method, sample path)` for every admin route of the table; returns how many.
+template <typename Fn>
+std::size_t for_each_admin_route(Fn fn) {
+  std::size_t n = 0;
+  for (const auto& r : router::server::routes()) {
+    if (r.access == Access::kAdmin) {
+      ++n;
+      INFO(method_of(r) << " " << r.pattern);
+      fn(method_of(r), sample_path(r.pattern));
+    }
+  }
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("admin auth: every admin route needs an admin key, in the error shape of the API", "[server][admin]") {
@@ -46,57 +60,41 @@ TEST_CASE("admin auth: every admin route needs an admin key, in the error shape 
     // Without a usable admin key the API is off. The fixture's key is revoked through the real
     // binary, and the server sees it on the next request.
     REQUIRE(router::test::run_router(f.db(), {"key", "revoke", "ops"}).exit_code == 0);
-    for (const auto& r : router::server::routes()) {
-      if (r.access != Access::kAdmin) {
-        continue;
-      }
-      ++admin_routes;
-      INFO(method_of(r) << " " << r.pattern);
-      const auto reply = f.call(method_of(r), sample_path(r.pattern), "{}");
+    admin_routes = for_each_admin_route([&](const std::string& method, const std::string& path) {
+      const auto reply = f.call(method, path, "{}");
       CHECK(reply.status() == 403);
       CHECK(reply.error_type() == "permission_error");
       CHECK(reply.error_message().find("router key create NAME --admin") != std::string::npos);
-    }
+    });
   }
   SECTION("missing, unknown or client keys: 401, 401, 403") {
     f.add_key("app", "client", client_key);
-    for (const auto& r : router::server::routes()) {
-      if (r.access != Access::kAdmin) {
-        continue;
-      }
-      ++admin_routes;
-      INFO(method_of(r) << " " << r.pattern);
-      const auto path = sample_path(r.pattern);
-      auto reply = f.call_as("", method_of(r), path, "{}");
+    admin_routes = for_each_admin_route([&](const std::string& method, const std::string& path) {
+      auto reply = f.call_as("", method, path, "{}");
       CHECK(reply.status() == 401);
       CHECK(reply.error_type() == "authentication_error");
-      reply = f.call_as("Bearer rk-not-a-key", method_of(r), path, "{}");
+      reply = f.call_as("Bearer rk-not-a-key", method, path, "{}");
       CHECK(reply.status() == 401);
-      reply = f.call_as("Basic " + kAdminKey, method_of(r), path, "{}");
+      reply = f.call_as("Basic " + kAdminKey, method, path, "{}");
       CHECK(reply.status() == 401);
-      reply = f.call_as("Bearer " + client_key, method_of(r), path, "{}");
+      reply = f.call_as("Bearer " + client_key, method, path, "{}");
       CHECK(reply.status() == 403);
       CHECK(reply.error_type() == "permission_error");
       CHECK(reply.error_message().find("client key") != std::string::npos);
       const auto& err = reply.json.at("error").as_object();
       CHECK(err.contains("code"));
       CHECK(err.contains("param"));
-    }
+    });
   }
   SECTION("the admin key passes: no route answers 401, 403, 405 or 500 for plausible input") {
-    for (const auto& r : router::server::routes()) {
-      if (r.access != Access::kAdmin) {
-        continue;
-      }
-      ++admin_routes;
-      INFO(method_of(r) << " " << r.pattern);
-      const auto reply = f.call(method_of(r), sample_path(r.pattern), "{}");
+    admin_routes = for_each_admin_route([&](const std::string& method, const std::string& path) {
+      const auto reply = f.call(method, path, "{}");
       CHECK(reply.status() != 401);
       CHECK(reply.status() != 403);
       CHECK(reply.status() != 405);
       CHECK(reply.status() < 500);
       CHECK(reply.json.is_object());
-    }
+    });
   }
   CHECK(admin_routes >= 33);
 }

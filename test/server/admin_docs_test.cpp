@@ -39,6 +39,18 @@ std::set<Endpoint> table_endpoints() {
   return out;
 }
 
+// CHECKs that both sets hold the same endpoints, naming each one that only `a` or only `b` has.
+void check_same(const std::set<Endpoint>& a, std::string_view a_name, const std::set<Endpoint>& b, std::string_view b_name) {
+  for (const auto& e : a) {
+    INFO("in " << a_name << ", not in " << b_name << ": " << e.first << " " << e.second);
+    CHECK(b.contains(e));
+  }
+  for (const auto& e : b) {
+    INFO("in " << b_name << ", not in " << a_name << ": " << e.first << " " << e.second);
+    CHECK(a.contains(e));
+  }
+}
+
 boost::json::object openapi() {
   return boost::json::parse(router::test::read_file(std::string(ROUTER_SOURCE_DIR) + "/docs/openapi.json")).as_object();
 }
@@ -76,14 +88,7 @@ TEST_CASE("admin docs: the route table and docs/openapi.json list the same endpo
       CHECK(operation.at("responses").as_object().size() >= 2);
     }
   }
-  for (const auto& e : table) {
-    INFO("in the route table, not in docs/openapi.json: " << e.first << " " << e.second);
-    CHECK(documented.contains(e));
-  }
-  for (const auto& e : documented) {
-    INFO("in docs/openapi.json, not in the route table: " << e.first << " " << e.second);
-    CHECK(table.contains(e));
-  }
+  check_same(table, "the route table", documented, "docs/openapi.json");
 }
 
 TEST_CASE("admin docs: docs/openapi.json requires the admin key exactly on admin routes", "[server][admin]") {
@@ -128,12 +133,5 @@ TEST_CASE("admin docs: docs/api.md has one section per route, both ways", "[serv
   for (const auto& [method, path] : headings) {
     documented.emplace(method, normalise(path));
   }
-  for (const auto& e : table) {
-    INFO("no section in docs/api.md for " << e.first << " " << e.second);
-    CHECK(documented.contains(e));
-  }
-  for (const auto& e : documented) {
-    INFO("docs/api.md documents a route the table lacks: " << e.first << " " << e.second);
-    CHECK(table.contains(e));
-  }
+  check_same(table, "the route table", documented, "docs/api.md");
 }

@@ -10,7 +10,7 @@
 #include "support/process.hpp"
 
 using router::test::AdminFixture;
-using router::test::AdminReply;
+using router::test::check_error;
 using router::test::MockUpstream;
 
 namespace {
@@ -45,12 +45,6 @@ boost::json::value config_value(const boost::json::value& config, std::string_vi
   return nullptr;
 }
 
-void check_error(const AdminReply& r, int status, std::string_view type, std::string_view message_part) {
-  INFO(r.http.body);
-  CHECK(r.status() == status);
-  CHECK(r.error_type() == type);
-  CHECK(r.error_message().find(message_part) != std::string::npos);
-}
 
 }  // namespace
 

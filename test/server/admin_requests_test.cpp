@@ -18,7 +18,24 @@ std::string chat(const std::string& model) {
   return R"({"model":")" + model + R"(","messages":[{"role":"user","content":"hi"}]})";
 }
 
-void check_error(const AdminReply& r, int status, std::string_view param) {
+// An admin fixture whose active provider "oa" (a mock) answered one request per model, logged.
+struct Traffic {
+  MockUpstream up;
+  AdminFixture f;
+
+  explicit Traffic(std::initializer_list<const char*> models) {
+    up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("ok")));
+    f.add_provider("oa", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
+    f.set("active_provider", "oa");
+    f.start();
+    for (const auto* model : models) {
+      REQUIRE(router::test::http_request(f.port(), "POST", "/v1/chat/completions", chat(model)).status == 200);
+    }
+    REQUIRE(f.logs(models.size()).size() == models.size());
+  }
+};
+
+void check_param(const AdminReply& r, int status, std::string_view param) {
   INFO(r.http.body);
   CHECK(r.status() == status);
   CHECK(r.error_param() == param);
@@ -28,16 +45,8 @@ void check_error(const AdminReply& r, int status, std::string_view param) {
 
 TEST_CASE("admin requests: history with the filters of 'router history', cursor pages, one request whole",
           "[server][admin]") {
-  MockUpstream up;
-  up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("ok")));
-  AdminFixture f;
-  f.add_provider("oa", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
-  f.set("active_provider", "oa");
-  f.start();
-  for (const auto* model : {"gpt-a", "gpt-b", "gpt-a", "gpt-b", "gpt-a"}) {
-    REQUIRE(router::test::http_request(f.port(), "POST", "/v1/chat/completions", chat(model)).status == 200);
-  }
-  REQUIRE(f.logs(5).size() == 5);
+  Traffic t{"gpt-a", "gpt-b", "gpt-a", "gpt-b", "gpt-a"};
+  auto& f = t.f;
 
   auto r = f.get("/v1/requests");
   INFO(r.http.body);
@@ -80,18 +89,18 @@ TEST_CASE("admin requests: history with the filters of 'router history', cursor 
     CHECK(r.json.at("attempts").as_array().size() == 1);
     CHECK(r.json.at("attempts").at(0).at("provider") == "oa");
     CHECK(f.get("/v1/requests/req_0000000000000001").status() == 404);
-    check_error(f.get("/v1/requests/not-an-id"), 400, "id");
-    check_error(f.get("/v1/requests/" + id + "?full=1"), 400, "full");
+    check_param(f.get("/v1/requests/not-an-id"), 400, "id");
+    check_param(f.get("/v1/requests/" + id + "?full=1"), 400, "full");
   }
   SECTION("invalid filters are 400 naming the parameter") {
-    check_error(f.get("/v1/requests?outcome=fine"), 400, "outcome");
-    check_error(f.get("/v1/requests?status=abc"), 400, "status");
-    check_error(f.get("/v1/requests?since=yesterday"), 400, "since");
-    check_error(f.get("/v1/requests?limit=0"), 400, "limit");
-    check_error(f.get("/v1/requests?cursor=x"), 400, "cursor");
-    check_error(f.get("/v1/requests?provider=Bad%20Id"), 400, "provider");
-    check_error(f.get("/v1/requests?sort=asc"), 400, "sort");
-    check_error(f.get("/v1/requests?limit=1&limit=2"), 400, "limit");
+    check_param(f.get("/v1/requests?outcome=fine"), 400, "outcome");
+    check_param(f.get("/v1/requests?status=abc"), 400, "status");
+    check_param(f.get("/v1/requests?since=yesterday"), 400, "since");
+    check_param(f.get("/v1/requests?limit=0"), 400, "limit");
+    check_param(f.get("/v1/requests?cursor=x"), 400, "cursor");
+    check_param(f.get("/v1/requests?provider=Bad%20Id"), 400, "provider");
+    check_param(f.get("/v1/requests?sort=asc"), 400, "sort");
+    check_param(f.get("/v1/requests?limit=1&limit=2"), 400, "limit");
   }
   SECTION("admin calls leave no request records; client calls do") {
     REQUIRE(router::test::http_request(f.port(), "POST", "/v1/chat/completions", chat("gpt-c")).status == 200);
@@ -104,16 +113,8 @@ TEST_CASE("admin requests: history with the filters of 'router history', cursor 
 }
 
 TEST_CASE("admin stats: the stats of 'router stats' over HTTP", "[server][admin]") {
-  MockUpstream up;
-  up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("ok")));
-  AdminFixture f;
-  f.add_provider("oa", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
-  f.set("active_provider", "oa");
-  f.start();
-  for (const auto* model : {"gpt-a", "gpt-b", "gpt-a"}) {
-    REQUIRE(router::test::http_request(f.port(), "POST", "/v1/chat/completions", chat(model)).status == 200);
-  }
-  REQUIRE(f.logs(3).size() == 3);
+  Traffic t{"gpt-a", "gpt-b", "gpt-a"};
+  auto& f = t.f;
 
   auto r = f.get("/v1/stats");
   INFO(r.http.body);
@@ -127,7 +128,7 @@ TEST_CASE("admin stats: the stats of 'router stats' over HTTP", "[server][admin]
   CHECK(r.json.at("groups").as_array().size() == 2);
   CHECK(r.json.at("groups").at(0).at("key") == "gpt-a");
   CHECK(r.json.at("groups").at(0).at("requests") == 2);
-  check_error(f.get("/v1/stats?by=week"), 400, "by");
-  check_error(f.get("/v1/stats?since=1h&until=2h"), 400, "since");
-  check_error(f.get("/v1/stats?model=gpt-a"), 400, "model");
+  check_param(f.get("/v1/stats?by=week"), 400, "by");
+  check_param(f.get("/v1/stats?since=1h&until=2h"), 400, "since");
+  check_param(f.get("/v1/stats?model=gpt-a"), 400, "model");
 }

@@ -9,16 +9,10 @@
 #include "support/process.hpp"
 
 using router::test::AdminFixture;
-using router::test::AdminReply;
+using router::test::check_error;
 
 namespace {
 
-void check_error(const AdminReply& r, int status, std::string_view type, std::string_view message_part) {
-  INFO(r.http.body);
-  CHECK(r.status() == status);
-  CHECK(r.error_type() == type);
-  CHECK(r.error_message().find(message_part) != std::string::npos);
-}
 
 boost::json::value setting_value(AdminFixture& f, const std::string& key) {
   const auto r = f.get("/v1/settings/" + key);

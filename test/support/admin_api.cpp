@@ -1,5 +1,7 @@
 #include "support/admin_api.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <boost/json.hpp>
 
 namespace router::test {
@@ -33,6 +35,13 @@ AdminReply to_reply(HttpResponse&& r) {
 std::string AdminReply::error_type() const { return error_field(json, "type"); }
 std::string AdminReply::error_message() const { return error_field(json, "message"); }
 std::string AdminReply::error_param() const { return error_field(json, "param"); }
+
+void check_error(const AdminReply& r, int status, std::string_view type, std::string_view part) {
+  INFO(r.http.body);
+  CHECK(r.status() == status);
+  CHECK(r.error_type() == type);
+  CHECK(r.error_message().find(part) != std::string::npos);
+}
 
 AdminFixture::AdminFixture() { add_key("ops", "admin", kAdminKey); }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <boost/json/value.hpp>
 
@@ -24,6 +25,9 @@ struct AdminReply {
   [[nodiscard]] std::string error_message() const;
   [[nodiscard]] std::string error_param() const;  ///< "" when null
 };
+
+/// CHECKs that `r` is an error answer with `status` and `type` whose message contains `part`.
+void check_error(const AdminReply& r, int status, std::string_view type, std::string_view part);
 
 /// A ServerFixture with an admin key ("ops") and calls to the admin API, each on a fresh
 /// connection. Start it with start() as usual.
