@@ -159,7 +159,8 @@ void JsonBody::finish() const {
     unknown.emplace_back(kv.key());
   }
   std::sort(unknown.begin(), unknown.end());  // take() reorders the object
-  const std::string accepted = accepted_.empty() ? "this endpoint takes no body" : "accepted: " + core::join(accepted_, ", ");
+  const std::string accepted =
+      accepted_.empty() ? "this endpoint takes no body" : "accepted: " + core::join(accepted_, ", ");
   throw Error(ErrorCode::kInvalidArgument,
               fmt::format("unknown field{} {} ({})", unknown.size() > 1 ? "s" : "", quoted(unknown), accepted),
               unknown.front().substr(0, 64));

@@ -58,8 +58,8 @@ config::NewProvider provider_from(JsonBody& body, std::optional<std::string> id)
 // A body's "id" may repeat the path's, never contradict it.
 void require_same_id(JsonBody& body, const std::string& path_id) {
   if (const auto id = body.text("id"); id && *id != path_id) {
-    throw Error(ErrorCode::kInvalidArgument, fmt::format("the body's id '{}' is not the path's '{}'", id->substr(0, 200), path_id),
-                "id");
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the body's id '{}' is not the path's '{}'", id->substr(0, 200), path_id), "id");
   }
 }
 
@@ -175,8 +175,12 @@ void handle_test_provider(Call& call) {
   if (!entry.impl) {
     // A configuration that cannot work (a secret that does not open, an unset env: reference)
     // is an unhealthy provider, not a failed call.
-    doc.insert({{"healthy", false}, {"status", nullptr}, {"latency_ms", nullptr}, {"model_count", nullptr},
-                {"models", boost::json::array()}, {"error", entry.problem}});
+    doc.insert({{"healthy", false},
+                {"status", nullptr},
+                {"latency_ms", nullptr},
+                {"model_count", nullptr},
+                {"models", boost::json::array()},
+                {"error", entry.problem}});
     return reply(call, kOk, doc);
   }
   auto shared = std::make_shared<Call>(std::move(call));

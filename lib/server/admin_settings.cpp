@@ -66,7 +66,8 @@ void handle_put_setting(Call& call) {
   JsonBody body(call.request);
   auto value = body.value("value");
   body.finish();
-  reply_setting(call, service(call).put_setting(decl.key, JsonBody::required(std::move(value), "value"), actor_of(call)),
+  reply_setting(call,
+                service(call).put_setting(decl.key, JsonBody::required(std::move(value), "value"), actor_of(call)),
                 decl.key);
 }
 

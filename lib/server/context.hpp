@@ -34,8 +34,9 @@ struct Shared {
 };
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
-/// SQLite connection), its upstream pool, its request id lane, its admin API connections. Nothing here is shared with other
-/// workers, so the request path takes no lock that another thread contends for.
+/// SQLite connection), its upstream pool, its request id lane, its admin API connections. Nothing
+/// here is shared with other workers, so the request path takes no lock that another thread
+/// contends for.
 class Worker {
  public:
   Worker(std::size_t index, Shared& shared);

@@ -40,7 +40,8 @@ std::set<Endpoint> table_endpoints() {
 }
 
 // CHECKs that both sets hold the same endpoints, naming each one that only `a` or only `b` has.
-void check_same(const std::set<Endpoint>& a, std::string_view a_name, const std::set<Endpoint>& b, std::string_view b_name) {
+void check_same(const std::set<Endpoint>& a, std::string_view a_name, const std::set<Endpoint>& b,
+                std::string_view b_name) {
   for (const auto& e : a) {
     INFO("in " << a_name << ", not in " << b_name << ": " << e.first << " " << e.second);
     CHECK(b.contains(e));
@@ -95,12 +96,13 @@ TEST_CASE("admin docs: docs/openapi.json requires the admin key exactly on admin
   const auto doc = openapi();
   for (const auto& r : router::server::routes()) {
     std::string method(boost::beast::http::to_string(r.verb));
-    std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(method.begin(), method.end(), method.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     INFO(method << " " << r.pattern);
     const auto& operation = doc.at("paths").at(openapi_path(r.pattern)).at(method).as_object();
     const auto* security = operation.if_contains("security");
-    const bool admin_only = security != nullptr && security->as_array().size() == 1 &&
-                            security->at(0).as_object().contains("adminKey");
+    const bool admin_only =
+        security != nullptr && security->as_array().size() == 1 && security->at(0).as_object().contains("adminKey");
     CHECK(admin_only == (r.access == Access::kAdmin));
   }
 }

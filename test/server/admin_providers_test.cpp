@@ -20,9 +20,8 @@ const std::string kSecret = "sk-live-provider-secret-0000000000000042";
 std::string json(const boost::json::value& v) { return boost::json::serialize(v); }
 
 std::string openai_body(const std::string& id, const std::string& base_url, const boost::json::object& extra = {}) {
-  boost::json::object body{{"id", id},
-                           {"type", "openai"},
-                           {"config", boost::json::object{{"baseURL", base_url}, {"apiKey", kSecret}}}};
+  boost::json::object body{
+      {"id", id}, {"type", "openai"}, {"config", boost::json::object{{"baseURL", base_url}, {"apiKey", kSecret}}}};
   for (const auto& kv : extra) {
     body[kv.key()] = kv.value();
   }
@@ -45,14 +44,14 @@ boost::json::value config_value(const boost::json::value& config, std::string_vi
   return nullptr;
 }
 
-
 }  // namespace
 
 TEST_CASE("admin providers: create and read a provider; the secret only ever masked", "[server][admin]") {
   AdminFixture f;
   f.start();
-  auto r = f.call("POST", "/v1/providers",
-                  openai_body("oa", "https://api.example.com/v1", {{"name", "OpenAI"}, {"priority", 5}}), "first provider");
+  auto r =
+      f.call("POST", "/v1/providers",
+             openai_body("oa", "https://api.example.com/v1", {{"name", "OpenAI"}, {"priority", 5}}), "first provider");
   INFO(r.http.body);
   REQUIRE(r.status() == 201);
   CHECK(r.json.at("revision").is_int64());
@@ -80,26 +79,31 @@ TEST_CASE("admin providers: create and read a provider; the secret only ever mas
     const auto revisions = revision_count(f);
     check_error(f.call("POST", "/v1/providers", openai_body("ob", "https://x.example/v1", {{"colour", "red"}})), 400,
                 "invalid_request_error", "unknown field 'colour'");
-    CHECK(f.call("POST", "/v1/providers", openai_body("ob", "https://x.example/v1", {{"colour", "red"}})).error_param() ==
-          "colour");
+    CHECK(
+        f.call("POST", "/v1/providers", openai_body("ob", "https://x.example/v1", {{"colour", "red"}})).error_param() ==
+        "colour");
     check_error(f.call("POST", "/v1/providers", openai_body("ob", "https://x.example/v1", {{"priority", "high"}})), 400,
                 "invalid_request_error", "'priority' must be a whole number");
-    check_error(f.call("POST", "/v1/providers", R"({"id":"ob"})"), 400, "invalid_request_error", "missing field 'type'");
+    check_error(f.call("POST", "/v1/providers", R"({"id":"ob"})"), 400, "invalid_request_error",
+                "missing field 'type'");
     check_error(f.call("POST", "/v1/providers", R"({"id":"ob","type":"nope"})"), 400, "invalid_request_error",
                 "unknown provider type 'nope'");
     check_error(f.call("POST", "/v1/providers", openai_body("../etc", "https://x.example/v1")), 400,
                 "invalid_request_error", "invalid provider id");
     check_error(f.call("POST", "/v1/providers", R"({"id":"ob","type":"openai","config":{"baseURL":"ftp://x"}})"), 400,
                 "invalid_request_error", "baseURL");
-    check_error(f.call("POST", "/v1/providers", R"({"id":"ob","type":"openai","config":{"apiKey":"sk-x-0000000000000000"}})"),
-                400, "invalid_request_error", "requires config 'baseURL'");
-    check_error(f.call("POST", "/v1/providers", R"({"id":"ob","type":"openai","config":{"bogus":1,"baseURL":"https://x.example/v1"}})"),
+    check_error(
+        f.call("POST", "/v1/providers", R"({"id":"ob","type":"openai","config":{"apiKey":"sk-x-0000000000000000"}})"),
+        400, "invalid_request_error", "requires config 'baseURL'");
+    check_error(f.call("POST", "/v1/providers",
+                       R"({"id":"ob","type":"openai","config":{"bogus":1,"baseURL":"https://x.example/v1"}})"),
                 400, "invalid_request_error", "bogus");
     check_error(f.call("POST", "/v1/providers", R"({"id": "ob", "type": )"), 400, "invalid_request_error",
                 "invalid request body");
     check_error(f.call("POST", "/v1/providers", R"(["ob"])"), 400, "invalid_request_error", "must be a JSON object");
     check_error(f.call("GET", "/v1/providers?enabled=maybe"), 400, "invalid_request_error", "'enabled'");
-    check_error(f.call("GET", "/v1/providers?typ=openai"), 400, "invalid_request_error", "unknown query parameter 'typ'");
+    check_error(f.call("GET", "/v1/providers?typ=openai"), 400, "invalid_request_error",
+                "unknown query parameter 'typ'");
     check_error(f.call("GET", "/v1/providers?type=nope"), 400, "invalid_request_error", "unknown provider type");
     CHECK(revision_count(f) == revisions);
   }
@@ -130,9 +134,9 @@ TEST_CASE("admin providers: PUT replaces, PATCH merges, DELETE removes", "[serve
   REQUIRE(f.call("PATCH", "/v1/providers/oa/config/timeout", R"({"value": 30000})").status() == 200);
 
   SECTION("PUT: fields not given take their defaults, config keys not given are removed") {
-    const auto r = f.call("PUT", "/v1/providers/oa",
-                          R"({"type":"openai","priority":1,"config":{"baseURL":"https://b.example/v1","apiKey":")" +
-                              kSecret + R"("}})");
+    const auto r = f.call(
+        "PUT", "/v1/providers/oa",
+        R"({"type":"openai","priority":1,"config":{"baseURL":"https://b.example/v1","apiKey":")" + kSecret + R"("}})");
     INFO(r.http.body);
     REQUIRE(r.status() == 200);
     const auto& p = r.json.at("provider");
@@ -148,21 +152,24 @@ TEST_CASE("admin providers: PUT replaces, PATCH merges, DELETE removes", "[serve
   SECTION("PUT: a masked secret sent back is refused; secrets are write-only") {
     auto doc = f.get("/v1/providers/oa").json;
     const auto r = f.call("PUT", "/v1/providers/oa",
-                          json(boost::json::object{{"type", "openai"},
-                                                   {"config", boost::json::object{{"baseURL", "https://a.example/v1"},
-                                                                                  {"apiKey", config_value(doc.at("config"), "apiKey")}}}}));
+                          json(boost::json::object{
+                              {"type", "openai"},
+                              {"config", boost::json::object{{"baseURL", "https://a.example/v1"},
+                                                             {"apiKey", config_value(doc.at("config"), "apiKey")}}}}));
     check_error(r, 400, "invalid_request_error", "looks masked");
   }
   SECTION("PUT: unknown provider, contradicting id, read-only fields") {
-    check_error(f.call("PUT", "/v1/providers/ghost", R"({"type":"openai","config":{"baseURL":"https://a.example/v1"}})"),
-                404, "not_found_error", "provider 'ghost' not found");
+    check_error(
+        f.call("PUT", "/v1/providers/ghost", R"({"type":"openai","config":{"baseURL":"https://a.example/v1"}})"), 404,
+        "not_found_error", "provider 'ghost' not found");
     check_error(f.call("PUT", "/v1/providers/oa", R"({"id":"ob","type":"openai"})"), 400, "invalid_request_error",
                 "is not the path's");
     check_error(f.call("PUT", "/v1/providers/oa", R"({"type":"openai","active":true,"models":[]})"), 400,
                 "invalid_request_error", "unknown fields 'active', 'models'");
   }
   SECTION("PATCH: only what is given changes; null unsets a config key") {
-    auto r = f.call("PATCH", "/v1/providers/oa", R"({"priority": 9, "config": {"timeout": null, "defaultModel": "m"}})");
+    auto r =
+        f.call("PATCH", "/v1/providers/oa", R"({"priority": 9, "config": {"timeout": null, "defaultModel": "m"}})");
     INFO(r.http.body);
     REQUIRE(r.status() == 200);
     const auto& p = r.json.at("provider");
@@ -253,7 +260,8 @@ TEST_CASE("admin providers: model links, with ids that contain slashes", "[serve
   f.start();
   REQUIRE(f.call("POST", "/v1/providers", openai_body("oa", "https://api.example.com/v1")).status() == 201);
 
-  auto r = f.call("POST", "/v1/providers/oa/models", R"({"model":"vendor/m-1","default":true,"upstream_model":"m-1-2025"})");
+  auto r =
+      f.call("POST", "/v1/providers/oa/models", R"({"model":"vendor/m-1","default":true,"upstream_model":"m-1-2025"})");
   INFO(r.http.body);
   REQUIRE(r.status() == 201);
   CHECK(r.json.at("models").at(0).at("model_id") == "vendor/m-1");
@@ -324,7 +332,9 @@ TEST_CASE("admin models: create, replace and delete models next to the client's 
 
 TEST_CASE("admin providers: the test endpoint runs the health check", "[server][admin]") {
   MockUpstream up;
-  up.on("/v1/models", MockUpstream::json(R"({"object":"list","data":[{"id":"live-1","object":"model"},{"id":"live-2","object":"model"}]})"));
+  up.on("/v1/models",
+        MockUpstream::json(
+            R"({"object":"list","data":[{"id":"live-1","object":"model"},{"id":"live-2","object":"model"}]})"));
   up.on("/broken/v1/models", MockUpstream::json(R"({"error":{"message":"bad key"}})", 401));
   AdminFixture f;
   f.start();

@@ -55,7 +55,7 @@ TEST_CASE("admin requests: history with the filters of 'router history', cursor 
   REQUIRE(all.size() == 5);
   CHECK(r.json.at("has_more") == false);
   CHECK(all.at(0).at("provider") == "oa");
-  CHECK_FALSE(all.at(0).as_object().contains("request_body"));  // no bodies in the list
+  CHECK_FALSE(all.at(0).as_object().contains("request_body"));             // no bodies in the list
   CHECK(all.at(0).at("id").as_string() > all.at(4).at("id").as_string());  // newest first
 
   CHECK(f.get("/v1/requests?model=gpt-a").json.at("data").as_array().size() == 3);

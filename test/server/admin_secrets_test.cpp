@@ -18,8 +18,8 @@ namespace {
 
 // Distinctive values, so a hit can only mean the secret itself leaked.
 const std::vector<std::string> kSecrets = {
-    "sk-fixture-sealed-QJX7ZK2M9WQ4R8T1",  // sealed by the fixture, before the server started
-    "sk-created-over-api-V3N8B6C1X5Z7L2",  // POST /v1/providers
+    "sk-fixture-sealed-QJX7ZK2M9WQ4R8T1",   // sealed by the fixture, before the server started
+    "sk-created-over-api-V3N8B6C1X5Z7L2",   // POST /v1/providers
     "sk-replaced-by-patch-H4G9F2D7S1A6P3",  // PATCH: the first one lives on only in the history
     "sk-ant-anthropic-key-Y8U3I6O1E5R9T2",  // another type
     "qwen-token-value-M2N7B4V9C6X1Z8K5",    // qwen-direct's two required secrets
@@ -29,7 +29,8 @@ const std::vector<std::string> kSecrets = {
 
 // The route's pattern with its parameter replaced by each value; {} when it has a parameter this
 // test has no values for (so a new GET route cannot slip past the walk unnoticed).
-std::vector<std::string> concrete(std::string_view pattern, const std::map<std::string, std::vector<std::string>>& values) {
+std::vector<std::string> concrete(std::string_view pattern,
+                                  const std::map<std::string, std::vector<std::string>>& values) {
   const auto open = pattern.find('{');
   if (open == std::string_view::npos) {
     return {std::string(pattern)};
@@ -74,14 +75,16 @@ TEST_CASE("admin secrets: no endpoint ever returns a sealed or a plain secret", 
     return r;
   };
   using boost::json::object;
-  must("POST", "/v1/providers",
-       object{{"id", "oa"}, {"type", "openai"}, {"config", object{{"baseURL", up.url("/v1")}, {"apiKey", kSecrets[1]}}}},
-       201);
+  must(
+      "POST", "/v1/providers",
+      object{{"id", "oa"}, {"type", "openai"}, {"config", object{{"baseURL", up.url("/v1")}, {"apiKey", kSecrets[1]}}}},
+      201);
   must("PATCH", "/v1/providers/oa", object{{"config", object{{"apiKey", kSecrets[2]}}}}, 200);
-  must("POST", "/v1/providers", object{{"id", "an"}, {"type", "anthropic"}, {"config", object{{"apiKey", kSecrets[3]}}}},
-       201);
   must("POST", "/v1/providers",
-       object{{"id", "qd"}, {"type", "qwen-direct"}, {"config", object{{"token", kSecrets[4]}, {"cookies", kSecrets[5]}}}},
+       object{{"id", "an"}, {"type", "anthropic"}, {"config", object{{"apiKey", kSecrets[3]}}}}, 201);
+  must("POST", "/v1/providers",
+       object{
+           {"id", "qd"}, {"type", "qwen-direct"}, {"config", object{{"token", kSecrets[4]}, {"cookies", kSecrets[5]}}}},
        201);
   must("PUT", "/v1/providers/an/config", object{{"config", object{{"apiKey", kSecrets[6]}}}}, 200);
   must("PATCH", "/v1/providers/qd/config/token", object{{"value", "env:QWEN_TOKEN"}}, 200);

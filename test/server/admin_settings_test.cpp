@@ -13,15 +13,13 @@ using router::test::check_error;
 
 namespace {
 
-
 boost::json::value setting_value(AdminFixture& f, const std::string& key) {
   const auto r = f.get("/v1/settings/" + key);
   REQUIRE(r.status() == 200);
   return r.json.at("value");
 }
 
-const std::string kProvider =
-    R"({"id":"lm","type":"lm-studio"})";
+const std::string kProvider = R"({"id":"lm","type":"lm-studio"})";
 
 }  // namespace
 
@@ -89,12 +87,14 @@ TEST_CASE("admin settings: bulk is one revision, and all or nothing", "[server][
   const auto before = router::test::config_snapshot(f.db());
   const auto revisions = f.get("/v1/config/revisions").json.at("revisions").as_array().size();
 
-  check_error(f.call("POST", "/v1/settings/bulk", R"({"settings":{"routing.fallback":false,"routing.max_attempts":0}})"),
-              400, "invalid_request_error", "routing.max_attempts");
+  check_error(
+      f.call("POST", "/v1/settings/bulk", R"({"settings":{"routing.fallback":false,"routing.max_attempts":0}})"), 400,
+      "invalid_request_error", "routing.max_attempts");
   check_error(f.call("POST", "/v1/settings/bulk", R"({"settings":{"routing.fallback":false,"nope":1}})"), 400,
               "invalid_request_error", "unknown setting 'nope'");
-  check_error(f.call("POST", "/v1/settings/bulk", R"({"settings":{"routing.fallback":false,"active_provider":"ghost"}})"),
-              404, "not_found_error", "ghost");
+  check_error(
+      f.call("POST", "/v1/settings/bulk", R"({"settings":{"routing.fallback":false,"active_provider":"ghost"}})"), 404,
+      "not_found_error", "ghost");
   check_error(f.call("POST", "/v1/settings/bulk", R"({"settings":{}})"), 400, "invalid_request_error", "no settings");
   check_error(f.call("POST", "/v1/settings/bulk", R"({"routing.fallback":false})"), 400, "invalid_request_error",
               "unknown field 'routing.fallback'");
