@@ -13,9 +13,9 @@ Runner setup_revert(CLI::App& sub) {
   return positional_mutation(
       sub, {{"rev", "Revision to undo (12 or r12)"}},
       [](config::ConfigService& s, const std::vector<std::string>& args, const config::Actor& a) {
-        return s.revert(parse_revision(args[0]), a);
+        return s.revert(config::parse_revision(args[0]), a);
       },
-      [](const std::vector<std::string>& args) { return fmt::format("reverted r{}", parse_revision(args[0])); });
+      [](const std::vector<std::string>& args) { return fmt::format("reverted r{}", config::parse_revision(args[0])); });
 }
 
 }  // namespace router::cli

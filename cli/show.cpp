@@ -12,7 +12,7 @@ namespace router::cli {
 namespace {
 
 int run(const std::string& rev, Context& ctx) {
-  const auto doc = ctx.config().revision_document(parse_revision(rev));
+  const auto doc = ctx.config().revision_document(config::parse_revision(rev));
   const auto& out = ctx.out();
   if (out.json()) {
     out.print_json(doc);

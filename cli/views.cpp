@@ -5,7 +5,6 @@
 
 #include "config/service.hpp"
 #include "context.hpp"
-#include "core/parse.hpp"
 #include "output.hpp"
 
 namespace router::cli {
@@ -44,10 +43,6 @@ void show_providers(Context& ctx, const config::ProviderFilter& filter) {
   if (doc.at("active_provider").is_null()) {
     out.line(out.dim("no active provider: choose one with 'router set <provider>'"));
   }
-}
-
-std::int64_t parse_revision(std::string_view text) {
-  return core::parse_int(text.starts_with('r') ? text.substr(1) : text, 1, INT64_MAX, "revision");
 }
 
 }  // namespace router::cli

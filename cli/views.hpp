@@ -22,7 +22,5 @@ class Output;
 /// `list` and `provider list`: the providers document, as JSON or as a table with the active
 /// provider marked '*'.
 void show_providers(Context& ctx, const config::ProviderFilter& filter);
-/// "12" or "r12" → 12; throws kInvalidArgument.
-[[nodiscard]] std::int64_t parse_revision(std::string_view text);
 
 }  // namespace router::cli

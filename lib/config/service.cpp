@@ -16,6 +16,7 @@
 #include "core/hash.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/parse.hpp"
 #include "core/text.hpp"
 #include "db/database.hpp"
 
@@ -185,6 +186,10 @@ void check_after_revert(detail::Tx& tx, std::int64_t rev) {
 
 }  // namespace
 
+std::int64_t parse_revision(std::string_view text) {
+  return core::parse_int(text.starts_with('r') ? text.substr(1) : text, 1, INT64_MAX, "revision");
+}
+
 std::string_view source_name(Source s) noexcept {
   switch (s) {
     case Source::kCli: return "cli";
@@ -299,6 +304,33 @@ Outcome ConfigService::unset_setting(std::string_view key, const Actor& actor) {
   const auto& decl = require_setting(key);
   return mutate(actor, fmt::format("unset {}", decl.key), Mode::kApply,
                 [&](detail::Tx& tx) { tx.put(Entity::kSetting, decl.key, std::nullopt); });
+}
+
+Outcome ConfigService::put_settings(const std::vector<std::pair<std::string, boost::json::value>>& values,
+                                   const Actor& actor) {
+  if (values.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "no settings given", "settings");
+  }
+  // Validated up front, so a bad value anywhere leaves everything as it was.
+  std::vector<std::pair<const SettingDecl*, std::optional<boost::json::value>>> checked;
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : values) {
+    const auto& decl = require_setting(key);
+    if (std::find(keys.begin(), keys.end(), decl.key) != keys.end()) {
+      throw Error(ErrorCode::kInvalidArgument, fmt::format("setting '{}' is given more than once", decl.key), key);
+    }
+    keys.emplace_back(decl.key);
+    checked.emplace_back(&decl, value.is_null() ? std::nullopt : std::optional(check_setting(decl, value)));
+  }
+  return mutate(actor, fmt::format("set {}", core::join(keys, ", ")), Mode::kApply, [&](detail::Tx& tx) {
+    for (const auto& [decl, value] : checked) {
+      if (value) {
+        detail::do_set_setting(tx, *decl, *value);
+      } else {
+        tx.put(Entity::kSetting, decl->key, std::nullopt);
+      }
+    }
+  });
 }
 
 Switch ConfigService::set_active_provider(std::string_view id, const Actor& actor) {
@@ -512,12 +544,12 @@ boost::json::object ConfigService::setting_document(std::string_view key) {
   throw Error(ErrorCode::kInternal, fmt::format("setting '{}' missing from the settings document", key));
 }
 
-boost::json::object ConfigService::revisions_document(std::int64_t limit) {
+boost::json::object ConfigService::revisions_document(std::int64_t limit, std::optional<std::int64_t> before) {
   if (limit < 1 || limit > kMaxLogLimit) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("invalid limit {}: use 1 to {}", limit, kMaxLogLimit), "limit");
   }
   std::vector<db::Revision> revs;
-  db_.read([&] { revs = db::RevisionRepository(db_).list(limit); });
+  db_.read([&] { revs = db::RevisionRepository(db_).list(limit, before); });
   boost::json::array items;
   for (const auto& r : revs) {
     items.push_back(revision_summary(r));

@@ -26,6 +26,9 @@ namespace detail {
 class Tx;
 }
 
+/// "12" or "r12" → 12. Throws kInvalidArgument.
+[[nodiscard]] std::int64_t parse_revision(std::string_view text);
+
 /// Where a mutation came from (config_revisions.source).
 enum class Source : std::uint8_t { kCli, kApi, kMigrate, kSystem };
 [[nodiscard]] std::string_view source_name(Source s) noexcept;
@@ -71,6 +74,7 @@ struct ProviderEdit {
   std::optional<std::string> name;
   std::optional<std::int64_t> priority;
   std::optional<std::string> description;
+  std::optional<bool> enabled;  ///< disabling the active provider is kConflict
   std::vector<ConfigInput> config;
   std::vector<std::string> unset;  ///< config keys to remove (back to the type's default)
 };
@@ -95,6 +99,7 @@ struct ProviderFilter {
 struct ModelFilter {
   std::optional<std::string> provider;
   std::optional<std::string> capability;
+  std::optional<std::string> id;  ///< only this model (kNotFound when unknown)
 };
 
 /// One recorded change, safe to print: secrets masked, "sealed" and "hash" stripped.
@@ -160,11 +165,22 @@ class ConfigService {
   Outcome remove_provider(std::string_view id, const Actor& actor, Mode mode = Mode::kApply);
   /// Disabling the active provider is kConflict.
   Outcome set_provider_enabled(std::string_view id, bool enabled, const Actor& actor);
+  /// Replaces everything about the existing provider `p.id` (the admin API's PUT): fields keep
+  /// NewProvider's defaults when not given, and stored config keys that `p.config` lacks are
+  /// removed. The type may change. kNotFound for an unknown provider.
+  Outcome replace_provider(const NewProvider& p, const Actor& actor);
+  /// Replaces the provider's whole stored config: keys not in `config` are removed.
+  Outcome replace_provider_config(std::string_view id, const std::vector<ConfigInput>& config, const Actor& actor);
+  /// Removes one stored config value (the type's default applies again). kInvalidArgument for a
+  /// key the type does not declare or requires, kNotFound when the key has no stored value.
+  Outcome unset_provider_config(std::string_view id, std::string_view key, const Actor& actor);
   /// kNotFound for an unknown provider, kConflict for a disabled one.
   Switch set_active_provider(std::string_view id, const Actor& actor);
 
   // --- models --------------------------------------------------------------------------------------
   Outcome add_model(const NewModel& m, const Actor& actor);
+  /// Replaces the existing model's name, description and capabilities. kNotFound when unknown.
+  Outcome replace_model(const NewModel& m, const Actor& actor);
   /// Records the deletes of the model's links first.
   Outcome remove_model(std::string_view id, const Actor& actor, Mode mode = Mode::kApply);
   /// Creates the model when it does not exist; --default clears the provider's old default.
@@ -177,6 +193,9 @@ class ConfigService {
   Outcome set_setting(std::string_view key, std::string_view text, const Actor& actor);  ///< CLI text
   Outcome put_setting(std::string_view key, const boost::json::value& value, const Actor& actor);  ///< API JSON
   Outcome unset_setting(std::string_view key, const Actor& actor);
+  /// Sets several settings in one revision, in order; a null value unsets (back to the default).
+  /// Every key and value is validated before anything changes: all apply or none.
+  Outcome put_settings(const std::vector<std::pair<std::string, boost::json::value>>& values, const Actor& actor);
 
   // --- API keys ------------------------------------------------------------------------------------
   CreatedKey create_api_key(std::string_view name, bool admin, const Actor& actor);
@@ -202,9 +221,13 @@ class ConfigService {
   /// `reveal` unseals secrets (kUnavailable when the master key is missing or wrong).
   [[nodiscard]] boost::json::object provider_document(std::string_view id, bool reveal);
   [[nodiscard]] boost::json::object models_document(const ModelFilter& filter);
+  /// One item of models_document(); kNotFound for an unknown model.
+  [[nodiscard]] boost::json::object model_document(std::string_view id);
   [[nodiscard]] boost::json::object settings_document();
   [[nodiscard]] boost::json::object setting_document(std::string_view key);
-  [[nodiscard]] boost::json::object revisions_document(std::int64_t limit);
+  /// Newest first; `before` starts below that revision (paging).
+  [[nodiscard]] boost::json::object revisions_document(std::int64_t limit,
+                                                       std::optional<std::int64_t> before = std::nullopt);
   [[nodiscard]] boost::json::object revision_document(std::int64_t rev);
   [[nodiscard]] boost::json::object api_keys_document();
 

@@ -113,6 +113,14 @@ void apply_config(detail::Tx& tx, const db::Provider& p, const providers::Provid
     tx.put(Entity::kProviderConfig, key, config_doc(p.id, decl.name, true, boost::json::string(text)));
     return;
   }
+  // A mask read back from an output and sent again would silently replace the secret with it.
+  if (text.find("\u2026") != std::string::npos || text.find("\u2022\u2022\u2022\u2022") != std::string::npos) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the value of '{}' looks masked ('…' or '••••'): secrets are write-only, so send the "
+                            "secret itself (or env:NAME)",
+                            decl.name),
+                std::string(decl.name));
+  }
   // The same secret again is no change: keep the ciphertext (sealing twice never gives the same).
   if (const auto existing = tx.load(Entity::kProviderConfig, key); existing && existing->contains("sealed")) {
     if (const auto current = tx.keys.current()) {
@@ -134,6 +142,58 @@ void check_complete(detail::Tx& tx, const db::Provider& p) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("provider '{}' (type '{}') requires config '{}'", p.id, p.type, *missing), *missing);
   }
+}
+
+// The active provider must stay usable: it cannot be disabled.
+void require_can_disable(detail::Tx& tx, const db::Provider& p) {
+  if (detail::active_provider(tx) == p.id) {
+    throw Error(ErrorCode::kConflict,
+                fmt::format("provider '{}' is the active provider; switch to another first with 'router set <provider>'",
+                            p.id));
+  }
+}
+
+// The provider row NewProvider describes, validated (the id, type, name and description rules).
+db::Provider provider_row(const NewProvider& in) {
+  core::require_slug(in.id, "provider id");
+  const auto& type = providers::require_type(in.type);
+  const std::string name = in.name.value_or(in.id);
+  require_text(name, kMaxName, false, "name");
+  require_text(in.description, kMaxDescription, true, "description");
+  require_distinct_keys(in.config, {});
+  return db::Provider{in.id, name, std::string(type.name), in.enabled, in.priority, in.description, 0, 0};
+}
+
+// Makes the provider's stored config exactly `config`: the values are set, every other stored key
+// is removed.
+void replace_config(detail::Tx& tx, const db::Provider& p, const std::vector<ConfigInput>& config) {
+  const auto& type = providers::require_type(p.type);
+  require_distinct_keys(config, {});
+  for (const auto& stored : tx.providers.configs(p.id)) {
+    const bool kept = std::any_of(config.begin(), config.end(), [&](const ConfigInput& c) { return c.key == stored.key; });
+    if (!kept) {
+      tx.put(Entity::kProviderConfig, compound_key(p.id, stored.key), std::nullopt);
+    }
+  }
+  for (const auto& c : config) {
+    apply_config(tx, p, type, c);
+  }
+  check_complete(tx, p);
+}
+
+// The model row NewModel describes, validated; duplicate capabilities are dropped.
+db::Model model_row(const NewModel& m) {
+  core::require_model_id(m.id, "model id");
+  require_text(m.name, kMaxName, true, "name");
+  require_text(m.description, kMaxDescription, true, "description");
+  db::Model row{m.id, m.name, m.description, {}, 0, 0};
+  for (const auto& c : m.capabilities) {
+    require_capability(c);
+    if (std::find(row.capabilities.begin(), row.capabilities.end(), c) == row.capabilities.end()) {
+      row.capabilities.push_back(c);
+    }
+  }
+  return row;
 }
 
 std::optional<db::ModelLink> find_default_link(detail::Tx& tx, std::string_view provider) {
@@ -217,18 +277,13 @@ std::optional<std::string> missing_required(Tx& tx, const db::Provider& p) {
 }
 
 void do_add_provider(Tx& tx, const NewProvider& in) {
-  core::require_slug(in.id, "provider id");
-  const auto& type = providers::require_type(in.type);
-  const std::string name = in.name.value_or(in.id);
-  require_text(name, kMaxName, false, "name");
-  require_text(in.description, kMaxDescription, true, "description");
-  require_distinct_keys(in.config, {});
-  if (tx.providers.find(in.id)) {
-    throw Error(ErrorCode::kConflict, fmt::format("provider '{}' already exists", in.id));
+  const auto p = provider_row(in);
+  if (tx.providers.find(p.id)) {
+    throw Error(ErrorCode::kConflict, fmt::format("provider '{}' already exists", p.id));
   }
-  require_unique_name(tx, name, in.id);
-  const db::Provider p{in.id, name, std::string(type.name), in.enabled, in.priority, in.description, 0, 0};
+  require_unique_name(tx, p.name, p.id);
   tx.put(Entity::kProvider, p.id, provider_entity(p));
+  const auto& type = providers::require_type(p.type);
   for (const auto& c : in.config) {
     apply_config(tx, p, type, c);
   }
@@ -250,6 +305,12 @@ void do_edit_provider(Tx& tx, std::string_view id, const ProviderEdit& edit) {
   }
   if (edit.priority) {
     p.priority = *edit.priority;
+  }
+  if (edit.enabled) {
+    if (!*edit.enabled) {
+      require_can_disable(tx, p);
+    }
+    p.enabled = *edit.enabled;
   }
   tx.put(Entity::kProvider, p.id, provider_entity(p));
   for (const auto& c : edit.config) {
@@ -310,14 +371,43 @@ Outcome ConfigService::edit_provider(std::string_view id, const ProviderEdit& ed
                 [&](detail::Tx& tx) { detail::do_edit_provider(tx, id, edit); });
 }
 
+Outcome ConfigService::replace_provider(const NewProvider& in, const Actor& actor) {
+  return mutate(actor, fmt::format("replace provider {}", in.id), Mode::kApply, [&](detail::Tx& tx) {
+    const auto p = provider_row(in);
+    (void)detail::require_provider(tx, p.id);
+    require_unique_name(tx, p.name, p.id);
+    if (!p.enabled) {
+      require_can_disable(tx, p);
+    }
+    tx.put(Entity::kProvider, p.id, provider_entity(p));
+    replace_config(tx, p, in.config);
+  });
+}
+
+Outcome ConfigService::replace_provider_config(std::string_view id, const std::vector<ConfigInput>& config,
+                                               const Actor& actor) {
+  return mutate(actor, fmt::format("replace config of provider {}", id), Mode::kApply,
+                [&](detail::Tx& tx) { replace_config(tx, detail::require_provider(tx, id), config); });
+}
+
+Outcome ConfigService::unset_provider_config(std::string_view id, std::string_view key, const Actor& actor) {
+  return mutate(actor, fmt::format("unset {} of provider {}", key, id), Mode::kApply, [&](detail::Tx& tx) {
+    const auto p = detail::require_provider(tx, id);
+    const auto& decl = providers::require_key(providers::require_type(p.type), key);
+    if (!tx.providers.find_config(p.id, decl.name)) {
+      throw Error(ErrorCode::kNotFound, fmt::format("provider '{}' has no stored value for '{}'", p.id, decl.name),
+                  std::string(decl.name));
+    }
+    ProviderEdit edit;
+    edit.unset = {std::string(decl.name)};
+    detail::do_edit_provider(tx, p.id, edit);
+  });
+}
+
 Outcome ConfigService::remove_provider(std::string_view id, const Actor& actor, Mode mode) {
   return mutate(actor, fmt::format("remove provider {}", id), mode, [&](detail::Tx& tx) {
     const auto p = detail::require_provider(tx, id);
-    if (detail::active_provider(tx) == p.id) {
-      throw Error(ErrorCode::kConflict, fmt::format("provider '{}' is the active provider; switch to another first with "
-                                                    "'router set <provider>'",
-                                                    p.id));
-    }
+    require_can_disable(tx, p);
     for (const auto& c : tx.providers.configs(p.id)) {
       tx.put(Entity::kProviderConfig, compound_key(p.id, c.key), std::nullopt);
     }
@@ -332,11 +422,8 @@ Outcome ConfigService::set_provider_enabled(std::string_view id, bool enabled, c
   return mutate(actor, fmt::format("{} provider {}", enabled ? "enable" : "disable", id), Mode::kApply,
                 [&](detail::Tx& tx) {
                   auto p = detail::require_provider(tx, id);
-                  if (!enabled && detail::active_provider(tx) == p.id) {
-                    throw Error(ErrorCode::kConflict,
-                                fmt::format("provider '{}' is the active provider; switch to another first with 'router "
-                                            "set <provider>'",
-                                            p.id));
+                  if (!enabled) {
+                    require_can_disable(tx, p);
                   }
                   p.enabled = enabled;
                   tx.put(Entity::kProvider, p.id, provider_entity(p));
@@ -347,19 +434,18 @@ Outcome ConfigService::set_provider_enabled(std::string_view id, bool enabled, c
 
 Outcome ConfigService::add_model(const NewModel& m, const Actor& actor) {
   return mutate(actor, fmt::format("add model {}", m.id), Mode::kApply, [&](detail::Tx& tx) {
-    core::require_model_id(m.id, "model id");
-    require_text(m.name, kMaxName, true, "name");
-    require_text(m.description, kMaxDescription, true, "description");
-    db::Model row{m.id, m.name, m.description, {}, 0, 0};
-    for (const auto& c : m.capabilities) {
-      require_capability(c);
-      if (std::find(row.capabilities.begin(), row.capabilities.end(), c) == row.capabilities.end()) {
-        row.capabilities.push_back(c);
-      }
-    }
+    const auto row = model_row(m);
     if (tx.models.find(m.id)) {
       throw Error(ErrorCode::kConflict, fmt::format("model '{}' already exists", m.id));
     }
+    tx.put(Entity::kModel, m.id, model_entity(row));
+  });
+}
+
+Outcome ConfigService::replace_model(const NewModel& m, const Actor& actor) {
+  return mutate(actor, fmt::format("replace model {}", m.id), Mode::kApply, [&](detail::Tx& tx) {
+    const auto row = model_row(m);
+    (void)detail::require_model(tx, m.id);
     tx.put(Entity::kModel, m.id, model_entity(row));
   });
 }
@@ -491,7 +577,8 @@ boost::json::object ConfigService::models_document(const ModelFilter& filter) {
     }
     const auto links = tx.models.links();
     boost::json::array items;
-    for (const auto& m : tx.models.list()) {
+    const auto models = filter.id ? std::vector<db::Model>{detail::require_model(tx, *filter.id)} : tx.models.list();
+    for (const auto& m : models) {
       if (filter.capability &&
           std::find(m.capabilities.begin(), m.capabilities.end(), *filter.capability) == m.capabilities.end()) {
         continue;
@@ -514,6 +601,13 @@ boost::json::object ConfigService::models_document(const ModelFilter& filter) {
     doc = {{"models", std::move(items)}};
   });
   return doc;
+}
+
+boost::json::object ConfigService::model_document(std::string_view id) {
+  ModelFilter filter;
+  filter.id = std::string(id);
+  auto doc = models_document(filter);
+  return std::move(doc.at("models").as_array().at(0).as_object());
 }
 
 }  // namespace router::config

@@ -88,7 +88,7 @@ const SettingDecl* find_setting(std::string_view key) noexcept {
   return nullptr;
 }
 
-const SettingDecl& require_setting(std::string_view key) {
+const SettingDecl& require_setting(std::string_view key, ErrorCode code) {
   if (const auto* d = find_setting(key)) {
     return *d;
   }
@@ -96,7 +96,7 @@ const SettingDecl& require_setting(std::string_view key) {
   for (const auto& d : kDecls) {
     names.emplace_back(d.key);
   }
-  throw Error(ErrorCode::kInvalidArgument,
+  throw Error(code,
               fmt::format("unknown setting '{}'{}; see 'router config schema'", key.substr(0, 100),
                           core::did_you_mean(key, names)),
               "key");

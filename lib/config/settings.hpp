@@ -9,6 +9,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "core/error.hpp"
 #include "db/config_types.hpp"
 
 namespace router::config {
@@ -38,8 +39,10 @@ struct SettingDecl {
 
 [[nodiscard]] std::span<const SettingDecl> setting_decls();
 [[nodiscard]] const SettingDecl* find_setting(std::string_view key) noexcept;
-/// find_setting or kInvalidArgument "unknown setting 'x' (did you mean 'y'?)".
-[[nodiscard]] const SettingDecl& require_setting(std::string_view key);
+/// find_setting or `code` (kInvalidArgument; the admin API's /v1/settings/{key} uses kNotFound)
+/// "unknown setting 'x' (did you mean 'y'?)".
+[[nodiscard]] const SettingDecl& require_setting(std::string_view key,
+                                                 core::ErrorCode code = core::ErrorCode::kInvalidArgument);
 [[nodiscard]] std::string_view type_name(SettingType t) noexcept;
 
 /// CLI text → the setting's JSON value. Throws kInvalidArgument naming the key.

@@ -20,6 +20,8 @@ using core::ErrorCode;
 
 namespace {
 
+constexpr std::size_t kMaxModelList = 16 * 1024 * 1024;
+
 // Models from the database that an enabled provider serves, in OpenAI's list shape.
 boost::json::object model_object(const routing::Snapshot& s, const db::Model& m) {
   std::string owner;
@@ -48,48 +50,66 @@ bool served(const routing::Snapshot& s, const std::string& model_id) {
 }
 
 void list_upstream_models(Call& call, const std::string& provider_id) {
-  const auto* p = call.snapshot->find(provider_id);
-  if (p == nullptr) {
-    std::vector<std::string> ids;
-    for (const auto& e : call.snapshot->providers) {
-      ids.push_back(e.row.id);
-    }
-    throw Error(ErrorCode::kNotFound,
-                fmt::format("provider '{}' not found{}", provider_id.substr(0, 80), core::did_you_mean(provider_id, ids)),
-                "provider");
-  }
-  if (!p->impl) {
-    throw Error(ErrorCode::kUnavailable, fmt::format("provider '{}' cannot be used: {}", provider_id, p->problem));
+  const auto& entry = require_provider_entry(*call.snapshot, provider_id, "provider");
+  if (!entry.impl) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("provider '{}' cannot be used: {}", provider_id, entry.problem));
   }
   auto shared = std::make_shared<Call>(std::move(call));
-  const auto impl = p->impl;  // keeps the provider alive if the snapshot is replaced meanwhile
-  fetch(shared->worker.pool, *impl, impl->models_request(), 16 * 1024 * 1024,
-        [shared, impl](FetchResult&& r) {
-          Call& c = *shared;
-          if (r.error) {
-            return respond_logged(c, core::http_status(r.error->code()),
-                                  providers::openai_error_body(core::http_status(r.error->code()), r.error->what()),
-                                  db::Outcome::kUpstreamError, r.error->what());
-          }
-          if (r.status < 200 || r.status >= 300) {
-            const auto msg = fmt::format("provider '{}' answered the model list with HTTP {}", impl->id(), r.status);
-            return respond_logged(c, 502, providers::openai_error_body(502, msg), db::Outcome::kUpstreamError, msg);
-          }
-          try {
-            boost::json::array data;
-            for (const auto& m : impl->parse_models(r.body)) {
-              data.push_back(boost::json::object{
-                  {"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", m.owned_by.empty() ? impl->id() : m.owned_by}});
-            }
-            respond_logged(c, 200, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}}),
-                           db::Outcome::kOk);
-          } catch (const Error& e) {
-            respond_logged(c, 502, providers::openai_error_body(502, e.what()), db::Outcome::kUpstreamError, e.what());
-          }
-        });
+  const auto impl = entry.impl;
+  fetch_models(shared->worker.pool, impl, [shared, impl](ModelsAnswer&& a) {
+    Call& c = *shared;
+    if (a.error) {
+      const int status = core::http_status(a.error->code());
+      return respond_logged(c, status, providers::openai_error_body(status, a.error->what()), db::Outcome::kUpstreamError,
+                            a.error->what());
+    }
+    boost::json::array data;
+    for (const auto& m : a.models) {
+      data.push_back(boost::json::object{
+          {"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", m.owned_by.empty() ? impl->id() : m.owned_by}});
+    }
+    respond_logged(c, 200, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}}),
+                   db::Outcome::kOk);
+  });
 }
 
 }  // namespace
+
+const routing::ProviderEntry& require_provider_entry(const routing::Snapshot& snapshot, std::string_view id,
+                                                     std::string_view param) {
+  if (const auto* p = snapshot.find(id)) {
+    return *p;
+  }
+  std::vector<std::string> ids;
+  for (const auto& e : snapshot.providers) {
+    ids.push_back(e.row.id);
+  }
+  throw Error(ErrorCode::kNotFound, fmt::format("provider '{}' not found{}", id.substr(0, 80), core::did_you_mean(id, ids)),
+              std::string(param));
+}
+
+void fetch_models(http::UpstreamPool& pool, const providers::ProviderPtr& impl, std::function<void(ModelsAnswer&&)> done) {
+  const auto started = core::mono_ns();
+  // `impl` is captured so the provider outlives a snapshot replaced while the request is out.
+  fetch(pool, *impl, impl->models_request(), kMaxModelList, [impl, started, done = std::move(done)](FetchResult&& r) {
+    ModelsAnswer a;
+    a.status = r.status;
+    a.latency_us = (core::mono_ns() - started) / 1000;
+    if (r.error) {
+      a.error = std::move(r.error);
+    } else if (r.status < 200 || r.status >= 300) {
+      a.error = Error(ErrorCode::kUpstreamFailed,
+                      fmt::format("provider '{}' answered the model list with HTTP {}", impl->id(), r.status));
+    } else {
+      try {
+        a.models = impl->parse_models(r.body);
+      } catch (const Error& e) {
+        a.error = Error(ErrorCode::kUpstreamFailed, e.what());
+      }
+    }
+    done(std::move(a));
+  });
+}
 
 void handle_health(Call& call) {
   const auto& s = *call.snapshot;

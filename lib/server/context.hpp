@@ -12,6 +12,7 @@
 #include "http/upstream.hpp"
 #include "routing/snapshot.hpp"
 #include "secrets/secrets.hpp"
+#include "server/admin.hpp"
 #include "server/dispatcher.hpp"
 
 namespace router::server {
@@ -33,8 +34,9 @@ struct Shared {
 };
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
-/// SQLite connection), its upstream pool, its request id lane. Nothing here is shared with other
-/// workers, so the request path takes no lock that another thread contends for.
+/// SQLite connection), its upstream pool, its request id lane, its admin API connections. Nothing
+/// here is shared with other workers, so the request path takes no lock that another thread
+/// contends for.
 class Worker {
  public:
   Worker(std::size_t index, Shared& shared);
@@ -48,6 +50,7 @@ class Worker {
   http::UpstreamPool pool;
   core::RequestIdGenerator ids;
   std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
+  AdminStore admin;            ///< this worker's connections for the admin API
   Dispatcher dispatcher;
 };
 

@@ -58,7 +58,8 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
   return out;
 }
 
-// Matches `path` against `pattern`; fills params. "{x}" is one segment, "{x*}" the rest.
+// Matches `path` against `pattern`; fills params. "{x}" is one segment, "{x*}" the rest up to the
+// pattern's literal tail ("{model*}/default" takes everything before a final "/default").
 bool match(std::string_view pattern, std::string_view path, std::vector<std::string>& params) {
   params.clear();
   while (!pattern.empty()) {
@@ -70,10 +71,11 @@ bool match(std::string_view pattern, std::string_view path, std::vector<std::str
     const auto pseg_end = pattern.find('/');
     const std::string_view pseg = pattern.substr(0, pseg_end);
     if (pseg.starts_with("{") && pseg.ends_with("*}")) {
-      if (path.empty()) {
+      const std::string_view tail = pseg_end == std::string_view::npos ? std::string_view() : pattern.substr(pseg_end);
+      if (path.size() <= tail.size() || !path.ends_with(tail)) {
         return false;
       }
-      auto v = percent_decode(path, false);
+      auto v = percent_decode(path.substr(0, path.size() - tail.size()), false);
       if (!v) {
         return false;
       }
@@ -222,16 +224,18 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
   }
 
   const Route* route = nullptr;
-  bool path_known = false;
+  std::string allowed;  // the verbs the path has, for a 405's Allow header
   for (const auto& r : routes()) {
     if (match(r.pattern, call.path, call.params)) {
-      path_known = true;
       if (r.verb == call.request.method()) {
         route = &r;
         break;
       }
+      allowed += allowed.empty() ? "" : ", ";
+      allowed += std::string_view(bhttp::to_string(r.verb));
     }
   }
+  const bool path_known = !allowed.empty();
   call.access = route ? route->access : (is_client_path(call.path) ? Access::kClient : Access::kPublic);
 
   try {
@@ -249,6 +253,7 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       auto res = error_response(call, code, msg);
       if (path_known) {
         res.result(bhttp::status::method_not_allowed);
+        res.set(bhttp::field::allow, allowed);
       }
       db::RequestLog log = begin_log(call);
       log.status = static_cast<int>(res.result_int());
@@ -276,6 +281,8 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       if (key->scope != "admin") {
         throw Error(ErrorCode::kPermissionDenied, fmt::format("key '{}' is a client key; this route needs an admin key", key->name));
       }
+      // Client keys' use is read from their request records; admin calls leave none.
+      worker_.shared.logs->note_key_use(worker_.index, key->name, call.received_ms);
     } else if (route->access == Access::kClient && snap.has_client_keys && key == nullptr) {
       throw Error(ErrorCode::kUnauthenticated, "missing or unknown API key (Authorization: Bearer rk-…)");
     }

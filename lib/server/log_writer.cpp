@@ -69,6 +69,21 @@ void LogWriter::push(std::size_t shard, LogItem&& item) {
   }
 }
 
+void LogWriter::note_newest(KeyUse& uses, std::string_view name, std::int64_t at_ms) {
+  const auto it = uses.find(name);
+  if (it == uses.end()) {
+    uses.emplace(std::string(name), at_ms);
+  } else {
+    it->second = std::max(it->second, at_ms);
+  }
+}
+
+void LogWriter::note_key_use(std::size_t shard, std::string_view name, std::int64_t at_ms) {
+  Shard& s = *shards_[shard];
+  std::lock_guard lock(s.mutex);
+  note_newest(s.key_use, name, at_ms);
+}
+
 void LogWriter::stop() {
   if (!thread_.joinable()) {
     return;
@@ -102,13 +117,20 @@ std::int64_t LogWriter::failures() const {
 void LogWriter::drain(std::vector<LogItem>& batch) {
   for (auto& s : shards_) {
     std::vector<LogItem> taken;
+    KeyUse used;
     {
       std::lock_guard lock(s->mutex);
-      if (s->items.empty()) {
-        continue;
+      used.swap(s->key_use);
+      if (!s->items.empty()) {
+        taken.swap(s->items);
+        s->items.reserve(std::min<std::size_t>(taken.size(), kShardCapacity));
       }
-      taken.swap(s->items);
-      s->items.reserve(std::min<std::size_t>(taken.size(), kShardCapacity));
+    }
+    for (const auto& [name, at] : used) {
+      note_newest(key_use_, name, at);
+    }
+    if (taken.empty()) {
+      continue;
     }
     s->space.notify_all();
     for (auto& item : taken) {
@@ -183,8 +205,7 @@ void LogWriter::write(std::vector<LogItem>& batch) {
       const auto& log = item.log;
       metrics_.record(log);
       if (!log.api_key_name.empty()) {
-        auto& at = key_use_[log.api_key_name];
-        at = std::max(at, log.created_at);
+        note_newest(key_use_, log.api_key_name, log.created_at);
       }
     }
   }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -46,6 +47,9 @@ class LogWriter {
   void start();
   /// Queues a record from worker `shard` (blocks while that shard is full).
   void push(std::size_t shard, LogItem&& item);
+  /// Notes a use of the key `name` by worker `shard` that leaves no request record (admin calls),
+  /// so it reaches api_keys.last_used_at with the same once-a-minute flush as client keys.
+  void note_key_use(std::size_t shard, std::string_view name, std::int64_t at_ms);
   /// Writes everything queued so far and stops the thread. Idempotent.
   void stop();
 
@@ -56,10 +60,13 @@ class LogWriter {
   [[nodiscard]] std::int64_t failures() const;
 
  private:
+  using KeyUse = std::map<std::string, std::int64_t, std::less<>>;  // key name → newest use
+
   struct Shard {
     std::mutex mutex;
     std::condition_variable space;
     std::vector<LogItem> items;
+    KeyUse key_use;
   };
 
   void run();
@@ -67,6 +74,7 @@ class LogWriter {
   void write(std::vector<LogItem>& batch);
   void retention(std::int64_t now_ms);
   void flush_key_use();
+  static void note_newest(KeyUse& uses, std::string_view name, std::int64_t at_ms);
 
   std::filesystem::path path_;
   std::filesystem::path config_path_;
@@ -83,7 +91,7 @@ class LogWriter {
   std::atomic<std::int64_t> retention_days_{30};
   std::int64_t next_retention_ms_ = 0;
   std::int64_t next_key_flush_ms_ = 0;
-  std::map<std::string, std::int64_t> key_use_;  // key name → newest use, writer thread only
+  KeyUse key_use_;  // writer thread only
 };
 
 /// Cuts `body` to at most `max` bytes on a UTF-8 character boundary; true when it cut.

@@ -28,6 +28,7 @@ Worker::Worker(std::size_t i, Shared& s)
       snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{false}), s.keys, s.env),
       pool(ioc, *s.tls),
       ids(static_cast<unsigned>(i)),
+      admin(s),
       dispatcher(*this) {}
 
 struct Server::Impl {

@@ -385,3 +385,188 @@ TEST_CASE("ConfigService: the legacy import is one revision, idempotent, and a d
   CHECK(router::test::config_snapshot(f.db_path) == snapshot);
   CHECK(f.svc().providers_document({}).at("active_provider") == "lm-studio");
 }
+
+TEST_CASE("ConfigService: replace_provider replaces every field and the whole config in one revision", "[config]") {
+  Fixture f;
+  auto p = openai("a");
+  p.name = "Alpha";
+  p.priority = 5;
+  p.description = "first";
+  p.config.push_back(ConfigInput::plain("timeout", "30s"));
+  f.svc().add_provider(p, f.actor);
+  const auto revisions = f.revision_count();
+
+  NewProvider put;
+  put.id = "a";
+  put.type = "openai";
+  put.config = {ConfigInput::from_json("baseURL", "https://replaced.example/v1"),
+                ConfigInput::from_json("apiKey", "sk-test-0000000000001111")};
+  const auto o = f.svc().replace_provider(put, f.actor);
+  REQUIRE(o.revision);
+  CHECK(f.revision_count() == revisions + 1);
+  const auto doc = f.svc().provider_document("a", false);
+  CHECK(doc.at("name") == "a");  // not given: the default, not the old value
+  CHECK(doc.at("priority") == 0);
+  CHECK(doc.at("description") == "");
+  const auto stored = router::db::ProviderRepository(f.db).configs("a");
+  REQUIRE(stored.size() == 2);  // timeout removed
+  CHECK(stored[0].key == "apiKey");
+  CHECK(stored[1].key == "baseURL");
+  // The same secret again kept its ciphertext: only baseURL, timeout and the provider changed.
+  CHECK(o.changes.size() == 3);
+
+  SECTION("errors change nothing") {
+    const auto before = router::test::config_snapshot(f.db_path);
+    put.id = "ghost";
+    CHECK(code_of([&] { (void)f.svc().replace_provider(put, f.actor); }) == ErrorCode::kNotFound);
+    put.id = "a";
+    put.config.erase(put.config.begin());  // baseURL is required
+    CHECK(code_of([&] { (void)f.svc().replace_provider(put, f.actor); }) == ErrorCode::kInvalidArgument);
+    CHECK(router::test::config_snapshot(f.db_path) == before);
+    f.svc().add_provider(openai("b"), f.actor);
+    f.svc().set_active_provider("a", f.actor);
+    const auto with_b = router::test::config_snapshot(f.db_path);
+    put = NewProvider{"a", "openai", std::string("b"), 0, "", true, {ConfigInput::from_json("baseURL", "https://x.example/v1")}};
+    CHECK(code_of([&] { (void)f.svc().replace_provider(put, f.actor); }) == ErrorCode::kConflict);  // name taken
+    put.name = std::nullopt;
+    put.enabled = false;
+    CHECK(code_of([&] { (void)f.svc().replace_provider(put, f.actor); }) == ErrorCode::kConflict);  // active
+    CHECK(router::test::config_snapshot(f.db_path) == with_b);
+  }
+  SECTION("the type may change, with the new type's schema") {
+    NewProvider lm{"a", "lm-studio", std::nullopt, 0, "", true, {}};
+    f.svc().replace_provider(lm, f.actor);
+    CHECK(f.svc().provider_document("a", false).at("type") == "lm-studio");
+    CHECK(router::db::ProviderRepository(f.db).configs("a").empty());
+    lm.config = {ConfigInput::from_json("apiKey", "sk-test-0000000000001111")};
+    CHECK(code_of([&] { (void)f.svc().replace_provider(lm, f.actor); }) == ErrorCode::kInvalidArgument);
+  }
+  SECTION("a revert restores the replaced provider exactly") {
+    const auto after = router::test::config_snapshot(f.db_path);
+    f.svc().revert(*o.revision, f.actor);
+    CHECK(f.svc().provider_document("a", false).at("name") == "Alpha");
+    CHECK(router::db::ProviderRepository(f.db).configs("a").size() == 3);
+    CHECK(router::test::config_snapshot(f.db_path) != after);
+  }
+}
+
+TEST_CASE("ConfigService: the config of a provider is replaced, or unset key by key", "[config]") {
+  Fixture f;
+  auto p = openai("a");
+  p.config.push_back(ConfigInput::plain("timeout", "30s"));
+  f.svc().add_provider(p, f.actor);
+
+  const auto o = f.svc().replace_provider_config("a", {ConfigInput::from_json("baseURL", "https://b.example/v1")}, f.actor);
+  REQUIRE(o.revision);
+  CHECK(o.changes.size() == 3);  // baseURL updated, apiKey and timeout deleted
+  REQUIRE(router::db::ProviderRepository(f.db).configs("a").size() == 1);
+  CHECK(code_of([&] { (void)f.svc().replace_provider_config("a", {}, f.actor); }) == ErrorCode::kInvalidArgument);
+  CHECK(code_of([&] { (void)f.svc().replace_provider_config("b", {}, f.actor); }) == ErrorCode::kNotFound);
+  CHECK(code_of([&] {
+          (void)f.svc().replace_provider_config("a", {ConfigInput::from_json("baseURL", "https://b.example/v1"),
+                                                      ConfigInput::from_json("nope", 1)},
+                                                f.actor);
+        }) == ErrorCode::kInvalidArgument);
+
+  f.svc().edit_provider("a", ProviderEdit{{}, {}, {}, {}, {ConfigInput::plain("timeout", "10s")}, {}}, f.actor);
+  CHECK(f.svc().unset_provider_config("a", "timeout", f.actor).revision);
+  CHECK(code_of([&] { (void)f.svc().unset_provider_config("a", "timeout", f.actor); }) == ErrorCode::kNotFound);
+  CHECK(code_of([&] { (void)f.svc().unset_provider_config("a", "baseURL", f.actor); }) == ErrorCode::kInvalidArgument);
+  CHECK(code_of([&] { (void)f.svc().unset_provider_config("a", "nope", f.actor); }) == ErrorCode::kInvalidArgument);
+  CHECK(code_of([&] { (void)f.svc().unset_provider_config("zz", "timeout", f.actor); }) == ErrorCode::kNotFound);
+}
+
+TEST_CASE("ConfigService: an edit can enable or disable, never the active provider", "[config]") {
+  Fixture f;
+  f.svc().add_provider(openai("a"), f.actor);
+  f.svc().add_provider(openai("b"), f.actor);
+  f.svc().set_active_provider("a", f.actor);
+  ProviderEdit off;
+  off.enabled = false;
+  CHECK(code_of([&] { (void)f.svc().edit_provider("a", off, f.actor); }) == ErrorCode::kConflict);
+  CHECK(f.svc().edit_provider("b", off, f.actor).revision);
+  CHECK(f.svc().provider_document("b", false).at("enabled") == false);
+}
+
+TEST_CASE("ConfigService: a masked value is never stored as a secret", "[config]") {
+  Fixture f;
+  f.svc().add_provider(openai("a"), f.actor);
+  const auto shown = f.svc().provider_document("a", false).at("config").as_array().at(1).at("value");  // apiKey
+  REQUIRE(shown == "sk-…1111");
+  for (const std::string& masked : {std::string(shown.as_string()), std::string("••••")}) {
+    ProviderEdit edit;
+    edit.config = {ConfigInput::from_json("apiKey", boost::json::string(masked))};
+    CHECK(message_of([&] { (void)f.svc().edit_provider("a", edit, f.actor); }).find("looks masked") != std::string::npos);
+  }
+}
+
+TEST_CASE("ConfigService: replace_model replaces name, description and capabilities", "[config]") {
+  Fixture f;
+  f.svc().add_model({"m", "Em", "old", {"vision"}}, f.actor);
+  const auto o = f.svc().replace_model({"m", "", "new", {"tools", "tools"}}, f.actor);
+  REQUIRE(o.changes.size() == 1);
+  CHECK(o.changes[0].after->at("name") == "");
+  CHECK(o.changes[0].after->at("capabilities") == boost::json::array{"tools"});
+  CHECK(code_of([&] { (void)f.svc().replace_model({"ghost", "", "", {}}, f.actor); }) == ErrorCode::kNotFound);
+  CHECK(code_of([&] { (void)f.svc().replace_model({"m", "", "", {"Bad Cap"}}, f.actor); }) ==
+        ErrorCode::kInvalidArgument);
+  CHECK(code_of([&] { (void)f.svc().replace_model({"../m", "", "", {}}, f.actor); }) == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("ConfigService: put_settings is one revision, and all or nothing", "[config]") {
+  Fixture f;
+  f.svc().add_provider(openai("a"), f.actor);
+  f.svc().set_setting("routing.max_attempts", "5", f.actor);
+  const auto revisions = f.revision_count();
+  const auto before = router::test::config_snapshot(f.db_path);
+
+  using Values = std::vector<std::pair<std::string, boost::json::value>>;
+  CHECK(code_of([&] {
+          (void)f.svc().put_settings(Values{{"routing.fallback", false}, {"routing.max_attempts", 99}}, f.actor);
+        }) == ErrorCode::kInvalidArgument);
+  CHECK(code_of([&] { (void)f.svc().put_settings(Values{{"routing.fallback", false}, {"nope", 1}}, f.actor); }) ==
+        ErrorCode::kInvalidArgument);
+  CHECK(code_of([&] { (void)f.svc().put_settings(Values{{"routing.fallback", false}, {"active_provider", "ghost"}},
+                                                 f.actor); }) == ErrorCode::kNotFound);
+  CHECK(code_of([&] { (void)f.svc().put_settings(Values{{"log.level", "warn"}, {"log.level", "info"}}, f.actor); }) ==
+        ErrorCode::kInvalidArgument);
+  CHECK(code_of([&] { (void)f.svc().put_settings(Values{}, f.actor); }) == ErrorCode::kInvalidArgument);
+  CHECK(router::test::config_snapshot(f.db_path) == before);
+  CHECK(f.revision_count() == revisions);
+
+  const auto o = f.svc().put_settings(
+      Values{{"routing.fallback", false}, {"server.read_timeout", "45s"}, {"routing.max_attempts", nullptr},
+             {"active_provider", "a"}},
+      f.actor);
+  REQUIRE(o.revision);
+  CHECK(f.revision_count() == revisions + 1);
+  CHECK(o.changes.size() == 4);
+  const auto s = f.svc().settings_document().at("settings").as_array();
+  auto value_of = [&](std::string_view key) {
+    for (const auto& item : s) {
+      if (item.at("key").as_string() == key) {
+        return item.at("value");
+      }
+    }
+    return boost::json::value();
+  };
+  CHECK(value_of("routing.fallback") == false);
+  CHECK(value_of("server.read_timeout") == 45000);
+  CHECK(value_of("routing.max_attempts") == 3);  // unset: the default again
+  CHECK(value_of("active_provider") == "a");
+}
+
+TEST_CASE("ConfigService: revisions page with before; revision numbers parse with or without r", "[config]") {
+  Fixture f;
+  for (const char* level : {"warn", "error", "debug"}) {
+    f.svc().set_setting("log.level", level, f.actor);
+  }
+  const auto page = f.svc().revisions_document(2, 3).at("revisions").as_array();
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].at("rev") == 2);
+  CHECK(page[1].at("rev") == 1);
+  CHECK(router::config::parse_revision("r12") == 12);
+  CHECK(router::config::parse_revision("7") == 7);
+  CHECK(code_of([] { (void)router::config::parse_revision("r0"); }) == ErrorCode::kInvalidArgument);
+  CHECK(code_of([] { (void)router::config::parse_revision("x"); }) == ErrorCode::kInvalidArgument);
+}

@@ -1,0 +1,58 @@
+// Admin API: the request logs, thin over the query layer `router history` and `router stats` use
+// (same parameters, same documents: docs/history.md).
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "db/log_documents.hpp"
+#include "db/log_repository.hpp"
+#include "server/admin.hpp"
+#include "server/context.hpp"
+#include "server/handlers.hpp"
+
+namespace router::server {
+
+namespace {
+
+constexpr int kOk = 200;
+
+}  // namespace
+
+void handle_list_requests(Call& call) {
+  require_query(call, {"provider", "model", "outcome", "status", "since", "until", "limit", "cursor"});
+  const auto req = db::parse_history_params({.provider = call.query_param("provider"),
+                                             .model = call.query_param("model"),
+                                             .outcome = call.query_param("outcome"),
+                                             .status = call.query_param("status"),
+                                             .since = call.query_param("since"),
+                                             .until = call.query_param("until"),
+                                             .limit = call.query_param("limit"),
+                                             .cursor = call.query_param("cursor")},
+                                            core::now_ms());
+  reply(call, kOk, db::history_document(call.worker.admin.logs().history(req.filter, req.limit, req.cursor)));
+}
+
+void handle_get_request(Call& call) {
+  require_query(call, {});
+  const auto id = db::parse_request_id_param(call.params.at(0), "id");
+  const auto request = call.worker.admin.logs().find(id);
+  if (!request) {
+    throw core::Error(core::ErrorCode::kNotFound,
+                      fmt::format("request '{}' not found (never logged, or pruned)", core::format_request_id(id)));
+  }
+  reply(call, kOk, db::request_document(*request));
+}
+
+void handle_stats(Call& call) {
+  require_query(call, {"since", "until", "by", "provider"});
+  const auto query = db::parse_stats_params({.since = call.query_param("since"),
+                                             .until = call.query_param("until"),
+                                             .by = call.query_param("by"),
+                                             .provider = call.query_param("provider")},
+                                            core::now_ms());
+  reply(call, kOk, db::stats_document(call.worker.admin.logs().stats(query)));
+}
+
+}  // namespace router::server

@@ -1,0 +1,285 @@
+// Admin API: providers, their config and model links, and models (DESIGN.md §7). Each handler
+// parses, calls ConfigService (the one implementation of every rule), and answers its document.
+#include <algorithm>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "config/documents.hpp"
+#include "config/service.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "server/admin.hpp"
+#include "server/context.hpp"
+#include "server/handlers.hpp"
+
+namespace router::server {
+
+using core::Error;
+using core::ErrorCode;
+
+namespace {
+
+constexpr int kOk = 200;
+constexpr int kCreated = 201;
+constexpr std::size_t kTestModelsShown = 20;
+
+config::ConfigService& service(Call& call) { return call.worker.admin.config(); }
+
+// {"key": value, ...} as service inputs. With `unset` (PATCH), a null value removes the key.
+std::vector<config::ConfigInput> config_inputs(const boost::json::object& config, std::vector<std::string>* unset) {
+  std::vector<config::ConfigInput> out;
+  for (const auto& kv : config) {
+    if (kv.value().is_null() && unset != nullptr) {
+      unset->emplace_back(kv.key());
+    } else {
+      out.push_back(config::ConfigInput::from_json(std::string(kv.key()), kv.value()));
+    }
+  }
+  return out;
+}
+
+// The fields POST and PUT share. Every field is taken before finish() and the required checks, so
+// a misspelt field is reported as unknown rather than as a missing one.
+config::NewProvider provider_from(JsonBody& body, std::optional<std::string> id) {
+  config::NewProvider p;
+  auto type = body.text("type");
+  p.name = body.text("name");
+  p.priority = body.integer("priority").value_or(0);
+  p.description = body.text("description").value_or("");
+  p.enabled = body.boolean("enabled").value_or(true);
+  p.config = config_inputs(body.object("config").value_or(boost::json::object()), nullptr);
+  body.finish();
+  p.id = JsonBody::required(std::move(id), "id");
+  p.type = JsonBody::required(std::move(type), "type");
+  return p;
+}
+
+// A body's "id" may repeat the path's, never contradict it.
+void require_same_id(JsonBody& body, const std::string& path_id) {
+  if (const auto id = body.text("id"); id && *id != path_id) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("the body's id '{}' is not the path's '{}'", id->substr(0, 200), path_id), "id");
+  }
+}
+
+void reply_provider(Call& call, int status, const config::Outcome& o, const std::string& id) {
+  reply(call, status, outcome_with(o, "provider", service(call).provider_document(id, false)));
+}
+
+// GET of a part of the provider document ("config", "models") as a resource of its own.
+void reply_part(Call& call, std::string_view part) {
+  const auto& id = provider_param(call, 0);
+  require_query(call, {});
+  reply(call, kOk, {{"provider_id", id}, {part, service(call).provider_document(id, false).at(part)}});
+}
+
+void reply_config(Call& call, const config::Outcome& o, const std::string& id) {
+  reply(call, kOk, outcome_with(o, "config", service(call).provider_document(id, false).at("config")));
+}
+
+void reply_links(Call& call, int status, const config::Outcome& o, const std::string& id) {
+  reply(call, status, outcome_with(o, "models", service(call).provider_document(id, false).at("models")));
+}
+
+config::NewModel model_from(JsonBody& body, std::optional<std::string> id) {
+  config::NewModel m;
+  m.name = body.text("name").value_or("");
+  m.description = body.text("description").value_or("");
+  m.capabilities = body.texts("capabilities").value_or(std::vector<std::string>());
+  body.finish();
+  m.id = JsonBody::required(std::move(id), "id");
+  return m;
+}
+
+bool created(const config::Outcome& o, std::string_view entity) {
+  return std::any_of(o.changes.begin(), o.changes.end(),
+                     [&](const config::ChangeRecord& c) { return c.entity == entity && c.op == "create"; });
+}
+
+}  // namespace
+
+// --- providers -------------------------------------------------------------------------------------
+
+void handle_list_providers(Call& call) {
+  require_query(call, {"type", "enabled"});
+  config::ProviderFilter filter;
+  filter.type = call.query_param("type");
+  if (const auto enabled = call.query_param("enabled")) {
+    if (*enabled != "true" && *enabled != "false") {
+      throw Error(ErrorCode::kInvalidArgument, "query parameter 'enabled' must be true or false", "enabled");
+    }
+    filter.enabled = *enabled == "true";
+  }
+  reply(call, kOk, service(call).providers_document(filter));
+}
+
+void handle_create_provider(Call& call) {
+  JsonBody body(call.request);
+  const auto p = provider_from(body, body.text("id"));
+  const auto o = service(call).add_provider(p, actor_of(call));
+  reply_provider(call, kCreated, o, p.id);
+}
+
+void handle_get_provider(Call& call) {
+  require_query(call, {});
+  reply(call, kOk, service(call).provider_document(provider_param(call, 0), false));
+}
+
+void handle_replace_provider(Call& call) {
+  const auto& id = provider_param(call, 0);
+  JsonBody body(call.request);
+  require_same_id(body, id);
+  const auto o = service(call).replace_provider(provider_from(body, id), actor_of(call));
+  reply_provider(call, kOk, o, id);
+}
+
+void handle_patch_provider(Call& call) {
+  const auto& id = provider_param(call, 0);
+  JsonBody body(call.request);
+  require_same_id(body, id);
+  config::ProviderEdit edit;
+  edit.name = body.text("name");
+  edit.priority = body.integer("priority");
+  edit.description = body.text("description");
+  edit.enabled = body.boolean("enabled");
+  edit.config = config_inputs(body.object("config").value_or(boost::json::object()), &edit.unset);
+  body.finish();
+  const auto o = service(call).edit_provider(id, edit, actor_of(call));
+  reply_provider(call, kOk, o, id);
+}
+
+void handle_delete_provider(Call& call) {
+  const auto& id = provider_param(call, 0);
+  require_no_body(call);
+  reply(call, kOk, config::outcome_document(service(call).remove_provider(id, actor_of(call))));
+}
+
+void handle_enable_provider(Call& call) {
+  const auto& id = provider_param(call, 0);
+  require_no_body(call);
+  reply_provider(call, kOk, service(call).set_provider_enabled(id, true, actor_of(call)), id);
+}
+
+void handle_disable_provider(Call& call) {
+  const auto& id = provider_param(call, 0);
+  require_no_body(call);
+  reply_provider(call, kOk, service(call).set_provider_enabled(id, false, actor_of(call)), id);
+}
+
+void handle_test_provider(Call& call) {
+  const auto& id = provider_param(call, 0);
+  require_no_body(call);
+  const auto& entry = require_provider_entry(*call.snapshot, id);
+  boost::json::object doc{{"provider", entry.row.id}, {"type", entry.row.type}, {"enabled", entry.row.enabled}};
+  if (!entry.impl) {
+    // A configuration that cannot work (a secret that does not open, an unset env: reference)
+    // is an unhealthy provider, not a failed call.
+    doc.insert({{"healthy", false},
+                {"status", nullptr},
+                {"latency_ms", nullptr},
+                {"model_count", nullptr},
+                {"models", boost::json::array()},
+                {"error", entry.problem}});
+    return reply(call, kOk, doc);
+  }
+  auto shared = std::make_shared<Call>(std::move(call));
+  fetch_models(shared->worker.pool, entry.impl, [shared, doc = std::move(doc)](ModelsAnswer&& a) mutable {
+    boost::json::array models;
+    for (std::size_t i = 0; i < a.models.size() && i < kTestModelsShown; ++i) {
+      models.emplace_back(a.models[i].id);
+    }
+    doc.insert({{"healthy", !a.error},
+                {"status", a.status == 0 ? boost::json::value(nullptr) : boost::json::value(a.status)},
+                {"latency_ms", static_cast<double>(a.latency_us) / 1000.0},
+                {"model_count", a.error ? boost::json::value(nullptr) : boost::json::value(a.models.size())},
+                {"models", std::move(models)},
+                {"error", a.error ? boost::json::value(a.error->what()) : boost::json::value(nullptr)}});
+    reply(*shared, kOk, doc);
+  });
+}
+
+// --- provider config -------------------------------------------------------------------------------
+
+void handle_get_provider_config(Call& call) { reply_part(call, "config"); }
+
+void handle_replace_provider_config(Call& call) {
+  const auto& id = provider_param(call, 0);
+  JsonBody body(call.request);
+  auto config = body.object("config");
+  body.finish();
+  const auto inputs = config_inputs(JsonBody::required(std::move(config), "config"), nullptr);
+  reply_config(call, service(call).replace_provider_config(id, inputs, actor_of(call)), id);
+}
+
+void handle_patch_provider_config(Call& call) {
+  const auto& id = provider_param(call, 0);
+  const auto& key = call.params.at(1);
+  JsonBody body(call.request);
+  auto value = body.value("value");
+  body.finish();
+  config::ProviderEdit edit;
+  edit.config = config_inputs(boost::json::object{{key, JsonBody::required(std::move(value), "value")}}, &edit.unset);
+  reply_config(call, service(call).edit_provider(id, edit, actor_of(call)), id);
+}
+
+void handle_delete_provider_config(Call& call) {
+  const auto& id = provider_param(call, 0);
+  require_no_body(call);
+  reply_config(call, service(call).unset_provider_config(id, call.params.at(1), actor_of(call)), id);
+}
+
+// --- provider model links --------------------------------------------------------------------------
+
+void handle_list_provider_models(Call& call) { reply_part(call, "models"); }
+
+void handle_link_model(Call& call) {
+  const auto& id = provider_param(call, 0);
+  JsonBody body(call.request);
+  auto model = body.text("model");
+  config::LinkOptions options;
+  options.make_default = body.boolean("default").value_or(false);
+  options.upstream_model = body.text("upstream_model");
+  body.finish();
+  const auto o = service(call).link_model(id, JsonBody::required(std::move(model), "model"), options, actor_of(call));
+  reply_links(call, created(o, "provider_model") ? kCreated : kOk, o, id);
+}
+
+void handle_unlink_model(Call& call) {
+  const auto& id = provider_param(call, 0);
+  const auto& model = model_param(call, 1);
+  require_no_body(call);
+  reply_links(call, kOk, service(call).unlink_model(id, model, actor_of(call)), id);
+}
+
+void handle_set_default_model(Call& call) {
+  const auto& id = provider_param(call, 0);
+  const auto& model = model_param(call, 1);
+  require_no_body(call);
+  reply_links(call, kOk, service(call).set_default_model(id, model, actor_of(call)), id);
+}
+
+// --- models ----------------------------------------------------------------------------------------
+
+void handle_create_model(Call& call) {
+  JsonBody body(call.request);
+  const auto m = model_from(body, body.text("id"));
+  const auto o = service(call).add_model(m, actor_of(call));
+  reply(call, kCreated, outcome_with(o, "model", service(call).model_document(m.id)));
+}
+
+void handle_replace_model(Call& call) {
+  const auto& id = model_param(call, 0);
+  JsonBody body(call.request);
+  require_same_id(body, id);
+  const auto o = service(call).replace_model(model_from(body, id), actor_of(call));
+  reply(call, kOk, outcome_with(o, "model", service(call).model_document(id)));
+}
+
+void handle_delete_model(Call& call) {
+  const auto& id = model_param(call, 0);
+  require_no_body(call);
+  reply(call, kOk, config::outcome_document(service(call).remove_model(id, actor_of(call))));
+}
+
+}  // namespace router::server
