@@ -138,7 +138,8 @@ Headers OpenAiCompatible::request_headers(bool stream) const {
   return h;
 }
 
-std::unique_ptr<Exchange> OpenAiCompatible::chat(const ChatRequest& request, const std::string& model) const {
+std::unique_ptr<Exchange> OpenAiCompatible::chat(const ChatRequest& request, const std::string& model,
+                                               const ChatContext& /*context*/) const {
   return make_exchange(std::make_unique<OpenAiExchange>(*this, request, model));
 }
 

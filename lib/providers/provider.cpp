@@ -11,21 +11,6 @@ namespace router::providers {
 using core::Error;
 using core::ErrorCode;
 
-namespace {
-
-// A short, printable excerpt of an upstream body for an error message.
-std::string excerpt(std::string_view body) {
-  std::string out;
-  for (const char c : body.substr(0, 300)) {
-    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
-  }
-  if (!core::is_valid_utf8(out)) {
-    out = "(binary body)";
-  }
-  return std::string(core::trim(out));
-}
-
-// The message inside an OpenAI-style or Anthropic-style error body, if there is one.
 std::optional<std::string> upstream_message(std::string_view body) {
   boost::system::error_code ec;
   const auto v = boost::json::parse(body, ec);
@@ -47,6 +32,8 @@ std::optional<std::string> upstream_message(std::string_view body) {
   return std::nullopt;
 }
 
+namespace {
+
 bool is_openai_error(std::string_view body) {
   boost::system::error_code ec;
   const auto v = boost::json::parse(body, ec);
@@ -54,6 +41,17 @@ bool is_openai_error(std::string_view body) {
 }
 
 }  // namespace
+
+std::string body_excerpt(std::string_view body) {
+  std::string out;
+  for (const char c : body.substr(0, 300)) {
+    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  }
+  if (!core::is_valid_utf8(out)) {
+    out = "(binary body)";
+  }
+  return std::string(core::trim(out));
+}
 
 std::string openai_error_body(int status, std::string_view message, std::string_view code) {
   const auto ec = core::code_for_status(status);
@@ -66,7 +64,7 @@ ErrorReply Exchange::error_reply(int status, std::string_view /*content_type*/, 
   if (status >= 500) {
     // The client's request may be fine; the upstream failed. Say which and why, as a gateway.
     const int out = status == 504 ? 504 : 502;
-    const auto msg = upstream_message(body).value_or(excerpt(body));
+    const auto msg = upstream_message(body).value_or(body_excerpt(body));
     return {out, openai_error_body(out,
                                    fmt::format("provider '{}' failed with HTTP {}{}{}", provider_id_, status,
                                                msg.empty() ? "" : ": ", msg),
@@ -75,7 +73,7 @@ ErrorReply Exchange::error_reply(int status, std::string_view /*content_type*/, 
   if (is_openai_error(body)) {
     return {status, std::string(body)};  // already the shape OpenAI clients parse: keep every detail
   }
-  const auto msg = upstream_message(body).value_or(excerpt(body));
+  const auto msg = upstream_message(body).value_or(body_excerpt(body));
   return {status, openai_error_body(status, fmt::format("provider '{}' rejected the request with HTTP {}{}{}",
                                                         provider_id_, status, msg.empty() ? "" : ": ", msg))};
 }
@@ -98,6 +96,15 @@ Provider::Provider(std::string id, const ProviderType& type, boost::json::object
     default_model_ = std::string(v->as_string());
   }
 }
+
+core::Error Provider::models_error(int status, std::string_view /*content_type*/, std::string_view body) const {
+  const auto msg = upstream_message(body).value_or(body_excerpt(body));
+  return Error(status == 401 || status == 403 ? ErrorCode::kUnauthenticated : ErrorCode::kUpstreamFailed,
+               fmt::format("provider '{}' answered the model list with HTTP {}{}{}", id_, status, msg.empty() ? "" : ": ",
+                           msg));
+}
+
+std::vector<std::string> Provider::warnings(std::int64_t /*now_ms*/) const { return {}; }
 
 void Provider::add_config_headers(Headers& h) const {
   if (const auto* v = config_.if_contains("headers"); v && v->is_object()) {

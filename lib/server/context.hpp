@@ -13,6 +13,7 @@
 #include "routing/snapshot.hpp"
 #include "secrets/secrets.hpp"
 #include "server/dispatcher.hpp"
+#include "server/session_store.hpp"
 
 namespace router::server {
 
@@ -33,7 +34,8 @@ struct Shared {
 };
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
-/// SQLite connection), its upstream pool, its request id lane. Nothing here is shared with other
+/// SQLite connection), its upstream pool, its conversation state store (own logs connection,
+/// opened on first use), its request id lane. Nothing here is shared with other
 /// workers, so the request path takes no lock that another thread contends for.
 class Worker {
  public:
@@ -46,6 +48,7 @@ class Worker {
   Shared& shared;
   routing::SnapshotCache snapshots;
   http::UpstreamPool pool;
+  SqliteSessionStore sessions;
   core::RequestIdGenerator ids;
   std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
   Dispatcher dispatcher;

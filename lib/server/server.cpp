@@ -27,6 +27,7 @@ Worker::Worker(std::size_t i, Shared& s)
       shared(s),
       snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{false}), s.keys, s.env),
       pool(ioc, *s.tls),
+      sessions(s.paths.logs_db),
       ids(static_cast<unsigned>(i)),
       dispatcher(*this) {}
 
