@@ -48,7 +48,8 @@ class ToolCallFilter {
   /// `tools` must outlive the filter.
   explicit ToolCallFilter(std::span<const ToolSpec> tools) : tools_(tools) {}
 
-  /// Feeds answer text; returns the text that can be shown now.
+  /// Feeds answer text (valid UTF-8, as JSON strings are); returns the text that can be shown
+  /// now. Text is only ever cut before a '<', so characters stay whole.
   [[nodiscard]] std::string feed(std::string_view text);
   /// The end of the answer: returns buffered text that turned out not to be a tool call.
   [[nodiscard]] std::string finish();
