@@ -16,25 +16,20 @@ const router::providers::ProviderPtr& provider() {
 }
 
 const router::providers::ChatRequest& request() {
-  static const auto r = [] {
-    router::providers::ChatRequest req;
-    req.body = boost::json::parse(R"({"model":"claude","stream":true,"messages":[{"role":"user","content":"hi"}],
-      "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]})")
-                   .as_object();
-    req.stream = true;
-    return req;
-  }();
+  static const auto r = router::fuzz::chat_request(R"({"model":"claude","stream":true,"messages":[{"role":"user","content":"hi"}],
+      "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]})",
+                                                   false);
   return r;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) {
+  const auto split = router::fuzz::split_input(data, size, 64);
+  if (!split) {
     return 0;
   }
-  const std::size_t piece = 1 + data[0] % 64;
-  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const auto [piece, input] = *split;
   auto ex = provider()->chat(request(), "claude", router::providers::ChatContext{});
   (void)ex->request();
   router::fuzz::drive(*ex, input, piece);

@@ -5,6 +5,9 @@
 #include <boost/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <utility>
 #include <string_view>
 
 #include "core/error.hpp"
@@ -28,6 +31,25 @@ class OneSessionStore final : public providers::SessionStore {
   void put(std::string_view, std::string_view, const providers::SessionState& s, std::int64_t) override { state = s; }
   std::optional<providers::SessionState> state;
 };
+
+/// A fuzz input as its first byte (which picks how the rest is split, 1..`max_piece` bytes a
+/// piece) and the rest; nullopt for an empty input.
+inline std::optional<std::pair<std::size_t, std::string_view>> split_input(const std::uint8_t* data, std::size_t size,
+                                                                           std::size_t max_piece) {
+  if (size == 0) {
+    return std::nullopt;
+  }
+  return std::pair{1 + data[0] % max_piece, std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1)};
+}
+
+/// A streaming client request with `json` as its body.
+inline providers::ChatRequest chat_request(std::string_view json, bool include_usage) {
+  providers::ChatRequest req;
+  req.body = boost::json::parse(json).as_object();
+  req.stream = true;
+  req.include_usage = include_usage;
+  return req;
+}
 
 /// Splits `input` into pieces of `piece` bytes and drives `ex` like the server does: events until
 /// kDone/kFailed, then on_end at EOF. Translators may throw core::Error (the server catches it).

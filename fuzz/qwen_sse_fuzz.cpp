@@ -17,28 +17,22 @@ const router::providers::ProviderPtr& provider() {
 }
 
 const router::providers::ChatRequest& request() {
-  static const auto r = [] {
-    router::providers::ChatRequest req;
-    req.body = boost::json::parse(R"({"model":"qwen3-max","stream":true,"messages":[
+  static const auto r = router::fuzz::chat_request(R"({"model":"qwen3-max","stream":true,"messages":[
       {"role":"user","content":"hi"},{"role":"assistant","content":"hello"},{"role":"user","content":"read"}],
       "tools":[{"type":"function","function":{"name":"read","parameters":{"type":"object",
-        "properties":{"filePath":{"type":"string"},"n":{"type":"integer"}}}}}]})")
-                   .as_object();
-    req.stream = true;
-    req.include_usage = true;
-    return req;
-  }();
+        "properties":{"filePath":{"type":"string"},"n":{"type":"integer"}}}}}]})",
+                                                   true);
   return r;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) {
+  const auto split = router::fuzz::split_input(data, size, 64);
+  if (!split) {
     return 0;
   }
-  const std::size_t piece = 1 + data[0] % 64;
-  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const auto [piece, input] = *split;
   router::fuzz::OneSessionStore store;
   store.state = router::providers::SessionState{"chat", "parent"};
   auto ex = provider()->chat(request(), "qwen3-max", router::providers::ChatContext{&store});

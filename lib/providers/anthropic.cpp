@@ -25,16 +25,6 @@ constexpr std::string_view kTranslated[] = {"model",       "messages",   "stream
 
 constexpr int kOverloaded = 529;  // Anthropic's "overloaded_error"
 
-const boost::json::object* object_at(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
-std::int64_t int_field(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_int64() ? v->as_int64() : 0;
-}
-
 boost::json::object text_block(std::string_view text) { return {{"type", "text"}, {"text", text}}; }
 
 // An OpenAI image part as an Anthropic image block: data: URLs become base64 sources, http(s)
@@ -99,7 +89,7 @@ void add_tool_uses(boost::json::array& blocks, const boost::json::object& messag
     if (!c.is_object()) {
       continue;
     }
-    const auto* fn = object_at(c.as_object(), "function");
+    const auto* fn = object_field(c.as_object(), "function");
     if (fn == nullptr) {
       continue;
     }
@@ -142,7 +132,7 @@ void translate_tools(const boost::json::object& openai, boost::json::object& out
   boost::json::array tools;
   if (const auto* t = openai.if_contains("tools"); t != nullptr && t->is_array()) {
     for (const auto& tool : t->as_array()) {
-      const auto* fn = tool.is_object() ? object_at(tool.as_object(), "function") : nullptr;
+      const auto* fn = tool.is_object() ? object_field(tool.as_object(), "function") : nullptr;
       if (fn == nullptr || string_field(*fn, "name").empty()) {
         continue;
       }
@@ -150,7 +140,7 @@ void translate_tools(const boost::json::object& openai, boost::json::object& out
       if (const auto d = string_field(*fn, "description"); !d.empty()) {
         spec["description"] = d;
       }
-      const auto* params = object_at(*fn, "parameters");
+      const auto* params = object_field(*fn, "parameters");
       spec["input_schema"] = params != nullptr ? *params : boost::json::object{{"type", "object"}, {"properties", boost::json::object{}}};
       tools.push_back(std::move(spec));
     }
@@ -163,7 +153,7 @@ void translate_tools(const boost::json::object& openai, boost::json::object& out
   if (choice != nullptr && choice->is_string() && choice->as_string() == "required") {
     tc = {{"type", "any"}};
   } else if (choice != nullptr && choice->is_object()) {
-    const auto* fn = object_at(choice->as_object(), "function");
+    const auto* fn = object_field(choice->as_object(), "function");
     if (fn != nullptr && !string_field(*fn, "name").empty()) {
       tc = {{"type", "tool"}, {"name", string_field(*fn, "name")}};
     }
@@ -238,7 +228,7 @@ class AnthropicExchange final : public Exchange {
   ErrorReply error_reply(int status, std::string_view content_type, std::string_view body) override {
     boost::system::error_code ec;
     const auto v = boost::json::parse(body, ec);
-    const auto* err = !ec && v.is_object() ? object_at(v.as_object(), "error") : nullptr;
+    const auto* err = !ec && v.is_object() ? object_field(v.as_object(), "error") : nullptr;
     if (err == nullptr) {
       ErrorReply r = Exchange::error_reply(status, content_type, body);
       if (status == kOverloaded) {
@@ -274,7 +264,7 @@ class AnthropicExchange final : public Exchange {
       throw Error(ErrorCode::kUpstreamFailed, fmt::format("answered with something that is not JSON: {}", body_excerpt(body)));
     }
     const auto& o = v.as_object();
-    if (const auto* err = object_at(o, "error")) {
+    if (const auto* err = object_field(o, "error")) {
       throw Error(ErrorCode::kUpstreamFailed, fmt::format("answered with an error: {}: {}", string_field(*err, "type"),
                                                           string_field(*err, "message")));
     }
@@ -313,7 +303,7 @@ class AnthropicExchange final : public Exchange {
       message["tool_calls"] = std::move(calls);
     }
     Usage usage;
-    if (const auto* u = object_at(o, "usage")) {
+    if (const auto* u = object_field(o, "usage")) {
       usage.prompt_tokens = input_tokens(*u);
       usage.completion_tokens = int_field(*u, "output_tokens");
       usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
@@ -338,21 +328,21 @@ class AnthropicExchange final : public Exchange {
     const auto& o = v.as_object();
     const auto type = string_field(o, "type").empty() ? ev.event : string_field(o, "type");
     if (type == "message_start") {
-      if (const auto* m = object_at(o, "message")) {
+      if (const auto* m = object_field(o, "message")) {
         if (const auto id = string_field(*m, "id"); !id.empty()) {
           writer_.set_id(std::string(id));
         }
         if (const auto model = string_field(*m, "model"); !model.empty()) {
           writer_.set_model(std::string(model));
         }
-        if (const auto* u = object_at(*m, "usage")) {
+        if (const auto* u = object_field(*m, "usage")) {
           usage_.prompt_tokens = input_tokens(*u);
           usage_.completion_tokens = int_field(*u, "output_tokens");
         }
       }
       writer_.role(sink);
     } else if (type == "content_block_start") {
-      const auto* block = object_at(o, "content_block");
+      const auto* block = object_field(o, "content_block");
       if (block != nullptr && string_field(*block, "type") == "tool_use") {
         const auto index = next_tool_index_++;
         tool_index_[int_field(o, "index")] = index;
@@ -361,7 +351,7 @@ class AnthropicExchange final : public Exchange {
         writer_.content(sink, string_field(*block, "text"));
       }
     } else if (type == "content_block_delta") {
-      const auto* delta = object_at(o, "delta");
+      const auto* delta = object_field(o, "delta");
       const auto delta_type = delta != nullptr ? string_field(*delta, "type") : std::string_view();
       if (delta_type == "text_delta") {
         writer_.content(sink, string_field(*delta, "text"));
@@ -375,10 +365,10 @@ class AnthropicExchange final : public Exchange {
         writer_.tool_call_arguments(sink, it->second, string_field(*delta, "partial_json"));
       }
     } else if (type == "message_delta") {
-      if (const auto* delta = object_at(o, "delta")) {
+      if (const auto* delta = object_field(o, "delta")) {
         stop_reason_ = std::string(string_field(*delta, "stop_reason"));
       }
-      if (const auto* u = object_at(o, "usage")) {
+      if (const auto* u = object_field(o, "usage")) {
         if (u->contains("input_tokens")) {
           usage_.prompt_tokens = input_tokens(*u);
         }
@@ -389,7 +379,7 @@ class AnthropicExchange final : public Exchange {
       writer_.finish(sink, finish_reason_of(stop_reason_), usage_);
       return {StreamStep::State::kDone, {}};
     } else if (type == "error") {
-      const auto* err = object_at(o, "error");
+      const auto* err = object_field(o, "error");
       return failed(fmt::format("provider '{}' reported an error mid-stream: {}: {}", provider_id_,
                                 err != nullptr ? string_field(*err, "type") : "error",
                                 err != nullptr ? string_field(*err, "message") : ""));
@@ -417,13 +407,7 @@ class AnthropicExchange final : public Exchange {
 };
 
 std::string base_for(const boost::json::object& config) {
-  std::string base = "https://api.anthropic.com";
-  if (const auto* v = config.if_contains("baseURL"); v && v->is_string() && !v->as_string().empty()) {
-    base = std::string(v->as_string());
-  }
-  while (!base.empty() && base.back() == '/') {
-    base.pop_back();
-  }
+  auto base = base_url_from(config, "https://api.anthropic.com");
   if (base.ends_with("/v1")) {
     base.resize(base.size() - 3);  // a URL copied with /v1 still works: the router adds it
   }
@@ -532,16 +516,11 @@ Anthropic::Anthropic(std::string id, const ProviderType& type, boost::json::obje
   if (const auto v = config_string("version"); !v.empty()) {
     version_ = v;
   }
-  if (const auto* v = this->config().if_contains("maxTokens"); v && v->is_int64() && v->as_int64() > 0) {
-    max_tokens_ = v->as_int64();
-  }
+  max_tokens_ = config_positive("maxTokens").value_or(max_tokens_);
 }
 
 Headers Anthropic::request_headers(bool stream) const {
-  Headers h;
-  h.reserve(5);
-  h.emplace_back("Content-Type", "application/json");
-  h.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  Headers h = json_headers(stream, 5);
   h.emplace_back("x-api-key", api_key_);
   h.emplace_back("anthropic-version", version_);
   add_config_headers(h);
@@ -561,12 +540,7 @@ std::unique_ptr<Exchange> Anthropic::chat(const ChatRequest& request, const std:
 }
 
 UpstreamRequest Anthropic::models_request() const {
-  UpstreamRequest r;
-  r.method = "GET";
-  r.target = base_url().path + "/v1/models?limit=1000";
-  r.headers = request_headers(false);
-  r.headers.erase(r.headers.begin());  // a GET has no JSON body
-  return r;
+  return get_request(base_url().path + "/v1/models?limit=1000", request_headers(false));
 }
 
 std::vector<UpstreamModel> Anthropic::parse_models(std::string_view body) const {

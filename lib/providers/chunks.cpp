@@ -1,5 +1,8 @@
 #include "providers/chunks.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "core/ids.hpp"
 
 namespace router::providers {
@@ -108,6 +111,22 @@ std::string content_text(const boost::json::value* content) {
     }
   }
   return out;
+}
+
+const boost::json::object* object_field(const boost::json::object& obj, std::string_view key) noexcept {
+  const auto* v = obj.if_contains(key);
+  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
+}
+
+std::int64_t int_field(const boost::json::object& obj, std::string_view key) noexcept {
+  const auto* v = obj.if_contains(key);
+  if (v != nullptr && v->is_int64()) {
+    return v->as_int64();
+  }
+  if (v != nullptr && v->is_uint64()) {
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(v->as_uint64(), INT64_MAX));
+  }
+  return 0;
 }
 
 std::string_view string_field(const boost::json::object& obj, std::string_view key) noexcept {

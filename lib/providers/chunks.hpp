@@ -61,6 +61,10 @@ class ChunkWriter {
 /// The text of an OpenAI message `content`: the string itself, or the `text` parts of an array
 /// concatenated; "" for null and anything else.
 [[nodiscard]] std::string content_text(const boost::json::value* content);
+/// `obj[key]` when it is an object, else nullptr.
+[[nodiscard]] const boost::json::object* object_field(const boost::json::object& obj, std::string_view key) noexcept;
+/// `obj[key]` when it is a whole number (clamped to int64), else 0.
+[[nodiscard]] std::int64_t int_field(const boost::json::object& obj, std::string_view key) noexcept;
 /// `obj[key]` when it is a string, else "".
 [[nodiscard]] std::string_view string_field(const boost::json::object& obj, std::string_view key) noexcept;
 

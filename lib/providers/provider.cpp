@@ -88,8 +88,8 @@ Provider::Provider(std::string id, const ProviderType& type, boost::json::object
   if (const auto* v = config_.if_contains("insecureSkipVerify"); v && v->is_bool()) {
     verify_tls_ = !v->as_bool();
   }
-  if (const auto* v = config_.if_contains("timeout"); v && v->is_int64() && v->as_int64() > 0) {
-    timeouts_.first_byte = std::chrono::milliseconds(v->as_int64());
+  if (const auto t = config_positive("timeout")) {
+    timeouts_.first_byte = std::chrono::milliseconds(*t);
     timeouts_.connect = std::min(timeouts_.connect, timeouts_.first_byte);
   }
   if (const auto* v = config_.if_contains("defaultModel"); v && v->is_string() && !v->as_string().empty()) {
@@ -105,6 +105,41 @@ core::Error Provider::models_error(int status, std::string_view /*content_type*/
 }
 
 std::vector<std::string> Provider::warnings(std::int64_t /*now_ms*/) const { return {}; }
+
+std::optional<std::int64_t> Provider::config_positive(std::string_view key) const {
+  if (const auto* v = config_.if_contains(key); v && v->is_int64() && v->as_int64() > 0) {
+    return v->as_int64();
+  }
+  return std::nullopt;
+}
+
+Headers Provider::json_headers(bool stream, std::size_t capacity) {
+  Headers h;
+  h.reserve(capacity);
+  h.emplace_back("Content-Type", "application/json");
+  h.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  return h;
+}
+
+UpstreamRequest Provider::get_request(std::string target, Headers headers) {
+  UpstreamRequest r;
+  r.method = "GET";
+  r.target = std::move(target);
+  std::erase_if(headers, [](const auto& h) { return core::iequals(h.first, "Content-Type"); });
+  r.headers = std::move(headers);
+  return r;
+}
+
+std::string base_url_from(const boost::json::object& config, std::string_view fallback) {
+  std::string base(fallback);
+  if (const auto* v = config.if_contains("baseURL"); v && v->is_string() && !v->as_string().empty()) {
+    base = std::string(v->as_string());
+  }
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  return base;
+}
 
 void Provider::add_config_headers(Headers& h) const {
   if (const auto* v = config_.if_contains("headers"); v && v->is_object()) {

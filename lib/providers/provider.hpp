@@ -179,7 +179,13 @@ class Provider {
   Provider(std::string id, const ProviderType& type, boost::json::object config, std::string_view base_url);
   /// Headers every request carries: the configured extra headers.
   void add_config_headers(Headers& h) const;
+  /// A GET of `target` with `headers`, less the Content-Type a GET has no use for.
+  [[nodiscard]] static UpstreamRequest get_request(std::string target, Headers headers);
   [[nodiscard]] std::string config_string(std::string_view key) const;
+  /// A config value that is a whole number above zero, else nullopt.
+  [[nodiscard]] std::optional<std::int64_t> config_positive(std::string_view key) const;
+  /// Content-Type (JSON) and Accept (SSE for a stream, else JSON): how every request starts.
+  [[nodiscard]] static Headers json_headers(bool stream, std::size_t capacity);
   template <typename T>
   std::unique_ptr<T> make_exchange(std::unique_ptr<T> ex) const {
     ex->provider_id_ = id_;
@@ -204,6 +210,9 @@ using ProviderPtr = std::shared_ptr<const Provider>;
 
 /// The OpenAI error JSON for `message`, typed by `status`.
 [[nodiscard]] std::string openai_error_body(int status, std::string_view message, std::string_view code = {});
+
+/// The config's baseURL (or `fallback` when it has none) without trailing '/'.
+[[nodiscard]] std::string base_url_from(const boost::json::object& config, std::string_view fallback);
 
 /// The message inside an OpenAI-style or Anthropic-style error body, if there is one.
 [[nodiscard]] std::optional<std::string> upstream_message(std::string_view body);

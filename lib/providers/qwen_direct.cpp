@@ -52,17 +52,6 @@ bool waf_rejected(const boost::json::object& o) {
   });
 }
 
-std::int64_t int_field(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v != nullptr && v->is_int64()) {
-    return v->as_int64();
-  }
-  if (v != nullptr && v->is_uint64()) {
-    return static_cast<std::int64_t>(std::min<std::uint64_t>(v->as_uint64(), INT64_MAX));
-  }
-  return 0;
-}
-
 // Qwen's cumulative usage block, in OpenAI's names.
 std::optional<Usage> usage_from(const boost::json::object& o) {
   const auto* u = o.if_contains("usage");
@@ -78,18 +67,13 @@ std::optional<Usage> usage_from(const boost::json::object& o) {
   return out;
 }
 
-const boost::json::object* object_at(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->as_object() : nullptr;
-}
-
 // choices[0].<key> as an object.
 const boost::json::object* first_choice(const boost::json::object& o, std::string_view key) {
   const auto* choices = o.if_contains("choices");
   if (choices == nullptr || !choices->is_array() || choices->as_array().empty() || !choices->as_array()[0].is_object()) {
     return nullptr;
   }
-  return object_at(choices->as_array()[0].as_object(), key);
+  return object_field(choices->as_array()[0].as_object(), key);
 }
 
 // An upstream {"error":{"code","details"}} or {"success":false,...} as text; "" when neither.
@@ -108,7 +92,7 @@ std::string upstream_failure(const boost::json::object& o) {
     return e->is_string() ? std::string(e->as_string()) : boost::json::serialize(*e);
   }
   if (const auto* s = o.if_contains("success"); s != nullptr && s->is_bool() && !s->as_bool()) {
-    const auto* data = object_at(o, "data");
+    const auto* data = object_field(o, "data");
     std::string why = data != nullptr ? std::string(string_field(*data, "details")) : std::string();
     if (why.empty() && data != nullptr) {
       why = string_field(*data, "code");
@@ -211,7 +195,7 @@ class QwenExchange final : public Exchange {
     }
     boost::system::error_code ec;
     const auto v = boost::json::parse(body, ec);
-    const auto* data = !ec && v.is_object() ? object_at(v.as_object(), "data") : nullptr;
+    const auto* data = !ec && v.is_object() ? object_field(v.as_object(), "data") : nullptr;
     const auto* success = !ec && v.is_object() ? v.as_object().if_contains("success") : nullptr;
     const auto id = data != nullptr ? string_field(*data, "id") : std::string_view();
     if (success == nullptr || !success->is_bool() || !success->as_bool() || id.empty()) {
@@ -291,7 +275,7 @@ class QwenExchange final : public Exchange {
       throw Error(ErrorCode::kUpstreamFailed, fmt::format("reported an error: {}", failure));
     }
     // The answer sits inside "data" (the earlier implementation read the top level and failed).
-    const auto* data = object_at(o, "data");
+    const auto* data = object_field(o, "data");
     const auto& d = data != nullptr ? *data : o;
     const auto* message = first_choice(d, "message");
     if (message == nullptr) {
@@ -337,7 +321,7 @@ class QwenExchange final : public Exchange {
     if (const auto failure = upstream_failure(o); !failure.empty()) {
       return failed(fmt::format("provider '{}' reported an error mid-stream: {}", provider_id_, failure));
     }
-    if (const auto* created = object_at(o, "response.created")) {
+    if (const auto* created = object_field(o, "response.created")) {
       // Metadata, possibly repeated: the first parent id seen is the next turn's parent.
       if (next_parent_.empty()) {
         next_parent_ = string_field(*created, "parent_id");
@@ -386,8 +370,8 @@ class QwenExchange final : public Exchange {
 
   // thinking_summary keeps its text in extra.summary_thought.content (a list of strings).
   static std::string summary_text(const boost::json::object& delta) {
-    const auto* extra = object_at(delta, "extra");
-    const auto* thought = extra != nullptr ? object_at(*extra, "summary_thought") : nullptr;
+    const auto* extra = object_field(delta, "extra");
+    const auto* thought = extra != nullptr ? object_field(*extra, "summary_thought") : nullptr;
     const auto* list = thought != nullptr ? thought->if_contains("content") : nullptr;
     std::string out;
     if (list != nullptr && list->is_array()) {
@@ -492,17 +476,6 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return std::string(bytes->begin(), bytes->end());
 }
 
-std::string base_for(const boost::json::object& config) {
-  std::string base = "https://chat.qwen.ai";
-  if (const auto* v = config.if_contains("baseURL"); v && v->is_string() && !v->as_string().empty()) {
-    base = std::string(v->as_string());
-  }
-  while (!base.empty() && base.back() == '/') {
-    base.pop_back();
-  }
-  return base;
-}
-
 }  // namespace
 
 std::optional<std::int64_t> jwt_expiry(std::string_view jwt) {
@@ -543,7 +516,7 @@ std::optional<std::string> cookie_value(std::string_view cookies, std::string_vi
 }
 
 QwenDirect::QwenDirect(std::string id, const ProviderType& type, boost::json::object config)
-    : Provider(std::move(id), type, config, base_for(config)) {
+    : Provider(std::move(id), type, config, base_url_from(config, "https://chat.qwen.ai")) {
   token_ = config_string("token");
   cookies_ = config_string("cookies");
   if (token_.empty() || cookies_.empty()) {
@@ -558,27 +531,22 @@ QwenDirect::QwenDirect(std::string id, const ProviderType& type, boost::json::ob
   if (jwt && !jwt->empty()) {
     bearer_ = "Bearer " + *jwt;
   }
-  if (const auto* v = this->config().if_contains("expiresAt"); v && v->is_int64() && v->as_int64() > 0) {
-    expires_at_ = v->as_int64();
+  if (const auto at = config_positive("expiresAt")) {
+    expires_at_ = at;
   } else if (jwt) {
     expires_at_ = jwt_expiry(*jwt);
   }
   if (!expires_at_) {
     expires_at_ = jwt_expiry(token_);  // the stored token may itself be the JWT
   }
-  if (const auto* v = this->config().if_contains("sessionTtl"); v && v->is_int64() && v->as_int64() > 0) {
-    session_ttl_ms_ = v->as_int64();
-  }
+  session_ttl_ms_ = config_positive("sessionTtl").value_or(session_ttl_ms_);
   if (const auto* v = this->config().if_contains("thinking"); v && v->is_bool()) {
     thinking_ = v->as_bool();
   }
 }
 
 Headers QwenDirect::request_headers(bool stream) const {
-  Headers h;
-  h.reserve(8);
-  h.emplace_back("Content-Type", "application/json");
-  h.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  Headers h = json_headers(stream, 8);
   h.emplace_back("User-Agent", std::string(kUserAgent));
   h.emplace_back("bx-umidtoken", token_);
   h.emplace_back("Cookie", cookies_);
@@ -628,12 +596,7 @@ std::unique_ptr<Exchange> QwenDirect::chat(const ChatRequest& request, const std
 }
 
 UpstreamRequest QwenDirect::models_request() const {
-  UpstreamRequest r;
-  r.method = "GET";
-  r.target = base_url().path + "/api/models";
-  r.headers = request_headers(false);
-  r.headers.erase(r.headers.begin());  // a GET has no JSON body
-  return r;
+  return get_request(base_url().path + "/api/models", request_headers(false));
 }
 
 std::vector<UpstreamModel> QwenDirect::parse_models(std::string_view body) const {
@@ -659,7 +622,7 @@ std::vector<UpstreamModel> QwenDirect::parse_models(std::string_view body) const
       continue;
     }
     const auto& o = m.as_object();
-    const auto* info = object_at(o, "info");
+    const auto* info = object_field(o, "info");
     if (info != nullptr) {
       if (const auto* active = info->if_contains("is_active"); active && active->is_bool() && !active->as_bool()) {
         continue;
@@ -669,10 +632,10 @@ std::vector<UpstreamModel> QwenDirect::parse_models(std::string_view body) const
     um.id = std::string(string_field(o, "id"));
     um.owned_by = string_field(o, "owned_by").empty() ? "qwen" : std::string(string_field(o, "owned_by"));
     um.name = std::string(string_field(o, "name"));
-    const auto* meta = info != nullptr ? object_at(*info, "meta") : nullptr;
+    const auto* meta = info != nullptr ? object_field(*info, "meta") : nullptr;
     if (meta != nullptr) {
       um.description = std::string(string_field(*meta, "description"));
-      if (const auto* caps = object_at(*meta, "capabilities")) {
+      if (const auto* caps = object_field(*meta, "capabilities")) {
         for (const auto& c : *caps) {
           if (c.value().is_bool() && c.value().as_bool()) {
             um.capabilities.emplace_back(c.key());

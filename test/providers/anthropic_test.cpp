@@ -28,15 +28,6 @@ router::providers::ProviderPtr anthropic(boost::json::object extra = {}) {
   return router::providers::make_provider("an", "anthropic", c);
 }
 
-ChatRequest request_of(std::string_view json) {
-  ChatRequest r;
-  r.body = boost::json::parse(json).as_object();
-  if (const auto* s = r.body.if_contains("stream"); s && s->is_bool()) {
-    r.stream = s->as_bool();
-  }
-  return r;
-}
-
 boost::json::object translate(std::string_view json, std::vector<std::string>* ignored_out = nullptr) {
   std::vector<std::string> ignored;
   auto out = anthropic_request(boost::json::parse(json).as_object(), "claude-sonnet-4-5", 4096, ignored);
@@ -119,7 +110,7 @@ TEST_CASE("anthropic: tool_choice and max_tokens defaults", "[providers]") {
 
 TEST_CASE("anthropic: the request carries the key, version and path", "[providers]") {
   const auto p = anthropic();
-  auto req = request_of(R"({"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  auto req = router::test::chat_request(R"({"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"hi"}]})");
   auto ex = p->chat(req, "claude-sonnet-4-5", ChatContext{});
   const auto r = ex->request();
   CHECK(r.target == "/v1/messages");  // baseURL given with /v1 still works
@@ -144,7 +135,7 @@ TEST_CASE("anthropic: the request carries the key, version and path", "[provider
 
 TEST_CASE("anthropic: replies become chat.completion objects", "[providers]") {
   const auto p = anthropic();
-  auto req = request_of(R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]})");
+  auto req = router::test::chat_request(R"({"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]})");
   auto ex = p->chat(req, "claude-sonnet-4-5", ChatContext{});
   auto out = boost::json::parse(ex->reply(fixture("anthropic/reply_text.json"))).as_object();
   CHECK(out.at("id") == "msg_01XFDUDYJgAACzvnptvVoYEL");
@@ -169,7 +160,7 @@ TEST_CASE("anthropic: replies become chat.completion objects", "[providers]") {
 
 TEST_CASE("anthropic: the full event stream, tool arguments included, becomes chunks", "[providers]") {
   const auto p = anthropic();
-  auto req = request_of(R"({"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"weather?"}]})");
+  auto req = router::test::chat_request(R"({"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"weather?"}]})");
   auto ex = p->chat(req, "claude-sonnet-4-5", ChatContext{});
   ChunkLog sink;
   REQUIRE(router::test::translate_stream(*ex, fixture("anthropic/stream_tool.sse"), sink, 9).state ==
@@ -210,7 +201,7 @@ TEST_CASE("anthropic: the full event stream, tool arguments included, becomes ch
 
 TEST_CASE("anthropic: a text stream, an error event and a cut stream", "[providers]") {
   const auto p = anthropic();
-  auto req = request_of(R"({"model":"c","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  auto req = router::test::chat_request(R"({"model":"c","stream":true,"messages":[{"role":"user","content":"hi"}]})");
   ChunkLog sink;
   SECTION("text") {
     auto ex = p->chat(req, "c", ChatContext{});
@@ -235,7 +226,7 @@ TEST_CASE("anthropic: a text stream, an error event and a cut stream", "[provide
 
 TEST_CASE("anthropic: error bodies map to the router's error types; 529 retries like 503", "[providers]") {
   const auto p = anthropic();
-  auto req = request_of(R"({"model":"c","messages":[{"role":"user","content":"hi"}]})");
+  auto req = router::test::chat_request(R"({"model":"c","messages":[{"role":"user","content":"hi"}]})");
   auto ex = p->chat(req, "c", ChatContext{});
   auto check = [&](int status, const std::string& body, int want, std::string_view type) {
     const auto e = ex->error_reply(status, "application/json", body);
@@ -259,7 +250,7 @@ TEST_CASE("anthropic: error bodies map to the router's error types; 529 retries 
 
 TEST_CASE("anthropic: a request without a model is refused before any call", "[providers]") {
   const auto p = anthropic();
-  auto req = request_of(R"({"messages":[{"role":"user","content":"hi"}]})");
+  auto req = router::test::chat_request(R"({"messages":[{"role":"user","content":"hi"}]})");
   CHECK_THROWS_AS(p->chat(req, "", ChatContext{}), router::core::Error);
   const auto with_default = anthropic({{"defaultModel", "claude-haiku-4-5"}});
   auto ex = with_default->chat(req, "", ChatContext{});

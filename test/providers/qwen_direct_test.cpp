@@ -77,15 +77,6 @@ router::providers::ProviderPtr qwen(boost::json::object extra = {}) {
   return router::providers::make_provider("qw", "qwen-direct", qwen_config(std::move(extra)));
 }
 
-ChatRequest request_of(std::string_view json) {
-  ChatRequest r;
-  r.body = boost::json::parse(json).as_object();
-  if (const auto* s = r.body.if_contains("stream"); s && s->is_bool()) {
-    r.stream = s->as_bool();
-  }
-  return r;
-}
-
 std::string header(const router::providers::UpstreamRequest& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
     if (k == name) {
@@ -95,6 +86,15 @@ std::string header(const router::providers::UpstreamRequest& r, std::string_view
   return {};
 }
 
+// An exchange for `req` past its chat creation (the recorded chats/new answer).
+std::unique_ptr<router::providers::Exchange> created(const router::providers::ProviderPtr& p, const ChatRequest& req,
+                                                     router::providers::SessionStore* store) {
+  auto ex = p->chat(req, "qwen3-max", ChatContext{store});
+  REQUIRE(ex->next_setup());
+  ex->on_setup_reply(200, "application/json", fixture("qwen/chat_new.json"));
+  return ex;
+}
+
 const std::string kTurn1 = R"({"model":"qwen3-max","stream":true,"messages":[{"role":"user","content":"explain law to an alien"}]})";
 
 }  // namespace
@@ -102,7 +102,7 @@ const std::string kTurn1 = R"({"model":"qwen3-max","stream":true,"messages":[{"r
 TEST_CASE("qwen-direct: a first turn creates a chat, then sends the message with a null parent", "[providers]") {
   const auto p = qwen();
   MemoryStore store;
-  const auto req = request_of(kTurn1);
+  const auto req = router::test::chat_request(kTurn1);
   auto ex = p->chat(req, "qwen3-max", ChatContext{&store});
   const auto setup = ex->next_setup();
   REQUIRE(setup);
@@ -138,7 +138,7 @@ TEST_CASE("qwen-direct: a first turn creates a chat, then sends the message with
 
 TEST_CASE("qwen-direct: a failed chat creation is an error naming the provider", "[providers]") {
   const auto p = qwen();
-  const auto req = request_of(kTurn1);
+  const auto req = router::test::chat_request(kTurn1);
   auto ex = p->chat(req, "qwen3-max", ChatContext{});
   REQUIRE(ex->next_setup());
   SECTION("success false") {
@@ -166,10 +166,8 @@ TEST_CASE("qwen-direct: the streamed transcript becomes OpenAI chunks with one i
           "[providers]") {
   const auto p = qwen();
   MemoryStore store;
-  auto req = request_of(kTurn1);
-  auto ex = p->chat(req, "qwen3-max", ChatContext{&store});
-  (void)ex->next_setup();
-  ex->on_setup_reply(200, "application/json", fixture("qwen/chat_new.json"));
+  auto req = router::test::chat_request(kTurn1);
+  auto ex = created(p, req, &store);
   (void)ex->request();
   ChunkLog sink;
   const auto step = router::test::translate_stream(*ex, fixture("qwen/stream_answer.sse"), sink, 13);
@@ -209,7 +207,7 @@ TEST_CASE("qwen-direct: the streamed transcript becomes OpenAI chunks with one i
 
 TEST_CASE("qwen-direct: include_usage sends usage as its own chunk", "[providers]") {
   const auto p = qwen();
-  auto req = request_of(kTurn1);
+  auto req = router::test::chat_request(kTurn1);
   req.include_usage = true;
   auto ex = p->chat(req, "qwen3-max", ChatContext{});
   ChunkLog sink;
@@ -225,10 +223,8 @@ TEST_CASE("qwen-direct: include_usage sends usage as its own chunk", "[providers
 
 TEST_CASE("qwen-direct: think-phase text is reasoning_content, never content", "[providers]") {
   const auto p = qwen({{"thinking", true}});
-  auto req = request_of(kTurn1);
-  auto ex = p->chat(req, "qwen3-max", ChatContext{});
-  (void)ex->next_setup();
-  ex->on_setup_reply(200, "application/json", fixture("qwen/chat_new.json"));
+  auto req = router::test::chat_request(kTurn1);
+  auto ex = created(p, req, nullptr);
   const auto body = boost::json::parse(ex->request().body);
   CHECK(body.at("messages").at(0).at("feature_config").at("thinking_enabled") == true);
   ChunkLog sink;
@@ -249,11 +245,9 @@ TEST_CASE("qwen-direct: think-phase text is reasoning_content, never content", "
 TEST_CASE("qwen-direct: a streamed XML tool call becomes tool_calls, text before it streams", "[providers]") {
   const auto p = qwen();
   MemoryStore store;
-  auto req = request_of(
+  auto req = router::test::chat_request(
       R"({"model":"qwen3-max","stream":true,"messages":[{"role":"user","content":"read /tmp/a.txt"}],"tools":[{"type":"function","function":{"name":"read","description":"Read a file","parameters":{"type":"object","properties":{"filePath":{"type":"string"},"limit":{"type":"integer"}},"required":["filePath"]}}}]})");
-  auto ex = p->chat(req, "qwen3-max", ChatContext{&store});
-  (void)ex->next_setup();
-  ex->on_setup_reply(200, "application/json", fixture("qwen/chat_new.json"));
+  auto ex = created(p, req, &store);
   const auto sent = boost::json::parse(ex->request().body);
   const std::string first(sent.at("messages").at(0).at("content").as_string());
   CHECK_THAT(first, Contains("You are a helpful AI assistant.\n\nTOOL USE"));
@@ -301,10 +295,8 @@ TEST_CASE("qwen-direct: a stream that ends without finished, an error event or t
           "[providers]") {
   const auto p = qwen();
   MemoryStore store;
-  auto req = request_of(kTurn1);
-  auto ex = p->chat(req, "qwen3-max", ChatContext{&store});
-  (void)ex->next_setup();
-  ex->on_setup_reply(200, "application/json", fixture("qwen/chat_new.json"));
+  auto req = router::test::chat_request(kTurn1);
+  auto ex = created(p, req, &store);
   ChunkLog sink;
   SECTION("EOF without finished") {
     const auto step = router::test::translate_stream(*ex, fixture("qwen/stream_cut.sse"), sink);
@@ -328,10 +320,8 @@ TEST_CASE("qwen-direct: a stream that ends without finished, an error event or t
 TEST_CASE("qwen-direct: the nested non-streaming reply is unwrapped from data", "[providers]") {
   const auto p = qwen();
   MemoryStore store;
-  auto req = request_of(R"({"model":"qwen3-max","messages":[{"role":"user","content":"explain law"}],"temperature":0.2,"max_tokens":50})");
-  auto ex = p->chat(req, "qwen3-max", ChatContext{&store});
-  (void)ex->next_setup();
-  ex->on_setup_reply(200, "application/json", fixture("qwen/chat_new.json"));
+  auto req = router::test::chat_request(R"({"model":"qwen3-max","messages":[{"role":"user","content":"explain law"}],"temperature":0.2,"max_tokens":50})");
+  auto ex = created(p, req, &store);
   CHECK(boost::json::parse(ex->request().body).at("stream") == false);
   const auto out = boost::json::parse(ex->reply(fixture("qwen/reply.json"))).as_object();
   CHECK(out.at("object") == "chat.completion");
@@ -348,7 +338,7 @@ TEST_CASE("qwen-direct: the nested non-streaming reply is unwrapped from data", 
 
 TEST_CASE("qwen-direct: a non-streaming XML tool call becomes tool_calls", "[providers]") {
   const auto p = qwen();
-  auto req = request_of(
+  auto req = router::test::chat_request(
       R"({"model":"qwen3-max","messages":[{"role":"user","content":"read it"}],"tools":[{"type":"function","function":{"name":"read","parameters":{"type":"object","properties":{"filePath":{"type":"string"}}}}}]})");
   auto ex = p->chat(req, "qwen3-max", ChatContext{});
   const auto out = boost::json::parse(ex->reply(fixture("qwen/reply_tool.json"))).as_object();
@@ -363,7 +353,7 @@ TEST_CASE("qwen-direct: a non-streaming XML tool call becomes tool_calls", "[pro
 
 TEST_CASE("qwen-direct: WAF pages, FAIL_SYS_USER_VALIDATE and 401/403 are authentication errors", "[providers]") {
   const auto p = qwen();
-  auto req = request_of(kTurn1);
+  auto req = router::test::chat_request(kTurn1);
   auto ex = p->chat(req, "qwen3-max", ChatContext{});
   for (const auto& [status, type, body] :
        std::vector<std::tuple<int, std::string, std::string>>{{200, "text/html", fixture("qwen/waf.html")},
@@ -396,7 +386,7 @@ TEST_CASE("qwen-direct: WAF pages, FAIL_SYS_USER_VALIDATE and 401/403 are authen
 TEST_CASE("qwen-direct: a known conversation continues its chat from the stored parent", "[providers]") {
   const auto p = qwen();
   MemoryStore store;
-  const auto turn2 = request_of(
+  const auto turn2 = router::test::chat_request(
       R"({"model":"qwen3-max","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"My favorite color is blue"},{"role":"assistant","content":"Noted."},{"role":"user","content":"What is my favorite color?"}],"tools":[{"type":"function","function":{"name":"read"}}]})");
   const auto& msgs = turn2.body.at("messages").as_array();
   const auto key = router::providers::conversation_key("qw", {msgs.data(), 3});
@@ -416,7 +406,7 @@ TEST_CASE("qwen-direct: a known conversation continues its chat from the stored 
 TEST_CASE("qwen-direct: an unknown history starts a new chat with the whole history folded in", "[providers]") {
   const auto p = qwen();
   MemoryStore store;
-  const auto req = request_of(
+  const auto req = router::test::chat_request(
       R"({"model":"qwen3-max","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Read /a"},{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"read","arguments":"{\"filePath\":\"/a\"}"}}]},{"role":"tool","tool_call_id":"call_1","content":""},{"role":"user","content":[{"type":"text","text":"Now summarise"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}]})");
   auto ex = p->chat(req, "qwen3-max", ChatContext{&store});
   CHECK(store.finds == 1);
@@ -456,7 +446,7 @@ TEST_CASE("qwen-direct: expired credentials fail fast, and expiry is warned abou
   const auto now_s = router::core::now_ms() / 1000;
   SECTION("expiresAt in the past") {
     const auto p = qwen({{"expiresAt", now_s - 10}});
-    const auto req = request_of(kTurn1);
+    const auto req = router::test::chat_request(kTurn1);
     try {
       (void)p->chat(req, "qwen3-max", ChatContext{});
       FAIL("no error");

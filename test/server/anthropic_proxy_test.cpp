@@ -21,6 +21,15 @@ boost::json::object anthropic_config(const MockUpstream& up) {
 const std::string kTools =
     R"("tools":[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}}}])";
 
+// `an` (anthropic, on `bad`) is active; `backup` (openai, on `good`) serves the same model "c".
+void with_backup(ServerFixture& f, const MockUpstream& bad, const MockUpstream& good) {
+  f.add_provider("an", "anthropic", anthropic_config(bad), 5);
+  f.add_provider("backup", "openai", {{"baseURL", good.url("/v1")}}, 1);
+  f.link("an", "c");
+  f.link("backup", "c");
+  f.set("active_provider", "an");
+}
+
 }  // namespace
 
 TEST_CASE("anthropic proxy: a tool round trip, not streaming", "[server]") {
@@ -111,11 +120,7 @@ TEST_CASE("anthropic proxy: 529 fails over like 503, even when routing.retry_on 
   MockUpstream good;
   good.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("from backup")));
   ServerFixture f;
-  f.add_provider("an", "anthropic", anthropic_config(bad), 5);
-  f.add_provider("backup", "openai", {{"baseURL", good.url("/v1")}}, 1);
-  f.link("an", "c");
-  f.link("backup", "c");
-  f.set("active_provider", "an");
+  with_backup(f, bad, good);
   SECTION("default retry_on (5xx)") {}
   SECTION("retry_on [\"503\"]") { f.set("routing.retry_on", boost::json::array{"503"}); }
   f.start();
@@ -133,11 +138,7 @@ TEST_CASE("anthropic proxy: 4xx answers keep their meaning and do not fail over"
   MockUpstream good;
   good.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("never")));
   ServerFixture f;
-  f.add_provider("an", "anthropic", anthropic_config(bad), 5);
-  f.add_provider("backup", "openai", {{"baseURL", good.url("/v1")}}, 1);
-  f.link("an", "c");
-  f.link("backup", "c");
-  f.set("active_provider", "an");
+  with_backup(f, bad, good);
   int want = 0;
   std::string type;
   SECTION("400") {

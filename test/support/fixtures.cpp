@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "core/sse.hpp"
 #include "support/temp_dir.hpp"
 
@@ -44,6 +46,15 @@ providers::StreamStep translate_stream(providers::Exchange& exchange, std::strin
     last = exchange.on_end(sink);
   }
   return last;
+}
+
+providers::ChatRequest chat_request(std::string_view json) {
+  providers::ChatRequest r;
+  r.body = boost::json::parse(json).as_object();
+  if (const auto* s = r.body.if_contains("stream"); s != nullptr && s->is_bool()) {
+    r.stream = s->as_bool();
+  }
+  return r;
 }
 
 std::vector<std::string> sse_data(const std::string& body) {

@@ -33,6 +33,9 @@ class ChunkLog final : public providers::ChunkSink {
 providers::StreamStep translate_stream(providers::Exchange& exchange, std::string_view sse, ChunkLog& sink,
                                        std::size_t piece = 5);
 
+/// A client request as the server parses it: the JSON body, with `stream` taken from it.
+[[nodiscard]] providers::ChatRequest chat_request(std::string_view json);
+
 /// Every "data:" payload of an SSE body, in order.
 [[nodiscard]] std::vector<std::string> sse_data(const std::string& body);
 
