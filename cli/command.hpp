@@ -56,6 +56,7 @@ Runner setup_model_default(CLI::App& sub);
 Runner setup_model_link(CLI::App& sub);
 Runner setup_model_list(CLI::App& sub);
 Runner setup_model_remove(CLI::App& sub);
+Runner setup_model_sync(CLI::App& sub);
 Runner setup_model_unlink(CLI::App& sub);
 Runner setup_provider_add(CLI::App& sub);
 Runner setup_provider_disable(CLI::App& sub);
@@ -64,6 +65,7 @@ Runner setup_provider_enable(CLI::App& sub);
 Runner setup_provider_list(CLI::App& sub);
 Runner setup_provider_remove(CLI::App& sub);
 Runner setup_provider_show(CLI::App& sub);
+Runner setup_provider_test(CLI::App& sub);
 Runner setup_provider_types(CLI::App& sub);
 Runner setup_revert(CLI::App& sub);
 Runner setup_route(CLI::App& sub);
@@ -73,6 +75,7 @@ Runner setup_set(CLI::App& sub);
 Runner setup_show(CLI::App& sub);
 Runner setup_stats(CLI::App& sub);
 Runner setup_status(CLI::App& sub);
+Runner setup_test(CLI::App& sub);
 Runner setup_version(CLI::App& sub);
 
 /// Sub-verbs of `history` (show, prune), wired by setup_history as silent subcommands: the table

@@ -30,6 +30,7 @@ constexpr Command kCommands[] = {
     {"model link", "Link a model to a provider", kDb, setup_model_link},
     {"model list", "List models and the providers they are linked to", kDb, setup_model_list},
     {"model remove", "Remove a model and its links", kDb, setup_model_remove},
+    {"model sync", "Import a provider's upstream models as one revision", kDb, setup_model_sync},
     {"model unlink", "Unlink a model from a provider", kDb, setup_model_unlink},
     {"provider add", "Register an upstream provider", kDb, setup_provider_add},
     {"provider disable", "Stop routing to a provider", kDb, setup_provider_disable},
@@ -38,6 +39,8 @@ constexpr Command kCommands[] = {
     {"provider list", "List providers", kDb, setup_provider_list},
     {"provider remove", "Remove a provider, its config and links", kDb, setup_provider_remove},
     {"provider show", "Show a provider, its config (secrets masked) and models", kDb, setup_provider_show},
+    {"provider test", "Check a provider: latency and its first models; exit 0 healthy, 1 not", kDb,
+     setup_provider_test},
     {"provider types", "Describe the provider types and their config keys", Needs::kNothing, setup_provider_types},
     {"revert", "Undo a revision with a new revision", kDb, setup_revert},
     {"route", "Explain which providers a request would go to, and why", Needs::kDatabases, setup_route},
@@ -48,6 +51,7 @@ constexpr Command kCommands[] = {
     {"stats", "Requests, error rate and latency percentiles per provider, model, hour or day",
      Needs::kDatabases, setup_stats},
     {"status", "Show paths, schema versions and state", Needs::kPaths, setup_status},
+    {"test", "Check the active (or a named) provider; exit 0 healthy, 1 not", kDb, setup_test},
     {"version", "Print the version", Needs::kNothing, setup_version},
 };
 

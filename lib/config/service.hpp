@@ -91,6 +91,18 @@ struct LinkOptions {
   std::optional<std::string> upstream_model;  ///< unset: keep the link's current one (new: none)
 };
 
+/// A model as an upstream lists it, for sync_models().
+struct UpstreamModelInfo {
+  std::string id;
+  std::string name;         ///< "" → the id
+  std::string description;
+  std::vector<std::string> capabilities;
+};
+
+struct SyncOptions {
+  bool prune = false;  ///< also unlink the provider's models the upstream no longer lists
+};
+
 struct ProviderFilter {
   std::optional<std::string> type;
   std::optional<bool> enabled;
@@ -188,6 +200,12 @@ class ConfigService {
                      const Actor& actor);
   Outcome unlink_model(std::string_view provider, std::string_view model, const Actor& actor);
   Outcome set_default_model(std::string_view provider, std::string_view model, const Actor& actor);
+  /// Imports a provider's upstream models as one revision: creates the models that do not exist
+  /// (name, description and capabilities from the upstream, cleaned to fit the rules) and links
+  /// each to the provider; existing models and links are left as they are. Ids that are not valid
+  /// model ids are skipped. kNotFound for an unknown provider.
+  Outcome sync_models(std::string_view provider, const std::vector<UpstreamModelInfo>& models,
+                      const SyncOptions& options, const Actor& actor, Mode mode = Mode::kApply);
 
   // --- settings ------------------------------------------------------------------------------------
   Outcome set_setting(std::string_view key, std::string_view text, const Actor& actor);  ///< CLI text

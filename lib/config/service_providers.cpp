@@ -45,6 +45,35 @@ void require_capability(std::string_view c) {
   }
 }
 
+bool valid_capability(std::string_view c) {
+  try {
+    require_capability(c);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// Upstream text made to fit require_text: control characters become spaces, then it is cut at
+// a character boundary.
+std::string fit_text(std::string_view text, std::size_t max) {
+  if (!core::is_valid_utf8(text)) {
+    return {};
+  }
+  std::string out;
+  for (const char c : text) {
+    out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+  }
+  if (out.size() > max) {
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) {
+      --cut;  // never split a multi-byte character
+    }
+    out.resize(cut);
+  }
+  return std::string(core::trim(out));
+}
+
 std::vector<std::string> provider_ids(detail::Tx& tx) {
   std::vector<std::string> ids;
   for (const auto& p : tx.providers.list()) {
@@ -480,6 +509,39 @@ Outcome ConfigService::set_default_model(std::string_view provider, std::string_
     (void)require_link(tx, p.id, model,
                        fmt::format("; link it with 'router model link {} {} --default'", p.id, model));
     detail::do_link_model(tx, p.id, model, LinkOptions{true, std::nullopt});
+  });
+}
+
+Outcome ConfigService::sync_models(std::string_view provider, const std::vector<UpstreamModelInfo>& models,
+                                   const SyncOptions& options, const Actor& actor, Mode mode) {
+  return mutate(actor, fmt::format("sync models of {}", provider), mode, [&](detail::Tx& tx) {
+    const auto p = detail::require_provider(tx, provider);
+    std::set<std::string, std::less<>> listed;
+    for (const auto& m : models) {
+      if (!core::is_model_id(m.id) || !listed.insert(m.id).second) {
+        continue;
+      }
+      if (!tx.models.find(m.id)) {
+        db::Model row{m.id, fit_text(m.name.empty() ? m.id : m.name, kMaxName), fit_text(m.description, kMaxDescription),
+                      {}, 0, 0};
+        for (const auto& c : m.capabilities) {
+          if (valid_capability(c) && std::find(row.capabilities.begin(), row.capabilities.end(), c) == row.capabilities.end()) {
+            row.capabilities.push_back(c);
+          }
+        }
+        tx.put(Entity::kModel, m.id, model_entity(row));
+      }
+      if (!tx.models.find_link(p.id, m.id)) {
+        detail::do_link_model(tx, p.id, m.id, LinkOptions{});
+      }
+    }
+    if (options.prune) {
+      for (const auto& l : tx.models.links_of_provider(p.id)) {
+        if (!listed.contains(l.model_id)) {
+          tx.put(Entity::kProviderModel, compound_key(p.id, l.model_id), std::nullopt);
+        }
+      }
+    }
   });
 }
 

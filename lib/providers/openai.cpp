@@ -13,13 +13,7 @@ using core::ErrorCode;
 namespace {
 
 std::string base_for(const ProviderType& type, const boost::json::object& config) {
-  std::string base;
-  if (const auto* v = config.if_contains("baseURL"); v && v->is_string()) {
-    base = std::string(v->as_string());
-  }
-  while (!base.empty() && base.back() == '/') {
-    base.pop_back();
-  }
+  auto base = base_url_from(config, "");
   if (type.name == "qwen-proxy") {
     base += "/v1";  // the service's URL is configured without it (PROTOCOLS.md §2.1)
   }
@@ -127,10 +121,7 @@ OpenAiCompatible::OpenAiCompatible(std::string id, const ProviderType& type, boo
 }
 
 Headers OpenAiCompatible::request_headers(bool stream) const {
-  Headers h;
-  h.reserve(4);
-  h.emplace_back("Content-Type", "application/json");
-  h.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  Headers h = json_headers(stream, 4);
   if (!authorization_.empty()) {
     h.emplace_back("Authorization", authorization_);
   }
@@ -138,17 +129,13 @@ Headers OpenAiCompatible::request_headers(bool stream) const {
   return h;
 }
 
-std::unique_ptr<Exchange> OpenAiCompatible::chat(const ChatRequest& request, const std::string& model) const {
+std::unique_ptr<Exchange> OpenAiCompatible::chat(const ChatRequest& request, const std::string& model,
+                                               const ChatContext& /*context*/) const {
   return make_exchange(std::make_unique<OpenAiExchange>(*this, request, model));
 }
 
 UpstreamRequest OpenAiCompatible::models_request() const {
-  UpstreamRequest r;
-  r.method = "GET";
-  r.target = base_url().path + "/models";
-  r.headers = request_headers(false);
-  r.headers.erase(r.headers.begin());  // a GET has no JSON body
-  return r;
+  return get_request(base_url().path + "/models", request_headers(false));
 }
 
 std::vector<UpstreamModel> OpenAiCompatible::parse_models(std::string_view body) const {

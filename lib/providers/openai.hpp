@@ -12,7 +12,8 @@ class OpenAiCompatible final : public Provider {
  public:
   OpenAiCompatible(std::string id, const ProviderType& type, boost::json::object config);
 
-  [[nodiscard]] std::unique_ptr<Exchange> chat(const ChatRequest& request, const std::string& model) const override;
+  [[nodiscard]] std::unique_ptr<Exchange> chat(const ChatRequest& request, const std::string& model,
+                                               const ChatContext& context) const override;
   [[nodiscard]] UpstreamRequest models_request() const override;
   [[nodiscard]] std::vector<UpstreamModel> parse_models(std::string_view body) const override;
 

@@ -11,21 +11,6 @@ namespace router::providers {
 using core::Error;
 using core::ErrorCode;
 
-namespace {
-
-// A short, printable excerpt of an upstream body for an error message.
-std::string excerpt(std::string_view body) {
-  std::string out;
-  for (const char c : body.substr(0, 300)) {
-    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
-  }
-  if (!core::is_valid_utf8(out)) {
-    out = "(binary body)";
-  }
-  return std::string(core::trim(out));
-}
-
-// The message inside an OpenAI-style or Anthropic-style error body, if there is one.
 std::optional<std::string> upstream_message(std::string_view body) {
   boost::system::error_code ec;
   const auto v = boost::json::parse(body, ec);
@@ -47,6 +32,8 @@ std::optional<std::string> upstream_message(std::string_view body) {
   return std::nullopt;
 }
 
+namespace {
+
 bool is_openai_error(std::string_view body) {
   boost::system::error_code ec;
   const auto v = boost::json::parse(body, ec);
@@ -54,6 +41,17 @@ bool is_openai_error(std::string_view body) {
 }
 
 }  // namespace
+
+std::string body_excerpt(std::string_view body) {
+  std::string out;
+  for (const char c : body.substr(0, 300)) {
+    out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  }
+  if (!core::is_valid_utf8(out)) {
+    out = "(binary body)";
+  }
+  return std::string(core::trim(out));
+}
 
 std::string openai_error_body(int status, std::string_view message, std::string_view code) {
   const auto ec = core::code_for_status(status);
@@ -66,7 +64,7 @@ ErrorReply Exchange::error_reply(int status, std::string_view /*content_type*/, 
   if (status >= 500) {
     // The client's request may be fine; the upstream failed. Say which and why, as a gateway.
     const int out = status == 504 ? 504 : 502;
-    const auto msg = upstream_message(body).value_or(excerpt(body));
+    const auto msg = upstream_message(body).value_or(body_excerpt(body));
     return {out, openai_error_body(out,
                                    fmt::format("provider '{}' failed with HTTP {}{}{}", provider_id_, status,
                                                msg.empty() ? "" : ": ", msg),
@@ -75,7 +73,7 @@ ErrorReply Exchange::error_reply(int status, std::string_view /*content_type*/, 
   if (is_openai_error(body)) {
     return {status, std::string(body)};  // already the shape OpenAI clients parse: keep every detail
   }
-  const auto msg = upstream_message(body).value_or(excerpt(body));
+  const auto msg = upstream_message(body).value_or(body_excerpt(body));
   return {status, openai_error_body(status, fmt::format("provider '{}' rejected the request with HTTP {}{}{}",
                                                         provider_id_, status, msg.empty() ? "" : ": ", msg))};
 }
@@ -90,13 +88,57 @@ Provider::Provider(std::string id, const ProviderType& type, boost::json::object
   if (const auto* v = config_.if_contains("insecureSkipVerify"); v && v->is_bool()) {
     verify_tls_ = !v->as_bool();
   }
-  if (const auto* v = config_.if_contains("timeout"); v && v->is_int64() && v->as_int64() > 0) {
-    timeouts_.first_byte = std::chrono::milliseconds(v->as_int64());
+  if (const auto t = config_positive("timeout")) {
+    timeouts_.first_byte = std::chrono::milliseconds(*t);
     timeouts_.connect = std::min(timeouts_.connect, timeouts_.first_byte);
   }
   if (const auto* v = config_.if_contains("defaultModel"); v && v->is_string() && !v->as_string().empty()) {
     default_model_ = std::string(v->as_string());
   }
+}
+
+core::Error Provider::models_error(int status, std::string_view /*content_type*/, std::string_view body) const {
+  const auto msg = upstream_message(body).value_or(body_excerpt(body));
+  return Error(status == 401 || status == 403 ? ErrorCode::kUnauthenticated : ErrorCode::kUpstreamFailed,
+               fmt::format("provider '{}' answered the model list with HTTP {}{}{}", id_, status, msg.empty() ? "" : ": ",
+                           msg));
+}
+
+std::vector<std::string> Provider::warnings(std::int64_t /*now_ms*/) const { return {}; }
+
+std::optional<std::int64_t> Provider::config_positive(std::string_view key) const {
+  if (const auto* v = config_.if_contains(key); v && v->is_int64() && v->as_int64() > 0) {
+    return v->as_int64();
+  }
+  return std::nullopt;
+}
+
+Headers Provider::json_headers(bool stream, std::size_t capacity) {
+  Headers h;
+  h.reserve(capacity);
+  h.emplace_back("Content-Type", "application/json");
+  h.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
+  return h;
+}
+
+UpstreamRequest Provider::get_request(std::string target, Headers headers) {
+  UpstreamRequest r;
+  r.method = "GET";
+  r.target = std::move(target);
+  std::erase_if(headers, [](const auto& h) { return core::iequals(h.first, "Content-Type"); });
+  r.headers = std::move(headers);
+  return r;
+}
+
+std::string base_url_from(const boost::json::object& config, std::string_view fallback) {
+  std::string base(fallback);
+  if (const auto* v = config.if_contains("baseURL"); v && v->is_string() && !v->as_string().empty()) {
+    base = std::string(v->as_string());
+  }
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  return base;
 }
 
 void Provider::add_config_headers(Headers& h) const {

@@ -11,6 +11,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "core/error.hpp"
 #include "core/sse.hpp"
 #include "core/url.hpp"
 #include "providers/types.hpp"
@@ -41,6 +42,35 @@ struct UpstreamRequest {
 struct ErrorReply {
   int status = 502;
   std::string body;  ///< OpenAI error JSON
+  /// A status the router's retry rules (routing.retry_on) should also treat this answer as:
+  /// Anthropic's 529 "overloaded" fails over wherever 503 does.
+  std::optional<int> retry_like;
+};
+
+/// Conversation state a provider keeps between requests (qwen-direct: the web chat and the
+/// message the next turn continues from; PROTOCOLS.md §5).
+struct SessionState {
+  std::string chat_id;
+  std::string parent_id;  ///< "" when the chat has no message yet
+};
+
+/// Where providers keep conversation state. Implemented over the logs database by the server
+/// (one connection per worker thread); providers only see this interface. Calls are synchronous
+/// and may throw core::Error (kUnavailable when the database is busy beyond its timeout).
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  /// The state stored under `key` if it was written at or after `not_before_ms` (Unix ms).
+  [[nodiscard]] virtual std::optional<SessionState> find(std::string_view key, std::int64_t not_before_ms) = 0;
+  /// Stores (or replaces) the state under `key`, and forgets the provider's state that was last
+  /// written before `expire_before_ms`.
+  virtual void put(std::string_view key, std::string_view provider_id, const SessionState& state,
+                   std::int64_t expire_before_ms) = 0;
+};
+
+/// What an attempt may use besides the request: services owned by the server.
+struct ChatContext {
+  SessionStore* sessions = nullptr;  ///< nullptr: no state is kept (every request is a first turn)
 };
 
 /// Receives what a translating provider makes of upstream stream events.
@@ -104,6 +134,9 @@ struct UpstreamModel {
   std::string id;
   std::string owned_by;
   std::int64_t created = 0;
+  std::string name;                       ///< display name, "" when the upstream gives none
+  std::string description;
+  std::vector<std::string> capabilities;  ///< lowercase words ("vision"), when the upstream says
 };
 
 struct Timeouts {
@@ -127,19 +160,32 @@ class Provider {
   /// A config value as given (secrets in plain text: handle with care).
   [[nodiscard]] const boost::json::object& config() const noexcept { return config_; }
 
-  /// Starts one attempt of `request`, sending `model` upstream.
-  [[nodiscard]] virtual std::unique_ptr<Exchange> chat(const ChatRequest& request, const std::string& model) const = 0;
+  /// Starts one attempt of `request`, sending `model` upstream. `context` outlives the exchange.
+  /// Throws core::Error when the attempt cannot start (expired credentials, unusable request).
+  [[nodiscard]] virtual std::unique_ptr<Exchange> chat(const ChatRequest& request, const std::string& model,
+                                                       const ChatContext& context) const = 0;
   /// GET of the upstream's model list (also the health check).
   [[nodiscard]] virtual UpstreamRequest models_request() const = 0;
-  /// Parses the answer to models_request(). Throws core::Error for an unusable body.
+  /// Parses the 2xx answer to models_request(). Throws core::Error for an unusable body.
   [[nodiscard]] virtual std::vector<UpstreamModel> parse_models(std::string_view body) const = 0;
+  /// What a non-2xx answer to models_request() means, as an error to report (health checks).
+  [[nodiscard]] virtual core::Error models_error(int status, std::string_view content_type, std::string_view body) const;
+  /// Things the operator should know before using the provider (credentials about to expire),
+  /// as of `now_ms`. Empty when all is well.
+  [[nodiscard]] virtual std::vector<std::string> warnings(std::int64_t now_ms) const;
 
  protected:
   /// Throws kInvalidArgument when the base URL or a value is unusable.
   Provider(std::string id, const ProviderType& type, boost::json::object config, std::string_view base_url);
   /// Headers every request carries: the configured extra headers.
   void add_config_headers(Headers& h) const;
+  /// A GET of `target` with `headers`, less the Content-Type a GET has no use for.
+  [[nodiscard]] static UpstreamRequest get_request(std::string target, Headers headers);
   [[nodiscard]] std::string config_string(std::string_view key) const;
+  /// A config value that is a whole number above zero, else nullopt.
+  [[nodiscard]] std::optional<std::int64_t> config_positive(std::string_view key) const;
+  /// Content-Type (JSON) and Accept (SSE for a stream, else JSON): how every request starts.
+  [[nodiscard]] static Headers json_headers(bool stream, std::size_t capacity);
   template <typename T>
   std::unique_ptr<T> make_exchange(std::unique_ptr<T> ex) const {
     ex->provider_id_ = id_;
@@ -164,5 +210,13 @@ using ProviderPtr = std::shared_ptr<const Provider>;
 
 /// The OpenAI error JSON for `message`, typed by `status`.
 [[nodiscard]] std::string openai_error_body(int status, std::string_view message, std::string_view code = {});
+
+/// The config's baseURL (or `fallback` when it has none) without trailing '/'.
+[[nodiscard]] std::string base_url_from(const boost::json::object& config, std::string_view fallback);
+
+/// The message inside an OpenAI-style or Anthropic-style error body, if there is one.
+[[nodiscard]] std::optional<std::string> upstream_message(std::string_view body);
+/// A short, printable excerpt of an upstream body for an error message.
+[[nodiscard]] std::string body_excerpt(std::string_view body);
 
 }  // namespace router::providers

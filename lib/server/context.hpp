@@ -14,6 +14,7 @@
 #include "secrets/secrets.hpp"
 #include "server/admin.hpp"
 #include "server/dispatcher.hpp"
+#include "server/session_store.hpp"
 
 namespace router::server {
 
@@ -34,9 +35,9 @@ struct Shared {
 };
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
-/// SQLite connection), its upstream pool, its request id lane, its admin API connections. Nothing
-/// here is shared with other workers, so the request path takes no lock that another thread
-/// contends for.
+/// SQLite connection), its upstream pool, its conversation state store (own logs connection,
+/// opened on first use), its request id lane, its admin API connections. Nothing here is shared
+/// with other workers, so the request path takes no lock that another thread contends for.
 class Worker {
  public:
   Worker(std::size_t index, Shared& shared);
@@ -48,6 +49,7 @@ class Worker {
   Shared& shared;
   routing::SnapshotCache snapshots;
   http::UpstreamPool pool;
+  SqliteSessionStore sessions;
   core::RequestIdGenerator ids;
   std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
   AdminStore admin;            ///< this worker's connections for the admin API

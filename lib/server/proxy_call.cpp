@@ -41,7 +41,7 @@ std::string sse_error_event(ErrorCode code, std::string_view message) {
 }
 
 db::Outcome outcome_for(const ErrorCode code, std::optional<int> status) {
-  if (status) {
+  if (status && *status >= 400) {  // a 2xx that could not be used is judged by the error code
     if (*status == 408 || *status == 504) return db::Outcome::kTimeout;
     if (*status == 429 || *status >= 500) return db::Outcome::kUpstreamError;
     return db::Outcome::kClientError;
@@ -201,7 +201,7 @@ void ProxyCall::next_attempt() {
   log_.provider_type = c.provider->row.type;
   log_.model_sent = c.model;
   try {
-    exchange_ = c.provider->impl->chat(chat_, c.model);
+    exchange_ = c.provider->impl->chat(chat_, c.model, providers::ChatContext{&call_.worker.sessions});
   } catch (const Error& e) {
     return attempt_failed(Failure{e.code(), e.what()}, true);
   }
@@ -334,10 +334,9 @@ void ProxyCall::on_full(beast::error_code ec, std::size_t) {
         log_.total_tokens = scan.usage->total_tokens;
       }
     } catch (const Error& e) {
+      // Keep the translator's code: a qwen WAF page in a 200 is an authentication error.
       return attempt_failed(
-          Failure{ErrorCode::kUpstreamFailed, fmt::format("provider '{}' {}", candidate().provider->row.id, e.what()),
-                  status},
-          true);
+          Failure{e.code(), fmt::format("provider '{}' {}", candidate().provider->row.id, e.what()), status}, true);
     }
     record_attempt(status, {});
     log_.upstream_us = since_us(attempt_start_ns_);
@@ -350,7 +349,9 @@ void ProxyCall::on_full(beast::error_code ec, std::size_t) {
             status};
   f.reply = exchange_->error_reply(status, content_type, body);
   f.retry_after = std::string(res[bhttp::field::retry_after]);
-  attempt_failed(std::move(f), call_.snapshot->hot.retry_on(status));
+  const auto& retry = call_.snapshot->hot;
+  const bool retryable = retry.retry_on(status) || (f.reply->retry_like && retry.retry_on(*f.reply->retry_like));
+  attempt_failed(std::move(f), retryable);
 }
 
 // --- streaming -----------------------------------------------------------------------------------------

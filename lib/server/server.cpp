@@ -27,6 +27,7 @@ Worker::Worker(std::size_t i, Shared& s)
       shared(s),
       snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{false}), s.keys, s.env),
       pool(ioc, *s.tls),
+      sessions(s.paths.logs_db),
       ids(static_cast<unsigned>(i)),
       admin(s),
       dispatcher(*this) {}
@@ -85,6 +86,12 @@ void Server::start() {
   db::Database probe(o.paths.config_db, db::DatabaseOptions{false});
   const auto snap = routing::load_snapshot(probe, shared.keys, o.env);
   impl_->warnings = snap->problems;
+  for (const auto& p : snap->providers) {
+    if (p.impl) {  // credentials about to expire, said once at start as `router test` says them
+      const auto w = p.impl->warnings(core::now_ms());
+      impl_->warnings.insert(impl_->warnings.end(), w.begin(), w.end());
+    }
+  }
   core::log::Level level{};
   if (core::log::parse_level(snap->settings.string("log.level"), level)) {
     core::log::set_level(level);

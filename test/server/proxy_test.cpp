@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "support/fixtures.hpp"
 #include "support/http_client.hpp"
 #include "support/mock_upstream.hpp"
 #include "support/process.hpp"
@@ -28,18 +29,6 @@ boost::json::object openai(const MockUpstream& m, std::string extra_key = {}) {
     cfg["apiKey"] = extra_key;
   }
   return cfg;
-}
-
-// Every "data:" payload of an SSE body, in order.
-std::vector<std::string> data_lines(const std::string& body) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while ((pos = body.find("data: ", pos)) != std::string::npos) {
-    const auto end = body.find("\n\n", pos);
-    out.push_back(body.substr(pos + 6, end - pos - 6));
-    pos = end;
-  }
-  return out;
 }
 
 }  // namespace
@@ -108,7 +97,7 @@ TEST_CASE("proxy: streams are relayed event by event, byte for byte, and reassem
     REQUIRE(r.status == 200);
     CHECK(r.header("content-type") == "text/event-stream");
     CHECK(r.header("x-router-provider") == "oa");
-    const auto events = data_lines(r.body);
+    const auto events = router::test::sse_data(r.body);
     REQUIRE(events.size() == 7);  // role, 4 pieces, finish, [DONE]
     CHECK(events[1] == MockUpstream::chunk_json("The"));
     CHECK(events.back() == "[DONE]");
@@ -133,7 +122,7 @@ TEST_CASE("proxy: streams are relayed event by event, byte for byte, and reassem
         R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}})";
     const auto r = router::test::http_request(f.port(), "POST", "/v1/chat/completions", req);
     REQUIRE(r.status == 200);
-    const auto events = data_lines(r.body);
+    const auto events = router::test::sse_data(r.body);
     REQUIRE(events.size() == 8);
     CHECK_THAT(events[6], Contains("\"usage\""));
     CHECK(up.requests().at(0).body == req);  // the client asked already: sent unchanged
@@ -287,7 +276,7 @@ TEST_CASE("proxy: a stream cut mid-way ends with an honest SSE error and no [DON
   f.start();
   const auto r = router::test::http_request(f.port(), "POST", "/v1/chat/completions", kStreamChat);
   REQUIRE(r.status == 200);
-  const auto events = data_lines(r.body);
+  const auto events = router::test::sse_data(r.body);
   REQUIRE(events.size() == 2);
   CHECK(events[0] == MockUpstream::chunk_json("Hello"));
   CHECK_THAT(events[1], Contains("\"error\""));

@@ -1,0 +1,40 @@
+#pragma once
+
+// Shared by `test`, `provider test` and `model sync`: a configured provider's instance and one
+// call to its model list (also its health check).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "providers/provider.hpp"
+#include "routing/snapshot.hpp"
+
+namespace router::cli {
+
+class Context;
+
+/// A provider from the current configuration, with the instance built as `router serve` builds it.
+struct ConfiguredProvider {
+  routing::SnapshotPtr snapshot;        ///< keeps `entry` alive
+  const routing::ProviderEntry* entry;  ///< never null
+};
+
+/// The provider `id`, or the active one when `id` is empty. kNotFound (with "did you mean") for
+/// an unknown id, kInvalidArgument when no id is given and no provider is active.
+[[nodiscard]] ConfiguredProvider configured_provider(Context& ctx, const std::string& id);
+
+/// What one model-list call found.
+struct ModelCheck {
+  bool ok = false;
+  std::int64_t latency_ms = 0;
+  std::optional<int> status;          ///< the upstream's HTTP status, when one arrived
+  std::vector<providers::UpstreamModel> models;
+  std::optional<core::Error> error;   ///< set when !ok
+};
+
+/// Lists the provider's upstream models (GET, bounded in size and time). Never throws for
+/// upstream trouble: it is reported in the result.
+[[nodiscard]] ModelCheck check_models(const routing::ProviderEntry& entry);
+
+}  // namespace router::cli

@@ -1,0 +1,272 @@
+// The official `openai` npm client against a real `router serve` (ROUTER_BIN) whose providers are
+// mock upstreams speaking the Qwen web API and the Anthropic Messages API from the recorded-style
+// transcripts in test/fixtures/. Run by scripts/test-node (and ctest's node.openai_sdk).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, execFileSync } from 'node:child_process';
+import OpenAI from 'openai';
+
+const ROUTER = process.env.ROUTER_BIN;
+if (!ROUTER) {
+  throw new Error('ROUTER_BIN must name the router binary');
+}
+const fixture = (name) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+
+// --- mock upstreams -------------------------------------------------------------------------------
+
+function listen(handler) {
+  return new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => handler(req, body, res));
+    });
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+function json(res, status, body) {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+// Writes SSE text in small pieces, cut anywhere, as a real network would.
+async function sse(res, text, piece = 9) {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+  for (let i = 0; i < text.length; i += piece) {
+    res.write(text.slice(i, i + piece));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  res.end();
+}
+
+// The Qwen web API: what it answers depends on the one message the router sends.
+const qwenSeen = [];
+let qwenChats = 0;
+let qwenTurns = 0;
+function qwenAnswer(content) {
+  if (content.includes('Tool Result from get_weather:')) return 'It is 18 C in Paris.';
+  if (content.includes('TOOL USE')) return 'Let me check.\n<get_weather>\n<city>Paris</city>\n</get_weather>';
+  return 'Hello from qwen';
+}
+async function qwenHandler(req, body, res) {
+  if (req.url === '/api/v2/chats/new') {
+    qwenChats += 1;
+    return json(res, 200, { success: true, data: { id: `chat-${qwenChats}` } });
+  }
+  if (!req.url.startsWith('/api/v2/chat/completions')) return json(res, 404, { detail: 'not found' });
+  const b = JSON.parse(body);
+  const content = b.messages[0].content;
+  qwenSeen.push({ chat: b.chat_id, parent: b.parent_id, content });
+  if (content.includes('blocked by the firewall')) {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    return res.end(fixture('qwen/waf.html'));
+  }
+  if (content.includes('recorded transcript')) return sse(res, fixture('qwen/stream_answer.sse'));
+  qwenTurns += 1;
+  const answer = qwenAnswer(content);
+  const parent = `P${qwenTurns}`;
+  if (!b.stream) {
+    return json(res, 200, { success: true, data: { parent_id: parent, choices: [{ message: { role: 'assistant', content: answer } }] } });
+  }
+  let text = `data: ${JSON.stringify({ 'response.created': { chat_id: b.chat_id, parent_id: parent } })}\n\n`;
+  for (let i = 0; i < answer.length; i += 6) {
+    const delta = { role: 'assistant', content: answer.slice(i, i + 6), phase: 'answer', status: 'typing' };
+    text += `data: ${JSON.stringify({ choices: [{ delta }], usage: { input_tokens: 10, output_tokens: i / 6 + 1, total_tokens: 11 + i / 6 } })}\n\n`;
+  }
+  text += `data: ${JSON.stringify({ choices: [{ delta: { content: '', role: 'assistant', status: 'finished', phase: 'answer' } }] })}\n\n`;
+  return sse(res, text);
+}
+
+// The Anthropic Messages API: tool call first, the answer once a tool result is in the history.
+async function anthropicHandler(req, body, res) {
+  if (req.url.startsWith('/v1/models')) return json(res, 200, fixture('anthropic/models.json'));
+  if (req.headers['x-api-key'] !== 'sk-ant-test') return json(res, 401, fixture('anthropic/error_auth.json'));
+  const b = JSON.parse(body);
+  if (b.model === 'bad-model') return json(res, 400, fixture('anthropic/error_invalid.json'));
+  if (b.model === 'overloaded-stream') return sse(res, fixture('anthropic/stream_error.sse'));
+  const last = b.messages[b.messages.length - 1];
+  const hasResult = Array.isArray(last.content) && last.content.some((c) => c.type === 'tool_result');
+  if (b.tools && !hasResult) {
+    return b.stream ? sse(res, fixture('anthropic/stream_tool.sse')) : json(res, 200, fixture('anthropic/reply_tool.json'));
+  }
+  return b.stream ? sse(res, fixture('anthropic/stream_text.sse')) : json(res, 200, fixture('anthropic/reply_text.json'));
+}
+
+// --- the router --------------------------------------------------------------------------------------
+
+let dir;
+let child;
+let qwen;
+let anthropic;
+let client;
+
+function routerCli(...args) {
+  return execFileSync(ROUTER, ['--db', path.join(dir, 'router.db'), ...args], { encoding: 'utf8' });
+}
+
+before(async () => {
+  qwen = await listen(qwenHandler);
+  anthropic = await listen(anthropicHandler);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-sdk-'));
+  routerCli('provider', 'add', 'qw', '--type', 'qwen-direct', '--set', `baseURL=${qwen.url}`, '--secret', 'token=umid',
+    '--secret', 'cookies=bx-umidtoken=umid');
+  routerCli('provider', 'add', 'an', '--type', 'anthropic', '--set', `baseURL=${anthropic.url}`, '--secret', 'apiKey=sk-ant-test');
+  routerCli('model', 'link', 'qw', 'qwen3-max', '--default');
+  routerCli('model', 'link', 'an', 'claude-sonnet-4-5');
+  routerCli('set', 'qw');
+  child = spawn(ROUTER, ['--db', path.join(dir, 'router.db'), 'serve', '--listen', '127.0.0.1:0', '--threads', '2'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  const address = await new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`router did not start: ${log}`)), 15000);
+    child.stderr.on('data', (d) => {
+      log += d;
+      const m = log.match(/listening on (http:\/\/[0-9.:]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`router exited with ${code}: ${log}`)));
+  });
+  client = new OpenAI({ baseURL: `${address}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 20000 });
+});
+
+after(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  qwen?.server.close();
+  anthropic?.server.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const viaAnthropic = { headers: { 'X-Router-Provider': 'an' } };
+const weatherTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+};
+
+// Reassembles a streamed answer: text, tool calls by index, finish reason, usage.
+async function collect(stream) {
+  const out = { content: '', calls: [], finish: null, usage: null, ids: new Set() };
+  for await (const chunk of stream) {
+    out.ids.add(chunk.id);
+    if (chunk.usage) out.usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (!choice) continue;
+    if (choice.delta.content) out.content += choice.delta.content;
+    for (const tc of choice.delta.tool_calls ?? []) {
+      out.calls[tc.index] ??= { id: '', name: '', arguments: '' };
+      if (tc.id) out.calls[tc.index].id = tc.id;
+      if (tc.function?.name) out.calls[tc.index].name = tc.function.name;
+      out.calls[tc.index].arguments += tc.function?.arguments ?? '';
+    }
+    if (choice.finish_reason) out.finish = choice.finish_reason;
+  }
+  return out;
+}
+
+// --- tests ----------------------------------------------------------------------------------------------
+
+test('models.list lists the linked models', async () => {
+  const ids = [];
+  for await (const m of client.models.list()) ids.push(m.id);
+  assert.deepEqual(ids.sort(), ['claude-sonnet-4-5', 'qwen3-max']);
+});
+
+test('chat.completions.create without stream (qwen-direct)', async () => {
+  const r = await client.chat.completions.create({ model: 'qwen3-max', messages: [{ role: 'user', content: 'hi there' }] });
+  assert.equal(r.object, 'chat.completion');
+  assert.equal(r.choices[0].message.content, 'Hello from qwen');
+  assert.equal(r.choices[0].finish_reason, 'stop');
+});
+
+test('chat.completions.create with stream: true (qwen-direct, recorded transcript)', async () => {
+  const stream = await client.chat.completions.create({
+    model: 'qwen3-max',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'play the recorded transcript' }],
+  });
+  const out = await collect(stream);
+  assert.equal(out.content, 'Greetings, visitor.');
+  assert.equal(out.finish, 'stop');
+  assert.equal(out.ids.size, 1);
+  assert.deepEqual(out.usage, { prompt_tokens: 33, completion_tokens: 5, total_tokens: 38 });
+});
+
+test('a tool round trip through qwen-direct, without and with streaming', async (t) => {
+  for (const stream of [false, true]) {
+    await t.test(`stream: ${stream}`, async () => {
+      const messages = [{ role: 'user', content: `weather in Paris? (${stream})` }];
+      let call;
+      if (stream) {
+        const out = await collect(await client.chat.completions.create({ model: 'qwen3-max', stream, messages, tools: [weatherTool] }));
+        assert.equal(out.finish, 'tool_calls');
+        assert.equal(out.content.trim(), 'Let me check.');
+        call = { id: out.calls[0].id, type: 'function', function: { name: out.calls[0].name, arguments: out.calls[0].arguments } };
+        messages.push({ role: 'assistant', content: out.content, tool_calls: [call] });
+      } else {
+        const r = await client.chat.completions.create({ model: 'qwen3-max', messages, tools: [weatherTool] });
+        assert.equal(r.choices[0].finish_reason, 'tool_calls');
+        assert.equal(r.choices[0].message.content, 'Let me check.');
+        [call] = r.choices[0].message.tool_calls;
+        messages.push(r.choices[0].message);
+      }
+      assert.equal(call.function.name, 'get_weather');
+      assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
+      messages.push({ role: 'tool', tool_call_id: call.id, content: '{"temp_c":18}' });
+      const before = qwenSeen.length;
+      const r2 = await client.chat.completions.create({ model: 'qwen3-max', messages, tools: [weatherTool] });
+      assert.equal(r2.choices[0].message.content, 'It is 18 C in Paris.');
+      // The result continued the same web chat from the stored parent, as user text.
+      const sent = qwenSeen[before];
+      assert.equal(sent.chat, qwenSeen[before - 1].chat);
+      assert.notEqual(sent.parent, null);
+      assert.equal(sent.content, 'Tool Result from get_weather:\n{"temp_c":18}');
+    });
+  }
+});
+
+test('a tool round trip through anthropic, with and without streaming', async () => {
+  const messages = [{ role: 'user', content: 'Weather in SF?' }];
+  const out = await collect(await client.chat.completions.create(
+    { model: 'claude-sonnet-4-5', stream: true, messages, tools: [weatherTool] }, viaAnthropic));
+  assert.equal(out.finish, 'tool_calls');
+  assert.equal(out.calls.length, 2);
+  assert.equal(out.calls[0].name, 'get_weather');
+  assert.deepEqual(JSON.parse(out.calls[0].arguments), { location: 'San Francisco, CA', unit: 'fahrenheit' });
+  const calls = out.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  messages.push({ role: 'assistant', content: out.content, tool_calls: calls });
+  for (const c of calls) messages.push({ role: 'tool', tool_call_id: c.id, content: 'done' });
+  const r = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, tools: [weatherTool] }, viaAnthropic);
+  assert.equal(r.choices[0].message.content, 'Hello! How can I help?');
+
+  const r1 = await client.chat.completions.create(
+    { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'again' }], tools: [weatherTool] }, viaAnthropic);
+  assert.equal(r1.choices[0].message.tool_calls[0].function.name, 'get_weather');
+});
+
+test('upstream errors surface as the SDK\'s APIError', async () => {
+  await assert.rejects(
+    client.chat.completions.create({ model: 'bad-model', messages: [{ role: 'user', content: 'x' }] }, viaAnthropic),
+    (e) => e instanceof OpenAI.BadRequestError && e.status === 400 && /provider 'an'/.test(e.message));
+  await assert.rejects(
+    client.chat.completions.create({ model: 'qwen3-max', stream: true, messages: [{ role: 'user', content: 'blocked by the firewall' }] }),
+    (e) => e instanceof OpenAI.AuthenticationError && e.status === 401 && /qwen-direct/.test(e.message));
+  const stream = await client.chat.completions.create(
+    { model: 'overloaded-stream', stream: true, messages: [{ role: 'user', content: 'x' }] }, viaAnthropic);
+  await assert.rejects(collect(stream), (e) => e instanceof OpenAI.APIError && /overloaded_error/.test(e.message));
+});
