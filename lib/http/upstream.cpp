@@ -200,6 +200,7 @@ UpstreamConnectionPtr UpstreamPool::take(const Origin& origin) {
   while (!list.empty()) {
     UpstreamConnectionPtr c = std::move(list.back());
     list.pop_back();
+    idle_count_.fetch_sub(1, std::memory_order_relaxed);
     // A connection idle only briefly is taken on trust (a stale one is retried once anyway);
     // older ones are checked with a non-blocking peek first.
     const auto idle = now - c->idle_since;
@@ -221,18 +222,27 @@ void UpstreamPool::put(UpstreamConnectionPtr conn) {
   conn->idle_since = std::chrono::steady_clock::now();
   conn->expires_never();
   list.push_back(std::move(conn));
+  idle_count_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void UpstreamPool::connect(const Origin& origin, std::chrono::milliseconds timeout, ConnectHandler done) {
   std::make_shared<ConnectOp>(ioc_, tls_, origin, timeout, std::move(done))->start();
 }
 
-std::size_t UpstreamPool::idle_count() const noexcept {
-  std::size_t n = 0;
-  for (const auto& [k, v] : idle_) {
-    n += v.size();
+void UpstreamPool::sweep() noexcept {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    auto& list = it->second;
+    std::erase_if(list, [&](UpstreamConnectionPtr& c) {
+      if (now - c->idle_since < kMaxIdle && c->idle_alive()) {
+        return false;
+      }
+      c->close();
+      idle_count_.fetch_sub(1, std::memory_order_relaxed);
+      return true;
+    });
+    it = list.empty() ? idle_.erase(it) : std::next(it);
   }
-  return n;
 }
 
 void UpstreamPool::clear() noexcept {
@@ -242,6 +252,7 @@ void UpstreamPool::clear() noexcept {
     }
   }
   idle_.clear();
+  idle_count_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace router::http

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -117,17 +118,24 @@ class UpstreamPool {
   void put(UpstreamConnectionPtr conn);
   /// Opens a new connection; `done` runs on this worker's thread.
   void connect(const Origin& origin, std::chrono::milliseconds timeout, ConnectHandler done);
-  [[nodiscard]] std::size_t idle_count() const noexcept;
+  /// Idle connections held; safe to read from any thread (metrics).
+  [[nodiscard]] std::size_t idle_count() const noexcept { return idle_count_.load(std::memory_order_relaxed); }
+  /// Closes idle connections that outlived kMaxIdle or that the peer closed, so sockets to an
+  /// origin no longer used do not linger until the next request to it. The worker runs this
+  /// every kSweepInterval.
+  void sweep() noexcept;
   /// Drops every idle connection (shutdown).
   void clear() noexcept;
 
   static constexpr std::size_t kMaxIdlePerOrigin = 256;
   static constexpr std::chrono::seconds kMaxIdle{50};  // below common 60-65 s server keep-alives
+  static constexpr std::chrono::seconds kSweepInterval{10};
 
  private:
   net::io_context& ioc_;
   TlsContexts& tls_;
   std::unordered_map<std::string, std::vector<UpstreamConnectionPtr>> idle_;
+  std::atomic<std::size_t> idle_count_{0};
 };
 
 }  // namespace router::http

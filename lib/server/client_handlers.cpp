@@ -136,9 +136,14 @@ void handle_metrics(Call& call) {
   fmt::format_to(std::back_inserter(text),
                  "# HELP router_uptime_seconds Seconds since the server started.\n"
                  "# TYPE router_uptime_seconds gauge\nrouter_uptime_seconds {}\n"
-                 "# HELP router_upstream_idle_connections Idle keep-alive upstream connections of this worker.\n"
-                 "# TYPE router_upstream_idle_connections gauge\nrouter_upstream_idle_connections{{worker=\"{}\"}} {}\n",
-                 (core::now_ms() - call.worker.shared.started_ms) / 1000, call.worker.index, call.worker.pool.idle_count());
+                 "# HELP router_upstream_idle_connections Idle keep-alive upstream connections per worker.\n"
+                 "# TYPE router_upstream_idle_connections gauge\n",
+                 (core::now_ms() - call.worker.shared.started_ms) / 1000);
+  const auto& pools = call.worker.shared.pools;
+  for (std::size_t i = 0; i < pools.size(); ++i) {
+    fmt::format_to(std::back_inserter(text), "router_upstream_idle_connections{{worker=\"{}\"}} {}\n", i,
+                   pools[i]->idle_count());
+  }
   auto res = json_response(call, 200, std::move(text));
   res.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   call.session->respond(std::move(res));

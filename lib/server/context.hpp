@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -32,6 +33,7 @@ struct Shared {
   std::int64_t started_ms = 0;
   std::string listen;                 ///< the bound address, "127.0.0.1:3001"
   std::atomic<bool> draining{false};  ///< SIGTERM: answer in-flight requests, close keep-alives
+  std::vector<const http::UpstreamPool*> pools;  ///< every worker's, for /metrics
 };
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
@@ -54,6 +56,12 @@ class Worker {
   std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
   AdminStore admin;            ///< this worker's connections for the admin API
   Dispatcher dispatcher;
+
+  /// Sweeps the upstream pool every UpstreamPool::kSweepInterval until the io_context stops.
+  void sweep_pool_periodically();
+
+ private:
+  boost::asio::steady_timer sweeper_{ioc};
 };
 
 }  // namespace router::server

@@ -32,6 +32,16 @@ Worker::Worker(std::size_t i, Shared& s)
       admin(s),
       dispatcher(*this) {}
 
+void Worker::sweep_pool_periodically() {
+  sweeper_.expires_after(http::UpstreamPool::kSweepInterval);
+  sweeper_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) {
+      pool.sweep();
+      sweep_pool_periodically();
+    }
+  });
+}
+
 struct Server::Impl {
   ServeOptions options;
   http::TlsContexts tls;
@@ -120,6 +130,8 @@ void Server::start() {
     auto& w = *impl_->workers.back();
     (void)w.snapshots.get();  // load now: a broken database fails start(), not the first request
     impl_->guards.push_back(net::make_work_guard(w.ioc));
+    w.sweep_pool_periodically();
+    shared.pools.push_back(&w.pool);
     slots.push_back({&w.ioc, &w.dispatcher});
   }
   try {
