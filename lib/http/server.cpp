@@ -190,7 +190,7 @@ void ServerSession::respond(Response&& response) {
     return;
   }
   const bool keep = keep_alive_ && response.keep_alive();
-  format_response_head(out_.head, response, keep);
+  format_response_head(out_.head, response, response.body().size(), keep);
   out_.body = std::move(response.body());
   write_pending_ = true;
   set_deadline(limits_.write_timeout);
@@ -208,74 +208,65 @@ void ServerSession::on_written(bool close_after, beast::error_code ec, std::size
   finish_response(close_after);
 }
 
-void ServerSession::stream_begin(ResponseHead&& head, std::shared_ptr<ResponseListener> listener) {
+void ServerSession::stream_begin(ResponseHead&& head, std::shared_ptr<ResponseListener> listener, std::string_view data,
+                                 bool last) {
   listener_ = listener;
   writer_ = std::move(listener);
-  if (phase_ == Phase::kClosed || peer_closed_) {
-    net::post(stream_.get_executor(), beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this(),
-                                                                 net::error::connection_reset, 0));
-    return;
-  }
-  head.keep_alive(keep_alive_);
-  head.chunked(true);
-  head_.emplace(std::move(head));
-  head_serializer_.emplace(*head_);
-  write_pending_ = true;
-  set_deadline(limits_.write_timeout);
-  bhttp::async_write_header(stream_, *head_serializer_,
-                            beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this()));
+  keep_alive_ = keep_alive_ && head.keep_alive();  // a draining server closes after the stream
+  format_response_head(out_.head, head, std::nullopt, keep_alive_);
+  write_chunked(data, last, true);
 }
 
-void ServerSession::stream_write(std::string_view data) {
+void ServerSession::stream_write(std::string_view data, bool last) {
   writer_ = listener_.lock();
+  write_chunked(data, last, false);
+}
+
+void ServerSession::write_chunked(std::string_view data, bool last, bool with_head) {
   if (phase_ == Phase::kClosed || peer_closed_) {
     net::post(stream_.get_executor(), beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this(),
-                                                                 net::error::connection_reset, 0));
+                                                                 last, net::error::connection_reset, 0));
     return;
   }
   // Chunk framing by hand: one writev, no allocation (Beast's make_chunk allocates its header).
-  const auto len = fmt::format_to_n(chunk_header_.data(), chunk_header_.size() - 2, "{:x}", data.size()).size;
-  chunk_header_[len] = '\r';
-  chunk_header_[len + 1] = '\n';
-  const std::array<net::const_buffer, 3> bufs{net::buffer(chunk_header_.data(), len + 2), net::buffer(data),
-                                                net::buffer(kCrlf)};
+  std::array<net::const_buffer, 5> bufs{};
+  if (with_head) {
+    bufs[0] = net::buffer(out_.head);
+  }
+  if (!data.empty()) {
+    const auto len = fmt::format_to_n(chunk_header_.data(), chunk_header_.size() - 2, "{:x}", data.size()).size;
+    chunk_header_[len] = '\r';
+    chunk_header_[len + 1] = '\n';
+    bufs[1] = net::buffer(chunk_header_.data(), len + 2);
+    bufs[2] = net::buffer(data);
+    bufs[3] = net::buffer(kCrlf);
+  }
+  if (last) {
+    bufs[4] = net::buffer(kLastChunk);
+  }
   write_pending_ = true;
   set_deadline(limits_.write_timeout);
-  net::async_write(stream_, bufs, beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this()));
+  net::async_write(stream_, bufs,
+                   beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this(), last));
 }
 
-void ServerSession::on_stream_written(beast::error_code ec, std::size_t /*n*/) {
+void ServerSession::on_stream_written(bool last, beast::error_code ec, std::size_t /*n*/) {
   write_pending_ = false;
   if (ec) {
     peer_closed_ = true;
   }
-  if (auto owner = std::move(writer_)) {
+  auto owner = std::move(writer_);  // keeps the listener (and the data it wrote) alive to the end
+  if (last) {
+    if (ec) {
+      listener_.reset();
+      close();
+    } else {
+      finish_response(!keep_alive_);
+    }
+  }
+  if (owner) {
     owner->on_write_done(ec);
   }
-}
-
-void ServerSession::stream_end() {
-  writer_.reset();
-  head_serializer_.reset();
-  head_.reset();
-  if (phase_ == Phase::kClosed || peer_closed_) {
-    listener_.reset();
-    close();
-    return;
-  }
-  write_pending_ = true;
-  set_deadline(limits_.write_timeout);
-  net::async_write(stream_, net::buffer(kLastChunk),
-                   beast::bind_front_handler(&ServerSession::on_stream_ended, shared_from_this()));
-}
-
-void ServerSession::on_stream_ended(beast::error_code ec, std::size_t /*n*/) {
-  write_pending_ = false;
-  if (ec) {
-    close();
-    return;
-  }
-  finish_response(!keep_alive_);
 }
 
 void ServerSession::finish_response(bool close_after) {

@@ -52,7 +52,7 @@ class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   /// A complete request. Must end in exactly one session->respond(), or stream_begin() …
-  /// stream_end(). Runs on the session's worker thread.
+  /// a stream write with `last`. Runs on the session's worker thread.
   virtual void handle(const ServerSessionPtr& session, Request&& request) = 0;
   /// A request that could not be read; `head` has what was parsed. Returns the error response,
   /// after which the session closes.
@@ -83,14 +83,16 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 
   /// Sends a complete response; then reads the next request (or closes without keep-alive).
   void respond(Response&& response);
-  /// Starts a chunked response; `listener` hears of write completions and disconnects. While a
-  /// write is pending the session holds the listener (the write is what keeps it alive); between
-  /// writes only weakly.
-  void stream_begin(ResponseHead&& head, std::shared_ptr<ResponseListener> listener);
-  /// Sends one chunk; `data` must stay valid until listener->on_write_done. One at a time.
-  void stream_write(std::string_view data);
-  /// Ends the chunked response (terminating chunk); then keep-alive continues.
-  void stream_end();
+  /// Starts a chunked response: the head, `data` as the first chunk (none when empty) and, when
+  /// `last`, the terminating chunk, all in one write (an upstream reply that arrived whole costs
+  /// one syscall). `listener` hears of write completions and disconnects. While a write is
+  /// pending the session holds the listener (the write is what keeps it alive); between writes
+  /// only weakly. `data` must stay valid until listener->on_write_done.
+  void stream_begin(ResponseHead&& head, std::shared_ptr<ResponseListener> listener, std::string_view data = {},
+                    bool last = false);
+  /// Sends `data` as one chunk (none when empty) and, when `last`, ends the response, after which
+  /// keep-alive continues. Same lifetime rule as stream_begin; one write at a time.
+  void stream_write(std::string_view data, bool last = false);
   /// Tells `listener` if the client goes away before the response completes.
   void watch(std::weak_ptr<ResponseListener> listener);
 
@@ -109,8 +111,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void read_body();
   void on_parsed(beast::error_code ec, std::size_t n);
   void on_written(bool close, beast::error_code ec, std::size_t n);
-  void on_stream_written(beast::error_code ec, std::size_t n);
-  void on_stream_ended(beast::error_code ec, std::size_t n);
+  void write_chunked(std::string_view data, bool last, bool with_head);
+  void on_stream_written(bool last, beast::error_code ec, std::size_t n);
   void finish_response(bool close);
   void reject(RejectReason reason);
   void set_deadline(std::chrono::milliseconds d);
@@ -124,8 +126,6 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   WireMessage out_;  // the response being written; its head's capacity is reused
-  std::optional<ResponseHead> head_;
-  std::optional<beast::http::response_serializer<beast::http::empty_body>> head_serializer_;
   std::weak_ptr<ResponseListener> listener_;
   std::shared_ptr<ResponseListener> writer_;  // held only while a stream write is pending
   std::array<char, 24> chunk_header_{};

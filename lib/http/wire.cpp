@@ -28,9 +28,8 @@ void format_request_head(std::string& out, std::string_view method, std::string_
   out.append("\r\n");
 }
 
-void format_response_head(std::string& out,
-                          const boost::beast::http::response<boost::beast::http::string_body>& response,
-                          bool keep_alive) {
+void format_response_head(std::string& out, const boost::beast::http::response_header<>& response,
+                          std::optional<std::size_t> content_length, bool keep_alive) {
   out.clear();
   const auto reason = boost::beast::http::obsolete_reason(response.result());
   fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\n", response.result_int(),
@@ -39,11 +38,15 @@ void format_response_head(std::string& out,
     const std::string_view name(f.name_string().data(), f.name_string().size());
     const std::string_view value(f.value().data(), f.value().size());
     if (clean(name) && clean(value) && !boost::beast::iequals(name, "content-length") &&
-        !boost::beast::iequals(name, "connection")) {
+        !boost::beast::iequals(name, "transfer-encoding") && !boost::beast::iequals(name, "connection")) {
       out.append(name).append(": ").append(value).append("\r\n");
     }
   }
-  fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", response.body().size());
+  if (content_length) {
+    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", *content_length);
+  } else {
+    out.append("Transfer-Encoding: chunked\r\n");
+  }
   if (!keep_alive) {
     out.append("Connection: close\r\n");
   }

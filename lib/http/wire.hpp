@@ -5,6 +5,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,10 +30,10 @@ struct WireMessage {
 void format_request_head(std::string& out, std::string_view method, std::string_view target, std::string_view host,
                          const std::vector<std::pair<std::string, std::string>>& headers, std::size_t body_size);
 
-/// Formats a response head from a Beast response's status and fields, adding Content-Length and,
-/// when `keep_alive` is false, "Connection: close".
-void format_response_head(std::string& out,
-                          const boost::beast::http::response<boost::beast::http::string_body>& response,
-                          bool keep_alive);
+/// Formats a response head from a Beast response's status and fields, adding Content-Length (or
+/// "Transfer-Encoding: chunked" when `content_length` is empty) and, when `keep_alive` is false,
+/// "Connection: close".
+void format_response_head(std::string& out, const boost::beast::http::response_header<>& head,
+                          std::optional<std::size_t> content_length, bool keep_alive);
 
 }  // namespace router::http

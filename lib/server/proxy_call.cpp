@@ -499,10 +499,11 @@ void ProxyCall::flush() {
   if (finished_ || client_gone_) {
     return;
   }
+  if (out_.empty() && !upstream_done_) {
+    return read_stream();  // nothing for the client yet (before the head: keep the chance of a fallback)
+  }
+  const bool last = upstream_done_;
   if (!headers_sent_) {
-    if (out_.empty() && !upstream_done_) {
-      return read_stream();  // nothing for the client yet: keep the chance of a fallback
-    }
     http::ResponseHead head{bhttp::status::ok, call_.request.version()};
     head.set(bhttp::field::server, "router");
     head.set(bhttp::field::content_type, "text/event-stream");
@@ -514,37 +515,41 @@ void ProxyCall::flush() {
       head.keep_alive(false);
     }
     headers_sent_ = true;
-    writing_head_ = true;
     log_.ttfb_us = since_us(call_.session->received_ns());
-    call_.session->stream_begin(std::move(head), shared_from_this());
-    return;
+    note_output();
+    call_.session->stream_begin(std::move(head), shared_from_this(), out_, last);
+  } else {
+    note_output();
+    call_.session->stream_write(out_, last);
   }
-  if (!out_.empty()) {
-    if (!log_.ttft_us && assembler_ && assembler_->has_output()) {
-      log_.ttft_us = since_us(call_.session->received_ns());
+  if (last) {
+    end_stream();
+  }
+}
+
+void ProxyCall::note_output() {
+  if (!log_.ttft_us && assembler_ && assembler_->has_output()) {
+    log_.ttft_us = since_us(call_.session->received_ns());
+  }
+  out_bytes_ += static_cast<std::int64_t>(out_.size());
+}
+
+// The last write is on its way (the session holds this call until it completes): log and finish.
+void ProxyCall::end_stream() {
+  record_attempt(200, stream_error_ ? stream_error_text_ : std::string());
+  log_.upstream_us = since_us(attempt_start_ns_);
+  log_.response_bytes = out_bytes_;
+  if (assembler_) {
+    log_.response_body = boost::json::serialize(assembler_->result());
+    log_.body_truncated = assembler_->truncated();
+    if (const auto& u = assembler_->usage()) {
+      log_.prompt_tokens = u->prompt_tokens;
+      log_.completion_tokens = u->completion_tokens;
+      log_.total_tokens = u->total_tokens;
     }
-    out_bytes_ += static_cast<std::int64_t>(out_.size());
-    call_.session->stream_write(out_);
-    return;
   }
-  if (upstream_done_) {
-    call_.session->stream_end();
-    record_attempt(200, stream_error_ ? stream_error_text_ : std::string());
-    log_.upstream_us = since_us(attempt_start_ns_);
-    log_.response_bytes = out_bytes_;
-    if (assembler_) {
-      log_.response_body = boost::json::serialize(assembler_->result());
-      log_.body_truncated = assembler_->truncated();
-      if (const auto& u = assembler_->usage()) {
-        log_.prompt_tokens = u->prompt_tokens;
-        log_.completion_tokens = u->completion_tokens;
-        log_.total_tokens = u->total_tokens;
-      }
-    }
-    return finish(200, stream_error_ ? db::Outcome::kTruncated : db::Outcome::kOk,
-                  stream_error_ ? stream_error_text_ : exchange_->ignored_options());
-  }
-  read_stream();
+  finish(200, stream_error_ ? db::Outcome::kTruncated : db::Outcome::kOk,
+         stream_error_ ? stream_error_text_ : exchange_->ignored_options());
 }
 
 void ProxyCall::on_write_done(beast::error_code ec) {
@@ -554,11 +559,7 @@ void ProxyCall::on_write_done(beast::error_code ec) {
   if (ec) {
     return on_client_gone();
   }
-  if (writing_head_) {
-    writing_head_ = false;
-  } else {
-    out_.clear();
-  }
+  out_.clear();
   if (timed_out_ || client_gone_) {
     aborted();
     return;
@@ -586,7 +587,7 @@ bool ProxyCall::aborted() {
   }
   if (client_gone_) {
     if (headers_sent_) {
-      call_.session->stream_end();
+      call_.session->stream_write({}, true);
     }
     record_attempt(std::nullopt, "client disconnected");
     finish(499, db::Outcome::kCancelled, "client disconnected before the response was complete");

@@ -65,6 +65,8 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>, public h
   void on_stream_data(boost::beast::error_code ec, std::size_t n);
   void on_event(const core::SseEvent& ev);
   void stream_failed(std::string message, bool retryable);
+  void note_output();
+  void end_stream();
   void flush();
 
   /// An attempt failed; falls back when allowed and a candidate is left, else answers.
@@ -101,7 +103,6 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>, public h
   std::int64_t out_bytes_ = 0;
   bool passthrough_ = true;
   bool headers_sent_ = false;
-  bool writing_head_ = false;
   bool upstream_done_ = false;  // the upstream stream is over (complete or failed)
   bool done_seen_ = false;      // [DONE] (or the translated equivalent) reached out_
   bool stream_error_ = false;
