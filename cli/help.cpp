@@ -28,7 +28,12 @@ int run(Context& ctx, const std::vector<std::string>& words) {
     }
     app = next;
   }
-  std::fputs(app->help(words.empty() ? "" : "router").c_str(), stdout);
+  // CLI11 appends the command's own name to the prefix: "router provider" + "edit".
+  std::string prefix = "router";
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    prefix += " " + words[i];
+  }
+  std::fputs(app->help(words.empty() ? "" : prefix).c_str(), stdout);
   return 0;
 }
 

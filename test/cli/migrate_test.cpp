@@ -84,6 +84,10 @@ TEST_CASE("cli: unknown commands get 'did you mean' and exit 2, parse errors exi
   r = run_router(db, {"help", "migrate"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("--dry-run") != std::string::npos);
+  CHECK(r.out.find("Usage: router migrate ") != std::string::npos);
+  r = run_router(db, {"help", "provider", "edit"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("Usage: router provider edit ") != std::string::npos);  // the whole command path
   r = run_router(db, {"migrate", "--help"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("--no-backup") != std::string::npos);

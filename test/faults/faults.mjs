@@ -78,7 +78,7 @@ class Router {
   }
   async cli(...args) {
     try {
-      const { stdout } = await run(routerBin, ['--db', this.db, ...args], { env: this.env() });
+      const { stdout } = await run(routerBin, ['--db', this.db, ...args], { env: this.env(), maxBuffer: 1 << 28 });
       return stdout;
     } catch (e) {
       throw new Error(`router ${args.join(' ')} failed (exit ${e.code}): ${e.stderr}`);
@@ -115,7 +115,7 @@ class Router {
     return r;
   }
   async sql(db, query) {
-    const { stdout } = await run('sqlite3', [db, query]);
+    const { stdout } = await run('sqlite3', [db, query], { maxBuffer: 1 << 28 });
     return stdout.trim();
   }
   async loggedIds() {
@@ -200,7 +200,7 @@ function load(port, connections) {
 // must have its log row, except those still in the writer's queue: the documented bound is the
 // answers completed within the last kCrashWindowMs before the kill (one group commit interval
 // plus the time to write a batch). A final round ends with SIGTERM and must lose nothing.
-const kCrashWindowMs = 250;
+const kCrashWindowMs = 100;
 
 async function crash(r) {
   const rounds = quick ? 3 : 25;
