@@ -91,6 +91,7 @@ class LogWriter {
   std::atomic<std::int64_t> retention_days_{30};
   std::int64_t next_retention_ms_ = 0;
   std::int64_t next_key_flush_ms_ = 0;
+  std::int64_t next_trim_ms_ = 0;
   KeyUse key_use_;  // writer thread only
 };
 
