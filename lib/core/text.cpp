@@ -63,45 +63,78 @@ std::string did_you_mean(std::string_view word, std::span<const std::string> can
   return {};
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at `p` (strict, as is_valid_utf8), 0 if none.
+std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) noexcept {
+  const unsigned char c = *p;
+  if (c < 0x80) {
+    return 1;
+  }
+  std::size_t len = 0;
+  std::uint32_t cp = 0;
+  if ((c & 0xe0) == 0xc0) {
+    len = 2;
+    cp = c & 0x1fU;
+  } else if ((c & 0xf0) == 0xe0) {
+    len = 3;
+    cp = c & 0x0fU;
+  } else if ((c & 0xf8) == 0xf0) {
+    len = 4;
+    cp = c & 0x07U;
+  } else {
+    return 0;
+  }
+  if (static_cast<std::size_t>(end - p) < len) {
+    return 0;
+  }
+  for (std::size_t i = 1; i < len; ++i) {
+    if ((p[i] & 0xc0) != 0x80) {
+      return 0;
+    }
+    cp = (cp << 6) | (p[i] & 0x3fU);
+  }
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+      (cp >= 0xd800 && cp <= 0xdfff)) {
+    return 0;
+  }
+  return len;
+}
+
+}  // namespace
+
 bool is_valid_utf8(std::string_view s) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      cp = c & 0x1fU;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0fU;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      cp = c & 0x07U;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) < len) {
-      return false;
-    }
-    for (std::size_t i = 1; i < len; ++i) {
-      if ((p[i] & 0xc0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (p[i] & 0x3fU);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    const std::size_t len = utf8_sequence(p, end);
+    if (len == 0) {
       return false;
     }
     p += len;
   }
   return true;
+}
+
+std::string to_valid_utf8(std::string_view s) {
+  if (is_valid_utf8(s)) {
+    return std::string(s);
+  }
+  std::string out;
+  out.reserve(s.size() + 16);
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const std::size_t len = utf8_sequence(p, end);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for each byte that starts no valid sequence
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), len);
+      p += len;
+    }
+  }
+  return out;
 }
 
 bool is_slug(std::string_view s) noexcept {

@@ -16,6 +16,9 @@ namespace router::core {
 
 /// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
+/// `s` with every byte that starts no valid UTF-8 sequence replaced by U+FFFD: client bytes
+/// echoed into JSON (error messages, logged bodies) must not make the document invalid.
+[[nodiscard]] std::string to_valid_utf8(std::string_view s);
 /// An id slug: [a-z0-9][a-z0-9-]*, at most 64 characters (provider ids).
 [[nodiscard]] bool is_slug(std::string_view s) noexcept;
 /// A model id: 1..200 printable ASCII characters without whitespace or '/'-traversal tricks.

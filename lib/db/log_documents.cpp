@@ -90,15 +90,17 @@ void require_ordered(std::optional<std::int64_t> since, std::optional<std::int64
   }
 }
 
-value opt_text(const std::string& s) { return s.empty() ? value(nullptr) : value(s); }
-value opt_text(const std::optional<std::string>& s) { return s ? value(*s) : value(nullptr); }
+// Rows keep what clients sent byte for byte (a path, a body that did not parse); the documents
+// are JSON, whose strings must be valid UTF-8.
+value opt_text(const std::string& s) { return s.empty() ? value(nullptr) : value(core::to_valid_utf8(s)); }
+value opt_text(const std::optional<std::string>& s) { return s ? value(core::to_valid_utf8(*s)) : value(nullptr); }
 value opt_int(const std::optional<std::int64_t>& v) { return v ? value(*v) : value(nullptr); }
 
 object summary_fields(const RequestLog& r, std::int64_t attempt_count) {
   return object{
       {"id", core::format_request_id(r.request_id)},
       {"created_at", core::format_utc(r.created_at)},
-      {"endpoint", r.endpoint},
+      {"endpoint", core::to_valid_utf8(r.endpoint)},
       {"method", r.method},
       {"client_addr", opt_text(r.client_addr)},
       {"api_key", opt_text(r.api_key_name)},

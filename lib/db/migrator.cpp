@@ -73,7 +73,7 @@ SchemaStatus Migrator::status() {
                               file, version, st.latest));
     }
     const auto it = std::find_if(migrations_.begin(), migrations_.end(),
-                                 [&](const Migration& m) { return m.version == version; });
+                                 [v = version](const Migration& m) { return m.version == v; });
     if (it == migrations_.end()) {
       throw Error(ErrorCode::kUnavailable,
                   fmt::format("database '{}' records migration {} ('{}') that this binary does not "

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 
 namespace router::providers {
@@ -55,7 +56,7 @@ std::string body_excerpt(std::string_view body) {
 
 std::string openai_error_body(int status, std::string_view message, std::string_view code) {
   const auto ec = core::code_for_status(status);
-  boost::json::object err{{"message", message}, {"type", core::error_type(ec)}, {"param", nullptr},
+  boost::json::object err{{"message", core::to_valid_utf8(message)}, {"type", core::error_type(ec)}, {"param", nullptr},
                           {"code", code.empty() ? boost::json::value(core::error_name(ec)) : boost::json::value(code)}};
   return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
 }
@@ -156,6 +157,57 @@ std::string Provider::config_string(std::string_view key) const {
     return std::string(v->as_string());
   }
   return {};
+}
+
+ChatRequest parse_chat_request(std::string_view body) {
+  ChatRequest out;
+  if (body.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "request body is empty: send a JSON chat completion request");
+  }
+  auto v = core::parse_json(body, "JSON body");
+  if (!v.is_object()) {
+    throw Error(ErrorCode::kInvalidArgument, "request body must be a JSON object");
+  }
+  out.body = std::move(v.as_object());
+  out.raw = body;
+  const auto& b = out.body;
+  if (const auto* m = b.if_contains("model")) {
+    if (!m->is_string()) {
+      throw Error(ErrorCode::kInvalidArgument, "'model' must be a string", "model");
+    }
+    out.model = std::string(m->as_string());
+    if (out.model.size() > 256) {
+      throw Error(ErrorCode::kInvalidArgument, "'model' is too long", "model");
+    }
+  }
+  const auto* messages = b.if_contains("messages");
+  if (messages == nullptr || !messages->is_array() || messages->as_array().empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "'messages' must be a non-empty array", "messages");
+  }
+  for (const auto& m : messages->as_array()) {
+    if (!m.is_object() || !m.as_object().contains("role") || !m.as_object().at("role").is_string()) {
+      throw Error(ErrorCode::kInvalidArgument, "every message must be an object with a string 'role'", "messages");
+    }
+  }
+  if (const auto* s = b.if_contains("stream")) {
+    if (!s->is_bool() && !s->is_null()) {
+      throw Error(ErrorCode::kInvalidArgument, "'stream' must be a boolean", "stream");
+    }
+    out.stream = s->is_bool() && s->as_bool();
+  }
+  if (const auto* so = b.if_contains("stream_options"); so != nullptr && !so->is_null()) {
+    if (!so->is_object()) {
+      throw Error(ErrorCode::kInvalidArgument, "'stream_options' must be an object", "stream_options");
+    }
+    if (const auto* iu = so->as_object().if_contains("include_usage")) {
+      if (!iu->is_bool()) {
+        throw Error(ErrorCode::kInvalidArgument, "'stream_options.include_usage' must be a boolean",
+                    "stream_options.include_usage");
+      }
+      out.include_usage = iu->as_bool();
+    }
+  }
+  return out;
 }
 
 }  // namespace router::providers

@@ -27,6 +27,10 @@ struct ChatRequest {
   bool include_usage = false;  ///< stream_options.include_usage
 };
 
+/// Parses and validates a client's /v1/chat/completions body. `raw` views `body`, which must
+/// outlive the result. Throws core::Error kInvalidArgument naming the offending field as param.
+[[nodiscard]] ChatRequest parse_chat_request(std::string_view body);
+
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 /// One HTTP request to a provider's origin. Headers may carry credentials: never log them.

@@ -135,6 +135,41 @@ void set_common_headers(http::Response& res, std::string_view request_id, bool d
 
 }  // namespace
 
+std::optional<Target> parse_target(std::string_view target) {
+  Target out;
+  const auto qpos = target.find('?');
+  out.path = std::string(target.substr(0, qpos));
+  if (qpos == std::string_view::npos) {
+    return out;
+  }
+  for (const auto& pair : core::split(target.substr(qpos + 1), '&')) {
+    if (pair.empty()) {
+      continue;
+    }
+    const auto eq = pair.find('=');
+    auto k = percent_decode(std::string_view(pair).substr(0, eq), true);
+    auto v = percent_decode(eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1), true);
+    if (!k || !v) {
+      return std::nullopt;
+    }
+    out.query.emplace_back(std::move(*k), std::move(*v));
+  }
+  return out;
+}
+
+const Route* find_route(bhttp::verb verb, std::string_view path, std::vector<std::string>& params, std::string& allowed) {
+  for (const auto& r : routes()) {
+    if (match(r.pattern, path, params)) {
+      if (r.verb == verb) {
+        return &r;
+      }
+      allowed += allowed.empty() ? "" : ", ";
+      allowed += std::string_view(bhttp::to_string(r.verb));
+    }
+  }
+  return nullptr;
+}
+
 std::optional<std::string> Call::query_param(std::string_view name) const {
   for (const auto& [k, v] : query) {
     if (k == name) {
@@ -152,12 +187,16 @@ http::Response json_response(const Call& call, int status, std::string body) {
   return res;
 }
 
-http::Response error_response(const Call& call, ErrorCode code, std::string_view message, std::string_view param) {
-  boost::json::object err{{"message", message},
+std::string error_body(ErrorCode code, std::string_view message, std::string_view param) {
+  boost::json::object err{{"message", core::to_valid_utf8(message)},
                           {"type", core::error_type(code)},
-                          {"param", param.empty() ? boost::json::value(nullptr) : boost::json::value(param)},
+                          {"param", param.empty() ? boost::json::value(nullptr) : boost::json::value(core::to_valid_utf8(param))},
                           {"code", core::error_name(code)}};
-  return json_response(call, core::http_status(code), boost::json::serialize(boost::json::object{{"error", std::move(err)}}));
+  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
+}
+
+http::Response error_response(const Call& call, ErrorCode code, std::string_view message, std::string_view param) {
+  return json_response(call, core::http_status(code), error_body(code, message, param));
 }
 
 db::RequestLog begin_log(const Call& call) {
@@ -204,37 +243,14 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
   call.received_ms = core::now_ms();
   call.request_id = worker_.ids.next(call.received_ms);
   call.request_id_text = core::format_request_id(call.request_id);
-  const std::string_view target(call.request.target().data(), call.request.target().size());
-  const auto qpos = target.find('?');
-  call.path = std::string(target.substr(0, qpos));
-  if (qpos != std::string_view::npos) {
-    for (const auto& pair : core::split(target.substr(qpos + 1), '&')) {
-      if (pair.empty()) {
-        continue;
-      }
-      const auto eq = pair.find('=');
-      auto k = percent_decode(std::string_view(pair).substr(0, eq), true);
-      auto v = percent_decode(eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1), true);
-      if (!k || !v) {
-        session->respond(error_response(call, ErrorCode::kInvalidArgument, "malformed query string"));
-        return;
-      }
-      call.query.emplace_back(std::move(*k), std::move(*v));
-    }
+  const std::string_view target_text(call.request.target().data(), call.request.target().size());
+  auto target = parse_target(target_text);
+  call.path = target ? std::move(target->path) : std::string(target_text.substr(0, target_text.find('?')));
+  if (target) {
+    call.query = std::move(target->query);
   }
-
-  const Route* route = nullptr;
-  std::string allowed;  // the verbs the path has, for a 405's Allow header
-  for (const auto& r : routes()) {
-    if (match(r.pattern, call.path, call.params)) {
-      if (r.verb == call.request.method()) {
-        route = &r;
-        break;
-      }
-      allowed += allowed.empty() ? "" : ", ";
-      allowed += std::string_view(bhttp::to_string(r.verb));
-    }
-  }
+  std::string allowed;
+  const Route* route = find_route(call.request.method(), call.path, call.params, allowed);
   const bool path_known = !allowed.empty();
   call.access = route ? route->access : (is_client_path(call.path) ? Access::kClient : Access::kPublic);
 
@@ -244,6 +260,9 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
     if (limits_version_ != snap.data_version) {
       limits_ = limits_from(snap);
       limits_version_ = snap.data_version;
+    }
+    if (!target) {
+      throw Error(ErrorCode::kInvalidArgument, "malformed query string");
     }
     if (route == nullptr) {
       const auto code = path_known ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound;

@@ -81,6 +81,18 @@ struct Route {
 /// Every route, in one table (routes.cpp).
 [[nodiscard]] std::span<const Route> routes();
 
+/// A request target split into its path and its percent-decoded query parameters.
+struct Target {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+};
+/// Splits `target`; nullopt when the query has a malformed escape, a NUL or invalid UTF-8.
+[[nodiscard]] std::optional<Target> parse_target(std::string_view target);
+/// The route table's line for `verb` on `path` (nullptr when none), with `params` filled;
+/// `allowed` lists the verbs the path does have, for a 405's Allow header.
+[[nodiscard]] const Route* find_route(boost::beast::http::verb verb, std::string_view path,
+                                      std::vector<std::string>& params, std::string& allowed);
+
 /// Routes requests to handlers after checking keys; answers what the session could not read.
 /// One per worker.
 class Dispatcher final : public http::RequestHandler {
@@ -104,6 +116,8 @@ class Dispatcher final : public http::RequestHandler {
 
 /// A JSON response with the headers every answer carries (X-Request-Id).
 [[nodiscard]] http::Response json_response(const Call& call, int status, std::string body);
+/// An OpenAI-shaped error document; bytes of `message` that are not UTF-8 become U+FFFD.
+[[nodiscard]] std::string error_body(core::ErrorCode code, std::string_view message, std::string_view param = {});
 /// An OpenAI-shaped error response.
 [[nodiscard]] http::Response error_response(const Call& call, core::ErrorCode code, std::string_view message,
                                             std::string_view param = {});

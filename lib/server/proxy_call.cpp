@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
-#include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "server/context.hpp"
@@ -85,53 +84,7 @@ ProxyCall::~ProxyCall() {
 // --- request -------------------------------------------------------------------------------------------
 
 void ProxyCall::parse_request() {
-  const std::string& body = call_.request.body();
-  if (body.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "request body is empty: send a JSON chat completion request");
-  }
-  auto v = core::parse_json(body, "JSON body");
-  if (!v.is_object()) {
-    throw Error(ErrorCode::kInvalidArgument, "request body must be a JSON object");
-  }
-  chat_.body = std::move(v.as_object());
-  chat_.raw = body;
-  const auto& b = chat_.body;
-  if (const auto* m = b.if_contains("model")) {
-    if (!m->is_string()) {
-      throw Error(ErrorCode::kInvalidArgument, "'model' must be a string", "model");
-    }
-    chat_.model = std::string(m->as_string());
-    if (chat_.model.size() > 256) {
-      throw Error(ErrorCode::kInvalidArgument, "'model' is too long", "model");
-    }
-  }
-  const auto* messages = b.if_contains("messages");
-  if (messages == nullptr || !messages->is_array() || messages->as_array().empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "'messages' must be a non-empty array", "messages");
-  }
-  for (const auto& m : messages->as_array()) {
-    if (!m.is_object() || !m.as_object().contains("role") || !m.as_object().at("role").is_string()) {
-      throw Error(ErrorCode::kInvalidArgument, "every message must be an object with a string 'role'", "messages");
-    }
-  }
-  if (const auto* s = b.if_contains("stream")) {
-    if (!s->is_bool() && !s->is_null()) {
-      throw Error(ErrorCode::kInvalidArgument, "'stream' must be a boolean", "stream");
-    }
-    chat_.stream = s->is_bool() && s->as_bool();
-  }
-  if (const auto* so = b.if_contains("stream_options"); so != nullptr && !so->is_null()) {
-    if (!so->is_object()) {
-      throw Error(ErrorCode::kInvalidArgument, "'stream_options' must be an object", "stream_options");
-    }
-    if (const auto* iu = so->as_object().if_contains("include_usage")) {
-      if (!iu->is_bool()) {
-        throw Error(ErrorCode::kInvalidArgument, "'stream_options.include_usage' must be a boolean",
-                    "stream_options.include_usage");
-      }
-      chat_.include_usage = iu->as_bool();
-    }
-  }
+  chat_ = providers::parse_chat_request(call_.request.body());
   log_.model_requested = chat_.model;
   log_.stream = chat_.stream;
 }
@@ -161,13 +114,7 @@ void ProxyCall::start() {
       throw Error(pinned && !call_.snapshot->find(*pinned) ? ErrorCode::kNotFound : ErrorCode::kNoProvider, msg);
     }
   } catch (const Error& e) {
-    respond(core::http_status(e.code()),
-            boost::json::serialize(boost::json::object{
-                {"error", boost::json::object{{"message", e.what()},
-                                              {"type", core::error_type(e.code())},
-                                              {"param", e.param().empty() ? boost::json::value(nullptr)
-                                                                          : boost::json::value(e.param())},
-                                              {"code", core::error_name(e.code())}}}}));
+    respond(core::http_status(e.code()), error_body(e.code(), e.what(), e.param()));
     finish(core::http_status(e.code()),
            e.code() == ErrorCode::kNoProvider ? db::Outcome::kNoProvider : db::Outcome::kClientError, e.what());
     return;
@@ -298,9 +245,15 @@ void ProxyCall::on_head(beast::error_code ec, std::size_t) {
 
 void ProxyCall::read_full() {
   const int status = static_cast<int>(head_parser_->get().result_int());
+  const std::size_t limit = status >= 200 && status < 300 ? kMaxUpstreamBody : kMaxErrorBody;
+  // Beast checks a Content-Length against body_limit only while parsing the head, which the
+  // head parser did without a limit; string_body would then reserve whatever was announced.
+  if (const auto length = head_parser_->content_length(); length && *length > limit) {
+    return io_failed(bhttp::error::body_limit, false);
+  }
   full_parser_.emplace(std::move(*head_parser_));
   head_parser_.reset();
-  full_parser_->body_limit(status >= 200 && status < 300 ? kMaxUpstreamBody : kMaxErrorBody);
+  full_parser_->body_limit(limit);
   conn_->async_read(*full_parser_, beast::bind_front_handler(&ProxyCall::on_full, shared_from_this()));
 }
 
@@ -394,7 +347,7 @@ void ProxyCall::on_stream_data(beast::error_code ec, std::size_t) {
   if (ec) {
     const auto [code, what] = describe_io_error(ec);
     return stream_failed(fmt::format("provider '{}': stream broke: {}", candidate().provider->row.id, what),
-                         code != ErrorCode::kUpstreamTimeout && !headers_sent_ && out_.empty());
+                         code != ErrorCode::kUpstreamTimeout && !headers_sent_ && out_.empty(), code);
   }
   if (stream_error_) {
     return flush();
@@ -480,11 +433,13 @@ void ProxyCall::on_event(const core::SseEvent& ev) {
   out_.append(ev.raw);
 }
 
-void ProxyCall::stream_failed(std::string message, bool retryable) {
-  if (retryable && !headers_sent_) {
+void ProxyCall::stream_failed(std::string message, bool retryable, ErrorCode code) {
+  if (!headers_sent_ && out_.empty()) {
+    // Nothing reached the client: fall back when allowed, else answer with an HTTP error. A 200
+    // carrying only an error event would be a stream that never started, logged as truncated.
     release_connection(false);
     head_parser_.reset();
-    return attempt_failed(Failure{ErrorCode::kUpstreamFailed, std::move(message)}, true);
+    return attempt_failed(Failure{code, std::move(message)}, retryable);
   }
   // Bytes reached the client: no fallback, no fake [DONE]; an honest error event ends it.
   release_connection(false);

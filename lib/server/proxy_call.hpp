@@ -64,7 +64,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>, public h
   void read_stream();
   void on_stream_data(boost::beast::error_code ec, std::size_t n);
   void on_event(const core::SseEvent& ev);
-  void stream_failed(std::string message, bool retryable);
+  void stream_failed(std::string message, bool retryable, core::ErrorCode code = core::ErrorCode::kUpstreamFailed);
   void note_output();
   void end_stream();
   void flush();

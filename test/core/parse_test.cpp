@@ -81,6 +81,10 @@ TEST_CASE("text: suggestions, UTF-8, slugs and masking", "[core]") {
   CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
   CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
   CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
+  CHECK(to_valid_utf8("héllo ✓ 😀") == "héllo ✓ 😀");
+  CHECK(to_valid_utf8("a\xff\xfe\xc3\x28" "b") == "a\uFFFD\uFFFD\uFFFD(b");  // one U+FFFD per bad byte
+  CHECK(to_valid_utf8("\xe2\x9c") == "\uFFFD\uFFFD");                       // cut sequence
+  CHECK(is_valid_utf8(to_valid_utf8("\xed\xa0\x80\xc0\xaf")));
 
   CHECK(is_slug("lm-studio"));
   CHECK(is_slug("a"));

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <boost/beast/http/verb.hpp>
 #include <boost/json.hpp>
 
 #include <string>
@@ -8,6 +7,7 @@
 #include "server/dispatcher.hpp"
 #include "support/admin_api.hpp"
 #include "support/process.hpp"
+#include "support/routes.hpp"
 
 using router::server::Access;
 using router::test::AdminFixture;
@@ -15,37 +15,15 @@ using router::test::kAdminKey;
 
 namespace {
 
-// The route's pattern with every parameter filled by a plausible value.
-std::string sample_path(std::string_view pattern) {
-  std::string out;
-  while (!pattern.empty()) {
-    const auto open = pattern.find('{');
-    if (open == std::string_view::npos) {
-      out += pattern;
-      break;
-    }
-    out += pattern.substr(0, open);
-    const auto close = pattern.find('}', open);
-    out += pattern.substr(open, close - open).ends_with("*") ? "vendor/m-1" : "sample";
-    pattern.remove_prefix(close + 1);
-  }
-  return out;
-}
-
-std::string method_of(const router::server::Route& r) { return std::string(boost::beast::http::to_string(r.verb)); }
-
 // Calls `fn(method, sample path)` for every admin route of the table; returns how many.
 template <typename Fn>
 std::size_t for_each_admin_route(Fn fn) {
-  std::size_t n = 0;
-  for (const auto& r : router::server::routes()) {
-    if (r.access == Access::kAdmin) {
-      ++n;
-      INFO(method_of(r) << " " << r.pattern);
-      fn(method_of(r), sample_path(r.pattern));
-    }
+  const auto calls = router::test::route_calls(Access::kAdmin, router::test::sample_param);
+  for (const auto& c : calls) {
+    INFO(c.method << " " << c.pattern);
+    fn(c.method, c.path);
   }
-  return n;
+  return calls.size();
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/error.hpp"
+
 namespace router::test {
 
 namespace {
@@ -41,6 +43,22 @@ void check_error(const AdminReply& r, int status, std::string_view type, std::st
   CHECK(r.status() == status);
   CHECK(r.error_type() == type);
   CHECK(r.error_message().find(part) != std::string::npos);
+}
+
+void check_openai_error(const HttpResponse& r, int status) {
+  INFO(r.status << " " << r.body << r.error);
+  CHECK(r.status == status);
+  CHECK(r.header("content-type") == "application/json");
+  const auto reply = to_reply(HttpResponse(r));
+  const auto* err = reply.json.is_object() ? reply.json.as_object().if_contains("error") : nullptr;
+  CHECK((err != nullptr && err->is_object()));
+  if (err == nullptr || !err->is_object()) {
+    return;
+  }
+  CHECK(!reply.error_message().empty());
+  CHECK(reply.error_type() == core::error_type(core::code_for_status(status)));
+  CHECK(err->as_object().contains("code"));
+  CHECK(err->as_object().contains("param"));
 }
 
 AdminFixture::AdminFixture() { add_key("ops", "admin", kAdminKey); }

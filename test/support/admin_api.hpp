@@ -29,6 +29,10 @@ struct AdminReply {
 /// CHECKs that `r` is an error answer with `status` and `type` whose message contains `part`.
 void check_error(const AdminReply& r, int status, std::string_view type, std::string_view part);
 
+/// CHECKs that `r` answers `status` with the OpenAI error document of DESIGN.md §7:
+/// {"error":{"message","type","code","param"}}, the type the status's error code has.
+void check_openai_error(const HttpResponse& r, int status);
+
 /// A ServerFixture with an admin key ("ops") and calls to the admin API, each on a fresh
 /// connection. Start it with start() as usual.
 class AdminFixture : public ServerFixture {

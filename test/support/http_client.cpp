@@ -107,6 +107,23 @@ std::string HttpClient::read_raw(std::chrono::milliseconds wait) {
   return out;
 }
 
+void HttpClient::shutdown_write() {
+  if (fd_ >= 0) {
+    ::shutdown(fd_, SHUT_WR);
+  }
+}
+
+bool HttpClient::readable(std::chrono::milliseconds wait) {
+  if (!buf_.empty()) {
+    return true;
+  }
+  if (fd_ < 0) {
+    return false;
+  }
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(wait.count())) > 0;
+}
+
 bool HttpClient::closed_by_peer(std::chrono::milliseconds wait) {
   if (fd_ < 0) {
     return true;
@@ -138,7 +155,6 @@ HttpResponse HttpClient::stream(const std::string& method, const std::string& ta
 
 HttpResponse HttpClient::exchange(const std::string& method, const std::string& target, const std::string& body,
                                   const Headers& headers, const std::function<bool(std::string_view)>* on_data) {
-  HttpResponse r;
   std::string req = fmt::format("{} {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n", method, target, port_);
   bool has_type = false;
   for (const auto& [k, v] : headers) {
@@ -153,9 +169,25 @@ HttpResponse HttpClient::exchange(const std::string& method, const std::string& 
   }
   req += "\r\n";
   req += body;
-  if (!send_raw(req)) {
+  return send_and_read(req, on_data);
+}
+
+HttpResponse HttpClient::request_raw(std::string_view bytes) { return send_and_read(bytes, nullptr); }
+
+HttpResponse HttpClient::send_and_read(std::string_view bytes, const std::function<bool(std::string_view)>* on_data) {
+  HttpResponse r;
+  if (!send_raw(bytes)) {
     r.error = "connect or send failed";
     close();
+    return r;
+  }
+  return read_response(on_data);
+}
+
+HttpResponse HttpClient::read_response(const std::function<bool(std::string_view)>* on_data) {
+  HttpResponse r;
+  if (fd_ < 0) {
+    r.error = "not connected";
     return r;
   }
   std::size_t head_end;

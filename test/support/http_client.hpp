@@ -38,8 +38,16 @@ class HttpClient {
                       const Headers& headers, const std::function<bool(std::string_view)>& on_data);
   /// Writes raw bytes (hostile-client tests).
   bool send_raw(std::string_view bytes);
+  /// Writes raw bytes, then reads one response to them.
+  HttpResponse request_raw(std::string_view bytes);
+  /// Reads one response to bytes already sent.
+  HttpResponse read_response(const std::function<bool(std::string_view)>* on_data = nullptr);
   /// Reads whatever arrives until the peer closes or `wait` passes; returns it.
   std::string read_raw(std::chrono::milliseconds wait);
+  /// Half-closes the connection: the server sees the end of the request stream.
+  void shutdown_write();
+  /// True when a read would not block within `wait` (an answer, or the close, arrived).
+  bool readable(std::chrono::milliseconds wait);
   /// True when the server closed the connection.
   bool closed_by_peer(std::chrono::milliseconds wait);
   void close();
@@ -47,6 +55,7 @@ class HttpClient {
  private:
   bool ensure_connected();
   bool recv_some(std::string& into);
+  HttpResponse send_and_read(std::string_view bytes, const std::function<bool(std::string_view)>* on_data);
   HttpResponse exchange(const std::string& method, const std::string& target, const std::string& body,
                         const Headers& headers, const std::function<bool(std::string_view)>* on_data);
 

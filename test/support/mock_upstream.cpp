@@ -158,6 +158,19 @@ bool MockConn::peer_closed() {
   return ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0 || (p.revents & (POLLHUP | POLLERR)) != 0;
 }
 
+bool MockConn::wait_for_close(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (peer_closed()) {
+      close();
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  close();
+  return false;
+}
+
 MockUpstream::MockUpstream() {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
@@ -300,6 +313,84 @@ MockBehaviour MockUpstream::sse(std::vector<std::string> pieces, std::chrono::mi
     }
     c.chunk("data: [DONE]\n\n");
     c.end_chunked();
+  };
+}
+
+}  // namespace router::test
+
+namespace router::test {
+
+MockBehaviour MockUpstream::reply(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers,
+                                  std::string content_type) {
+  return [=](const MockRequest&, MockConn& c) { c.respond(status, body, content_type, headers); };
+}
+
+MockBehaviour MockUpstream::reset_before_head() {
+  return [](const MockRequest&, MockConn& c) { c.reset(); };
+}
+
+MockBehaviour MockUpstream::stall() {
+  return [](const MockRequest&, MockConn& c) { c.wait_for_close(); };
+}
+
+MockBehaviour MockUpstream::reset_mid_body(std::string body) {
+  return [body = std::move(body)](const MockRequest&, MockConn& c) {
+    c.send_raw(fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                           body.size(), std::string_view(body).substr(0, body.size() / 2)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the head reaches the router first
+    c.reset();
+  };
+}
+
+MockBehaviour MockUpstream::drip_body(std::string body, std::chrono::milliseconds gap) {
+  return [body = std::move(body), gap](const MockRequest&, MockConn& c) {
+    if (!c.send_raw(fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                                body.size()))) {
+      return;
+    }
+    for (const char ch : body) {
+      std::this_thread::sleep_for(gap);
+      if (c.peer_closed() || !c.send_raw(std::string_view(&ch, 1))) {
+        return c.close();
+      }
+    }
+  };
+}
+
+MockBehaviour MockUpstream::sse_events(std::vector<std::string> events, std::function<void(MockConn&)> after) {
+  return [events = std::move(events), after = std::move(after)](const MockRequest&, MockConn& c) {
+    c.begin_chunked();
+    for (const auto& e : events) {
+      if (!c.chunk(e)) {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // one event per read
+    }
+    if (after) {
+      after(c);
+    }
+  };
+}
+
+MockBehaviour MockUpstream::oversized(std::size_t bytes, bool chunked) {
+  return [bytes, chunked](const MockRequest&, MockConn& c) {
+    const std::string piece(64 * 1024, ' ');
+    if (chunked) {
+      c.keep_alive = false;
+      c.begin_chunked(200, "application/json");
+    } else {
+      c.send_raw(fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", bytes));
+    }
+    for (std::size_t sent = 0; sent < bytes; sent += piece.size()) {
+      const auto n = std::min(piece.size(), bytes - sent);
+      if (!(chunked ? c.chunk(std::string_view(piece).substr(0, n)) : c.send_raw(std::string_view(piece).substr(0, n)))) {
+        return c.close();
+      }
+    }
+    if (chunked) {
+      c.end_chunked();
+    }
+    c.wait_for_close(std::chrono::seconds(5));
   };
 }
 

@@ -43,6 +43,8 @@ class MockConn {
   void close();
   /// True once the peer closed its side (the router cancelled).
   [[nodiscard]] bool peer_closed();
+  /// Sends nothing until the peer closes (or `limit` passes); true when the peer closed.
+  bool wait_for_close(std::chrono::milliseconds limit = std::chrono::seconds(10));
   /// Keeps the connection open for the next request after this behaviour (default true).
   bool keep_alive = true;
 
@@ -82,6 +84,25 @@ class MockUpstream {
   static MockBehaviour json(std::string body, int status = 200);
   /// SSE of `pieces` as content chunks, a finish chunk, a usage chunk when asked, and [DONE].
   static MockBehaviour sse(std::vector<std::string> pieces, std::chrono::milliseconds gap = {});
+
+  // Faults, as raw socket scripts.
+  /// A complete response with extra headers ("Retry-After").
+  static MockBehaviour reply(int status, std::string body, std::vector<std::pair<std::string, std::string>> headers,
+                             std::string content_type = "application/json");
+  /// Resets the connection once the request is read: no response byte.
+  static MockBehaviour reset_before_head();
+  /// Never answers; closes when the router gives up.
+  static MockBehaviour stall();
+  /// Announces `body` with its Content-Length, sends its first half, then resets.
+  static MockBehaviour reset_mid_body(std::string body);
+  /// Announces `body`, then sends it a byte every `gap` (closes early when the router hangs up).
+  static MockBehaviour drip_body(std::string body, std::chrono::milliseconds gap);
+  /// A 200 text/event-stream whose chunks are `events` (raw SSE bytes), then `after` (reset,
+  /// stall, end_chunked …; nothing more when empty).
+  static MockBehaviour sse_events(std::vector<std::string> events, std::function<void(MockConn&)> after = {});
+  /// A 200 JSON answer of `bytes` bytes, with Content-Length or chunked; stops sending when the
+  /// router hangs up.
+  static MockBehaviour oversized(std::size_t bytes, bool chunked);
 
  private:
   void accept_loop();

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -216,6 +217,14 @@ ProcessResult run_router(const std::string& db, const std::vector<std::string>& 
   o.unset_env.push_back("ROUTER_MASTER_KEY");
   o.env.emplace("NO_COLOR", "1");
   return run_process(argv, o);
+}
+
+int open_fds() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n - 1;  // the iterator's own descriptor
 }
 
 }  // namespace router::test

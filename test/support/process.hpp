@@ -44,6 +44,9 @@ class Child {
   std::optional<int> status_;
 };
 
+/// Descriptors this process has open now (/proc/self/fd), to see that nothing leaks.
+[[nodiscard]] int open_fds();
+
 /// The real `router` binary built with the tests, with --db pointing into `db`.
 [[nodiscard]] ProcessResult run_router(const std::string& db, const std::vector<std::string>& args,
                                    const ProcessOptions& opts = {});

@@ -5,7 +5,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "core/clock.hpp"
 #include "core/hash.hpp"
@@ -105,6 +108,32 @@ void ServerFixture::stop() {
 std::uint16_t ServerFixture::port() const { return server_->port(); }
 
 server::Server& ServerFixture::server() { return *server_; }
+
+std::vector<LoggedRequest> ServerFixture::logs_through(const std::string& request_id, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    auto rows = logs(0, std::chrono::milliseconds(0));
+    const bool found =
+        std::any_of(rows.begin(), rows.end(), [&](const LoggedRequest& r) { return r.request_id == request_id; });
+    if (found || std::chrono::steady_clock::now() >= deadline) {
+      return rows;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string ServerFixture::config_fingerprint() const {
+  SQLite::Database d(db(), SQLite::OPEN_READONLY);
+  d.setBusyTimeout(5000);
+  std::string out;
+  for (const char* table : {"providers", "provider_configs", "models", "provider_models", "settings", "config_revisions",
+                            "config_changes", "api_keys"}) {
+    SQLite::Statement q(d, std::string("SELECT count(*) FROM ") + table);
+    q.executeStep();
+    out += fmt::format("{}={} ", table, q.getColumn(0).getInt64());
+  }
+  return out;
+}
 
 std::vector<LoggedRequest> ServerFixture::logs(std::size_t n, std::chrono::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;

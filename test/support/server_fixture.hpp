@@ -67,6 +67,13 @@ class ServerFixture {
 
   /// Waits until at least `n` request rows are stored (the writer flushes every few ms).
   [[nodiscard]] std::vector<LoggedRequest> logs(std::size_t n, std::chrono::milliseconds wait = std::chrono::seconds(10));
+  /// Waits until the row of `request_id` is stored; returns every row then. Rows of requests
+  /// answered earlier are stored by then too (the writer takes every worker's queue at once).
+  [[nodiscard]] std::vector<LoggedRequest> logs_through(const std::string& request_id,
+                                                        std::chrono::milliseconds wait = std::chrono::seconds(10));
+  /// Row counts of every configuration table, revisions included: equal before and after
+  /// something means it stored nothing.
+  [[nodiscard]] std::string config_fingerprint() const;
 
  private:
   TempDir dir_;
