@@ -29,12 +29,12 @@ using router::test::Headers;
 using router::test::HttpClient;
 using router::test::HttpResponse;
 using router::test::kAdminKey;
+using router::test::kChat;
 using router::test::MockUpstream;
 
 namespace {
 
 const std::string kClientKey = "rk-hostile-client-key-000000000000000000000000";
-const std::string kChat = R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}]})";
 constexpr std::int64_t kMaxBody = 64 * 1024;
 // server.read_timeout at its minimum; the session's lazy deadline timer adds up to a second.
 constexpr auto kReadTimeout = 1000ms;

@@ -16,12 +16,12 @@ using router::test::HttpClient;
 using router::test::MockConn;
 using router::test::MockRequest;
 using router::test::MockUpstream;
+using router::test::kChat;
+using router::test::kStreamChat;
 using router::test::ServerFixture;
 
 namespace {
 
-const std::string kChat = R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}]})";
-const std::string kStreamChat = R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"stream":true})";
 
 boost::json::object openai(const MockUpstream& m, std::string extra_key = {}) {
   boost::json::object cfg{{"baseURL", m.url("/v1")}};

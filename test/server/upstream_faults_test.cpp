@@ -28,12 +28,12 @@ using router::test::MockBehaviour;
 using router::test::MockConn;
 using router::test::MockRequest;
 using router::test::MockUpstream;
+using router::test::kChat;
+using router::test::kStreamChat;
 using router::test::ServerFixture;
 
 namespace {
 
-const std::string kChat = R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}]})";
-const std::string kStreamChat = R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"stream":true})";
 constexpr int kTimeoutMs = 300;  // the failing provider's `timeout`
 constexpr auto kBound = 4s;      // no case may take longer, but:
 // reading 32 MiB through the proxy's parser takes seconds in a debug or sanitizer build.

@@ -18,6 +18,11 @@ class Server;
 
 namespace router::test {
 
+/// The smallest chat completion requests for model "gpt-test", plain and streaming.
+inline const std::string kChat = R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}]})";
+inline const std::string kStreamChat =
+    R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"stream":true})";
+
 /// One stored request_logs row, read back with plain SQL (independent of the query layer).
 struct LoggedRequest {
   std::string request_id;
