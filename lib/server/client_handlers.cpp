@@ -51,6 +51,12 @@ bool served(const routing::Snapshot& s, const std::string& model_id) {
 
 void list_upstream_models(Call& call, const std::string& provider_id) {
   const auto& entry = require_provider_entry(*call.snapshot, provider_id, "provider");
+  // A disabled provider's credentials stay unused: no client route contacts its upstream.
+  if (!entry.row.enabled) {
+    throw Error(ErrorCode::kConflict,
+                fmt::format("provider '{}' is disabled: enable it with 'router provider enable {}'", provider_id, provider_id),
+                "provider");
+  }
   if (!entry.impl) {
     throw Error(ErrorCode::kUnavailable, fmt::format("provider '{}' cannot be used: {}", provider_id, entry.problem));
   }

@@ -386,6 +386,28 @@ TEST_CASE("proxy: client keys gate client routes once one exists", "[server]") {
   CHECK(r.status == 403);
 }
 
+TEST_CASE("proxy: a disabled provider's upstream is never contacted by client routes", "[server]") {
+  MockUpstream up;
+  up.on("/v1/models", MockUpstream::json(R"({"object":"list","data":[]})"));
+  up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("ok")));
+  ServerFixture f;
+  f.add_provider("off", "openai", openai(up), 0, false);
+  f.link("off", "gpt-test");
+  f.set("active_provider", "off");
+  f.start();
+  auto r = router::test::http_request(f.port(), "GET", "/v1/models?provider=off");
+  CHECK(r.status == 409);
+  const auto doc = boost::json::parse(r.body);
+  CHECK(doc.at("error").at("type") == "conflict_error");
+  CHECK(doc.at("error").at("param") == "provider");
+  CHECK_THAT(std::string(doc.at("error").at("message").as_string()), Contains("provider 'off' is disabled"));
+  r = router::test::http_request(f.port(), "POST", "/v1/chat/completions", kChat, {{"X-Router-Provider", "off"}});
+  CHECK(r.status == 503);
+  CHECK(router::test::http_request(f.port(), "POST", "/v1/chat/completions", kChat).status == 503);
+  CHECK(up.hits("/v1/models") == 0);
+  CHECK(up.hits("/v1/chat/completions") == 0);
+}
+
 TEST_CASE("proxy: /v1/models lists linked models of enabled providers, ?provider= asks upstream", "[server]") {
   MockUpstream up;
   up.on("/v1/models", MockUpstream::json(R"({"object":"list","data":[{"id":"live-1","object":"model","created":5,"owned_by":"x"}]})"));
