@@ -19,9 +19,15 @@ struct Options {
 
 int run(const Options& opt, Context& ctx) {
   const auto k = ctx.config().create_api_key(opt.name, opt.admin, make_actor(opt.mutation, ctx));
+  // Creating a client key changes nothing by itself (auth.clients decides): say which it is.
+  const auto auth = opt.admin ? std::string() : std::string(ctx.config().setting_document("auth.clients").at("value").as_string());
   const auto& out = ctx.out();
   if (out.json()) {
-    out.print_json(config::created_key_document(k));
+    auto doc = config::created_key_document(k);
+    if (!auth.empty()) {
+      doc["auth_clients"] = auth;
+    }
+    out.print_json(doc);
     return 0;
   }
   out.line(fmt::format("created {} key '{}' (r{}):", k.scope, k.name, k.outcome.revision.value_or(0)));
@@ -29,6 +35,12 @@ int run(const Options& opt, Context& ctx) {
   out.line(fmt::format("    {}", k.key));
   out.line("");
   out.line("store it now: it is not shown again (only its SHA-256 is kept)");
+  if (auth == "open") {
+    out.line("auth.clients is open: client routes accept requests without a key; this key is not required until you "
+             "run 'router config set auth.clients keys'");
+  } else if (auth == "keys") {
+    out.line("auth.clients is keys: client routes require this key or another unrevoked client key");
+  }
   return 0;
 }
 

@@ -68,6 +68,7 @@ struct ServingState {
   std::string active_id;
   std::string active_url;
   std::size_t providers = 0;
+  std::string auth_clients;  // "" when the configuration could not be read
   std::optional<boost::json::object> health;  // a running server's /health
   std::optional<db::RequestSummary> last;
 };
@@ -85,6 +86,7 @@ ServingState serving(const core::Paths& p, const DbState& config, const DbState&
     const config::Settings settings(rows);
     s.listen = settings.string("server.listen");
     s.active_id = settings.string("active_provider");
+    s.auth_clients = settings.string("auth.clients");
     s.providers = providers.size();
     for (const auto& pr : providers) {
       if (pr.id == s.active_id) {
@@ -149,6 +151,7 @@ int run(Context& ctx) {
                     {"health", serve.health ? boost::json::value(*serve.health) : nullptr}}},
         {"active_provider", active_json(serve)},
         {"providers", serve.providers},
+        {"auth_clients", serve.auth_clients.empty() ? boost::json::value(nullptr) : boost::json::value(serve.auth_clients)},
         {"last_request", serve.last ? boost::json::value(db::request_summary_document(*serve.last)) : nullptr}});
     return 0;
   }
@@ -178,6 +181,11 @@ int run(Context& ctx) {
                          serve.active->enabled ? "" : out.red(" disabled")));
   }
   out.line(fmt::format("{:<14}{}", "providers", serve.providers));
+  if (!serve.auth_clients.empty()) {
+    out.line(fmt::format("{:<14}{}", "auth.clients",
+                         serve.auth_clients == "keys" ? "keys (client routes require an unrevoked client key)"
+                                                      : "open (client routes need no key)"));
+  }
   if (serve.last) {
     const auto& r = serve.last->request;
     out.line(fmt::format("{:<14}{}  {}  {}  {} {}", "last request", core::format_local(r.created_at),

@@ -17,10 +17,15 @@ namespace {
 
 constexpr std::string_view kBodies[] = {"full", "metadata", "off"};
 constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
+constexpr std::string_view kClientAuth[] = {"open", "keys"};
 
 constexpr SettingDecl kDecls[] = {
     {"active_provider", SettingType::kProviderRef, "null",
      "The provider tried first for every request (router set <provider>)"},
+    {"auth.clients", SettingType::kEnum, "\"open\"",
+     "Client routes (/v1/chat/completions, /v1/models, ...): open to anyone who can connect, or keys "
+     "(an unrevoked key is required, even while none exists)",
+     0, 0, kClientAuth},
     {"log.level", SettingType::kEnum, "\"info\"", "Server log verbosity on stderr", 0, 0, kLevels},
     {"logging.bodies", SettingType::kEnum, "\"full\"",
      "Request/response bodies in the request log: full, metadata (no bodies) or off (no rows)", 0, 0, kBodies},
@@ -37,6 +42,10 @@ constexpr SettingDecl kDecls[] = {
     {"server.max_body_bytes", SettingType::kSize, "8388608", "Largest accepted request body", 1024, 1LL << 30},
     {"server.read_timeout", SettingType::kDurationMs, "30000",
      "Idle keep-alive connections close after this; a started request must arrive within it", 1000, 3'600'000},
+    {"server.reject_rate", SettingType::kInteger, "5",
+     "Requests refused before routing (401/403, unknown routes, 413, malformed HTTP) logged per second per client "
+     "address, bursts of twice that; beyond it rows are dropped and counted in /metrics (0: none logged)",
+     0, 100'000},
     {"server.request_timeout", SettingType::kDurationMs, "600000",
      "Upper bound on one client request, streams included", 1000, 86'400'000},
     {"server.threads", SettingType::kInteger, "0", "I/O threads of router serve (0: one per core)", 0, 256},

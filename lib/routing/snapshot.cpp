@@ -18,8 +18,10 @@ HotSettings::HotSettings(const config::Settings& s)
       write_timeout_ms(s.integer("server.write_timeout")),
       log_max_body_bytes(s.integer("logging.max_body_bytes")),
       retention_days(s.integer("logging.retention_days")),
+      reject_rate(s.integer("server.reject_rate")),
       max_attempts(static_cast<std::size_t>(s.integer("routing.max_attempts"))),
       fallback(s.boolean("routing.fallback")),
+      client_keys_required(s.string("auth.clients") == "keys"),
       body_logging(s.body_logging()) {
   for (int status = 100; status < 600; ++status) {
     retry_statuses[static_cast<std::size_t>(status)] = s.retry_on(status);
@@ -117,7 +119,7 @@ SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys
       continue;
     }
     snap->keys_by_hash[k.hash] = KeyEntry{k.name, k.scope};
-    (k.scope == "admin" ? snap->has_admin_keys : snap->has_client_keys) = true;
+    snap->has_admin_keys = snap->has_admin_keys || k.scope == "admin";
   }
   return snap;
 }

@@ -49,8 +49,10 @@ struct HotSettings {
   std::int64_t write_timeout_ms;
   std::int64_t log_max_body_bytes;
   std::int64_t retention_days;
+  std::int64_t reject_rate;  ///< server.reject_rate: refused requests logged per second per address
   std::size_t max_attempts;
   bool fallback;
+  bool client_keys_required;  ///< auth.clients = keys
   config::BodyLogging body_logging;
   std::bitset<600> retry_statuses;
 
@@ -71,7 +73,6 @@ struct Snapshot {
   std::unordered_map<std::string, db::ModelLink> default_link;                 ///< by provider id
   std::unordered_map<std::string, db::ModelLink> links;                        ///< by "provider/model"
   std::unordered_map<std::string, KeyEntry> keys_by_hash;                      ///< hex SHA-256 → key
-  bool has_client_keys = false;
   bool has_admin_keys = false;
   std::vector<std::string> problems;  ///< what was skipped while loading (bad settings, configs)
 

@@ -150,6 +150,15 @@ void handle_metrics(Call& call) {
     fmt::format_to(std::back_inserter(text), "router_upstream_idle_connections{{worker=\"{}\"}} {}\n", i,
                    pools[i]->idle_count());
   }
+  std::int64_t refusals_dropped = 0;
+  for (const auto* limiter : call.worker.shared.limiters) {
+    refusals_dropped += limiter->dropped();
+  }
+  fmt::format_to(std::back_inserter(text),
+                 "# HELP router_refusal_rows_dropped_total Log rows of refused requests (401/403, unknown routes, "
+                 "413, malformed HTTP) not stored: over server.reject_rate for their client address.\n"
+                 "# TYPE router_refusal_rows_dropped_total counter\nrouter_refusal_rows_dropped_total {}\n",
+                 refusals_dropped);
   auto res = json_response(call, 200, std::move(text));
   res.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   call.session->respond(std::move(res));

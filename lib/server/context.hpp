@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/ids.hpp"
 #include "core/paths.hpp"
@@ -15,6 +16,7 @@
 #include "secrets/secrets.hpp"
 #include "server/admin.hpp"
 #include "server/dispatcher.hpp"
+#include "server/reject_limiter.hpp"
 #include "server/session_store.hpp"
 
 namespace router::server {
@@ -34,7 +36,13 @@ struct Shared {
   std::string listen;                 ///< the bound address, "127.0.0.1:3001"
   std::atomic<bool> draining{false};  ///< SIGTERM: answer in-flight requests, close keep-alives
   std::vector<const http::UpstreamPool*> pools;  ///< every worker's, for /metrics
+  std::vector<const RejectLimiter*> limiters;    ///< every worker's, for /metrics (one per worker)
+  bool public_listen = false;                    ///< bound to a non-loopback address
+  std::atomic<bool> clients_open{false};         ///< auth.clients = open, as the newest snapshot says
 };
+
+/// The warning for client routes open to anyone (auth.clients = open) on a non-loopback address.
+[[nodiscard]] std::string open_clients_warning(std::string_view listen);
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
 /// SQLite connection), its upstream pool, its conversation state store (own logs connection,
@@ -55,6 +63,7 @@ class Worker {
   core::RequestIdGenerator ids;
   std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
   AdminStore admin;            ///< this worker's connections for the admin API
+  RejectLimiter rejects;       ///< server.reject_rate for this worker's share of the clients
   Dispatcher dispatcher;
 
   /// Sweeps the upstream pool every UpstreamPool::kSweepInterval until the io_context stops.

@@ -211,10 +211,10 @@ db::RequestLog begin_log(const Call& call) {
   return log;
 }
 
-void submit_log(const Call& call, db::RequestLog&& log) {
-  if (call.access != Access::kClient) {
-    return;
-  }
+namespace {
+
+// Queues a record whatever the route's access (refusals are logged on every route).
+void queue_log(const Call& call, db::RequestLog&& log) {
   static const routing::HotSettings defaults;
   const auto& hot = call.snapshot ? call.snapshot->hot : defaults;
   if (log.duration_us == 0 && call.session) {
@@ -222,6 +222,52 @@ void submit_log(const Call& call, db::RequestLog&& log) {
   }
   LogItem item{std::move(log), hot.body_logging, static_cast<std::size_t>(hot.log_max_body_bytes), hot.retention_days};
   call.worker.shared.logs->push(call.worker.index, std::move(item));
+}
+
+// Why `key` may not call `route`; nullopt when it may.
+std::optional<Error> authorize(const Route& route, const routing::Snapshot& snap, const routing::KeyEntry* key) {
+  switch (route.access) {
+    case Access::kPublic:
+      return std::nullopt;
+    case Access::kClient:
+      // Fail closed: with auth.clients = keys and no key created yet, nobody gets in.
+      if (snap.hot.client_keys_required && key == nullptr) {
+        return Error(ErrorCode::kUnauthenticated,
+                     "missing, unknown or revoked API key (auth.clients is keys: Authorization: Bearer rk-…)");
+      }
+      return std::nullopt;
+    case Access::kAdmin:
+      if (!snap.has_admin_keys) {
+        return Error(ErrorCode::kPermissionDenied,
+                     "the admin API is disabled until an admin key exists: run 'router key create NAME --admin'");
+      }
+      if (key == nullptr) {
+        return Error(ErrorCode::kUnauthenticated, "missing or unknown admin key (Authorization: Bearer <key>)");
+      }
+      if (key->scope != "admin") {
+        return Error(ErrorCode::kPermissionDenied,
+                     fmt::format("key '{}' is a client key; this route needs an admin key", key->name));
+      }
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// A refused request's path and message are the client's choice of bytes: stored cut short.
+constexpr std::size_t kMaxRefusalText = 256;
+
+std::string refusal_text(std::string_view text) {
+  std::string out = core::to_valid_utf8(text);
+  truncate_utf8(out, kMaxRefusalText);
+  return out;
+}
+
+}  // namespace
+
+void submit_log(const Call& call, db::RequestLog&& log) {
+  if (call.access == Access::kClient) {
+    queue_log(call, std::move(log));
+  }
 }
 
 void respond_logged(Call& call, int status, std::string body, db::Outcome outcome, std::string error) {
@@ -258,11 +304,11 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
     call.snapshot = worker_.snapshots.get();
     const auto& snap = *call.snapshot;
     if (limits_version_ != snap.data_version) {
-      limits_ = limits_from(snap);
-      limits_version_ = snap.data_version;
+      adopt(snap);
     }
     if (!target) {
-      throw Error(ErrorCode::kInvalidArgument, "malformed query string");
+      return refuse(call, error_response(call, ErrorCode::kInvalidArgument, "malformed query string"),
+                    "malformed query string");
     }
     if (route == nullptr) {
       const auto code = path_known ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound;
@@ -274,13 +320,7 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
         res.result(bhttp::status::method_not_allowed);
         res.set(bhttp::field::allow, allowed);
       }
-      db::RequestLog log = begin_log(call);
-      log.status = static_cast<int>(res.result_int());
-      log.outcome = db::Outcome::kClientError;
-      log.error = msg;
-      session->respond(std::move(res));
-      submit_log(call, std::move(log));
-      return;
+      return refuse(call, std::move(res), msg);
     }
 
     // Hashing a bearer token is only needed when some key exists to match it against.
@@ -289,21 +329,12 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
     if (key != nullptr) {
       call.key_name = key->name;
     }
+    if (const auto denied = authorize(*route, snap, key)) {
+      return refuse(call, error_response(call, denied->code(), denied->what()), denied->what());
+    }
     if (route->access == Access::kAdmin) {
-      if (!snap.has_admin_keys) {
-        throw Error(ErrorCode::kPermissionDenied,
-                    "the admin API is disabled until an admin key exists: run 'router key create NAME --admin'");
-      }
-      if (key == nullptr) {
-        throw Error(ErrorCode::kUnauthenticated, "missing or unknown admin key (Authorization: Bearer <key>)");
-      }
-      if (key->scope != "admin") {
-        throw Error(ErrorCode::kPermissionDenied, fmt::format("key '{}' is a client key; this route needs an admin key", key->name));
-      }
       // Client keys' use is read from their request records; admin calls leave none.
       worker_.shared.logs->note_key_use(worker_.index, key->name, call.received_ms);
-    } else if (route->access == Access::kClient && snap.has_client_keys && key == nullptr) {
-      throw Error(ErrorCode::kUnauthenticated, "missing or unknown API key (Authorization: Bearer rk-…)");
     }
     route->handler(call);
   } catch (const Error& e) {
@@ -317,6 +348,7 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
     log.outcome = e.code() == ErrorCode::kNoProvider ? db::Outcome::kNoProvider : db::Outcome::kClientError;
     log.error = e.what();
     log.request_body = call.request.body();
+    log.response_bytes = static_cast<std::int64_t>(res.body().size());
     session->respond(std::move(res));
     submit_log(call, std::move(log));
   } catch (const std::exception& e) {
@@ -325,6 +357,41 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       session->respond(error_response(call, ErrorCode::kInternal, "internal error"));
     }
   }
+}
+
+void Dispatcher::adopt(const routing::Snapshot& snap) {
+  limits_ = limits_from(snap);
+  limits_version_ = snap.data_version;
+  // Said once per change, by whichever worker sees the change first: the flag is shared, and
+  // touched only when a snapshot is new.
+  const bool open = !snap.hot.client_keys_required;
+  auto& shared = worker_.shared;
+  if (shared.clients_open.exchange(open, std::memory_order_relaxed) != open && open && shared.public_listen) {
+    core::log::warn("{}", open_clients_warning(shared.listen));
+  }
+}
+
+void Dispatcher::refuse(Call& call, http::Response&& res, std::string_view error) {
+  log_refusal(call, call.session->remote_address(), res, error);
+  call.session->respond(std::move(res));
+}
+
+void Dispatcher::log_refusal(const Call& call, std::string_view client_addr, const http::Response& res,
+                             std::string_view error) {
+  // Each worker holds its share of the rate: connections are spread evenly over the workers.
+  const auto workers = std::max<std::size_t>(1, worker_.shared.limiters.size());
+  const double per_second = static_cast<double>(call.snapshot->hot.reject_rate) / static_cast<double>(workers);
+  if (!worker_.rejects.allow(client_addr, per_second, core::mono_ns())) {
+    return;
+  }
+  db::RequestLog log = begin_log(call);
+  log.client_addr = std::string(client_addr);
+  log.endpoint = refusal_text(log.endpoint);
+  log.status = static_cast<int>(res.result_int());
+  log.outcome = db::Outcome::kClientError;
+  log.error = refusal_text(error);
+  log.response_bytes = static_cast<std::int64_t>(res.body().size());
+  queue_log(call, std::move(log));
 }
 
 http::ServerLimits Dispatcher::limits_from(const routing::Snapshot& snap) {
@@ -373,20 +440,11 @@ http::Response Dispatcher::rejected(const http::ServerSession& session, const ht
   auto res = error_response(call, code, msg);
   res.result(static_cast<bhttp::status>(status));
   res.keep_alive(false);
-  if (reason == http::RejectReason::kBodyTooLarge && is_client_path(call.path)) {
-    // An oversized request is still an API request worth auditing (without its body).
-    try {
-      call.snapshot = worker_.snapshots.get();
-      call.access = Access::kClient;
-      db::RequestLog log = begin_log(call);
-      log.client_addr = session.remote_address();
-      log.status = status;
-      log.outcome = db::Outcome::kClientError;
-      log.error = msg;
-      log.duration_us = 0;
-      submit_log(call, std::move(log));
-    } catch (const Error&) {
-    }
+  try {
+    call.snapshot = worker_.snapshots.get();
+    log_refusal(call, session.remote_address(), res, msg);
+  } catch (const Error&) {
+    // No configuration to read the logging settings from: the answer still goes out.
   }
   return res;
 }

@@ -21,7 +21,7 @@ class Worker;
 /// Who may call a route (DESIGN.md §7, §9).
 enum class Access : std::uint8_t {
   kPublic,  ///< /health, /metrics
-  kClient,  ///< OpenAI-compatible routes: open until a client key exists
+  kClient,  ///< OpenAI-compatible routes: open, or a key required (setting auth.clients)
   kAdmin,   ///< management API: always an admin key
 };
 
@@ -106,6 +106,13 @@ class Dispatcher final : public http::RequestHandler {
 
  private:
   static http::ServerLimits limits_from(const routing::Snapshot& snap);
+  /// Takes note of a snapshot this worker has not seen before.
+  void adopt(const routing::Snapshot& snap);
+  /// Answers a request refused before any handler ran, and logs it (log_refusal).
+  void refuse(Call& call, http::Response&& res, std::string_view error);
+  /// The log row of a refused request: metadata only, never its body, since whoever can reach
+  /// the port can send one; at most server.reject_rate rows a second per client address.
+  void log_refusal(const Call& call, std::string_view client_addr, const http::Response& res, std::string_view error);
 
   Worker& worker_;
   std::optional<http::ServerLimits> limits_;  // from the last snapshot seen: limits() stays query-free

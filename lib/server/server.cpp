@@ -42,6 +42,13 @@ void Worker::sweep_pool_periodically() {
   });
 }
 
+std::string open_clients_warning(std::string_view listen) {
+  return fmt::format(
+      "listening on {} (not loopback) with auth.clients = open: anyone who can reach it can use your providers; "
+      "create a client key ('router key create NAME') and run 'router config set auth.clients keys'",
+      listen);
+}
+
 struct Server::Impl {
   ServeOptions options;
   http::TlsContexts tls;
@@ -113,11 +120,10 @@ void Server::start() {
   }
   threads = std::min<std::size_t>(threads, 64);  // the request id has 6 bits of lane
   const auto endpoint = resolve_listen(listen);
-  if (!endpoint.address().is_loopback() && !snap->has_client_keys) {
-    impl_->warnings.push_back(fmt::format(
-        "listening on {} (not loopback) without client keys: anyone who can reach it can use your providers; "
-        "create one with 'router key create NAME'",
-        listen));
+  shared.public_listen = !endpoint.address().is_loopback();
+  shared.clients_open = !snap->hot.client_keys_required;
+  if (shared.public_listen && shared.clients_open) {
+    impl_->warnings.push_back(open_clients_warning(listen));
   }
 
   impl_->writer = std::make_unique<LogWriter>(o.paths.logs_db, o.paths.config_db, threads);
@@ -132,6 +138,7 @@ void Server::start() {
     impl_->guards.push_back(net::make_work_guard(w.ioc));
     w.sweep_pool_periodically();
     shared.pools.push_back(&w.pool);
+    shared.limiters.push_back(&w.rejects);
     slots.push_back({&w.ioc, &w.dispatcher});
   }
   try {

@@ -56,3 +56,23 @@ TEST_CASE("cli key create/list/revoke: the key is shown once and only its hash i
   CHECK(t.json({"key", "list"}).at("keys").as_array().at(0).at("revoked") == true);
   CHECK(t.json({"show", "3"}).at("changes").as_array().at(0).at("entity") == "api_key");
 }
+
+TEST_CASE("cli key create: a client key says what auth.clients makes of it; status shows the setting", "[cli]") {
+  CliDb t;
+  auto r = t.run({"key", "create", "ci-bot"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("auth.clients is open") && Contains("'router config set auth.clients keys'"));
+  CHECK(t.json({"key", "create", "bot2"}).at("auth_clients") == "open");
+  CHECK(t.json({"status"}).at("auth_clients") == "open");
+  CHECK_THAT(t.run({"status"}).out, Contains("auth.clients  open"));
+
+  REQUIRE(t.run({"config", "set", "auth.clients", "keys"}).exit_code == 0);
+  r = t.run({"key", "create", "bot3"});
+  CHECK_THAT(r.out, Contains("auth.clients is keys") && !Contains("auth.clients is open"));
+  // Admin keys are required on admin routes whatever the setting.
+  CHECK_THAT(t.run({"key", "create", "ops", "--admin"}).out, !Contains("auth.clients"));
+  CHECK_FALSE(t.json({"key", "create", "ops2", "--admin"}).contains("auth_clients"));
+  CHECK(t.json({"status"}).at("auth_clients") == "keys");
+  CHECK_THAT(t.run({"status"}).out, Contains("auth.clients  keys"));
+  CHECK(t.run({"config", "set", "auth.clients", "closed"}).exit_code == 2);
+}

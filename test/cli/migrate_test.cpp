@@ -4,8 +4,10 @@
 
 #include "db/database.hpp"
 #include "db/migration.hpp"
+#include "db/migrator.hpp"
 
 #include <SQLiteCpp/Database.h>
+#include "support/cli.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -120,4 +122,42 @@ TEST_CASE("cli status: reports paths and schema state without creating anything"
   r = run_router(db, {"migrate"});
   CHECK(r.exit_code == 6);
   CHECK(r.err.find("newer than this binary") != std::string::npos);
+}
+
+TEST_CASE("cli migrate: a database that holds a client key keeps requiring one (auth.clients keys)", "[cli]") {
+  // A configuration database at schema v1, from before auth.clients existed.
+  auto at_v1 = [](const std::filesystem::path& path, const char* keys_sql) {
+    router::db::Database d(path);
+    router::db::Migrator(d, router::db::config_migrations().first(1)).apply();
+    d.exec(keys_sql);
+  };
+  router::test::TempDir dir;
+  const auto with_key = dir / "with-key.db";
+  const auto revoked = dir / "revoked.db";
+  const auto fresh = dir / "fresh.db";
+  at_v1(with_key,
+        "INSERT INTO api_keys (id, name, scope, prefix, hash, created_at) VALUES "
+        "('1', 'ops', 'admin', 'rk-a', printf('%064d', 1), 0), ('2', 'app', 'client', 'rk-b', printf('%064d', 2), 0)");
+  at_v1(revoked,
+        "INSERT INTO api_keys (id, name, scope, prefix, hash, created_at, revoked_at) VALUES "
+        "('2', 'app', 'client', 'rk-b', printf('%064d', 2), 0, 5)");
+
+  auto r = run_router(with_key.string(), {"migrate", "--no-backup"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("0002_auth_clients") != std::string::npos);
+  auto doc = router::test::router_json(with_key.string(), {"config", "get", "auth.clients"});
+  CHECK(doc.at("value") == "keys");
+  // The change is a revision of its own, so `router log` tells why the setting appeared.
+  const auto log = router::test::router_json(with_key.string(), {"log"});
+  INFO(boost::json::serialize(log));
+  CHECK(boost::json::serialize(log).find("client keys existed before the setting") != std::string::npos);
+  // Migrating again changes nothing.
+  CHECK(run_router(with_key.string(), {"migrate", "--dry-run"}).exit_code == 0);
+
+  // Only revoked client keys, or none: open, as the API was before the migration.
+  REQUIRE(run_router(revoked.string(), {"migrate", "--no-backup"}).exit_code == 0);
+  CHECK(router::test::router_json(revoked.string(), {"config", "get", "auth.clients"}).at("value") == "open");
+  CHECK(router::test::router_json(fresh.string(), {"config", "get", "auth.clients"}).at("value") == "open");
+  CHECK(router::test::router_json(fresh.string(), {"config", "get", "auth.clients"}).at("is_default") == true);
 }

@@ -2,8 +2,9 @@
 // answer is a clear 4xx in the OpenAI error shape (or, for a client that never finishes its
 // request, a connection closed at the read deadline), the configuration holds exactly what it held
 // before, the request log has exactly the rows docs/architecture.md promises (every request to a
-// client route under /v1/ that the server could read is a row; admin routes and unreadable
-// requests are not), and the server still answers /health and a normal completion.
+// client route under /v1/ that the server could read is a row; so is every request refused before
+// routing, on any path, with its metadata only; admin requests that pass the key check are not),
+// and the server still answers /health and a normal completion.
 #include <catch2/catch.hpp>
 
 #include <boost/json.hpp>
@@ -40,8 +41,9 @@ constexpr std::int64_t kMaxBody = 64 * 1024;
 constexpr auto kReadTimeout = 1000ms;
 constexpr auto kDeadlineBound = 3500ms;
 
-// The request row a case leaves behind.
-enum class Row { kNone, kClientError, kOk };
+// The request row a case leaves behind. kRefused: refused before routing (issue 12), a
+// client_error row with no bodies whose response_bytes are what was sent.
+enum class Row { kNone, kClientError, kOk, kRefused };
 
 // What a case saw. `closed`: the server hung up without an answer.
 struct Seen {
@@ -208,23 +210,23 @@ std::vector<Case> request_cases() {
        {400}, Row::kClientError},
       {"a NUL byte in the body", chat(std::string(R"({"model":"gpt-test",)") + '\0' + R"("messages":[]})"), {400},
        Row::kClientError},
-      {"a body over server.max_body_bytes (Content-Length)", announced_flood, {413}, Row::kClientError},
-      {"a body over server.max_body_bytes (chunked)", chunked_flood, {413}, Row::kClientError},
+      {"a body over server.max_body_bytes (Content-Length)", announced_flood, {413}, Row::kRefused},
+      {"a body over server.max_body_bytes (chunked)", chunked_flood, {413}, Row::kRefused},
       {"a body shorter than its Content-Length", truncated_body, {}, Row::kNone},
 
       // The HTTP layer.
-      {"garbage instead of a request line", raw("HELLO\r\n\r\n"), {400}, Row::kNone},
-      {"a bad chunk size", raw(chat_head("Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")), {400}, Row::kNone},
-      {"headers over 16 KiB", raw(raw_chat("X-Pad: " + std::string(20'000, 'p') + "\r\n")), {431}, Row::kNone},
-      {"a 20 KiB URL", raw("GET /v1/models?x=" + std::string(20'000, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n"), {431}, Row::kNone},
+      {"garbage instead of a request line", raw("HELLO\r\n\r\n"), {400}, Row::kRefused},
+      {"a bad chunk size", raw(chat_head("Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")), {400}, Row::kRefused},
+      {"headers over 16 KiB", raw(raw_chat("X-Pad: " + std::string(20'000, 'p') + "\r\n")), {431}, Row::kRefused},
+      {"a 20 KiB URL", raw("GET /v1/models?x=" + std::string(20'000, 'u') + " HTTP/1.1\r\nHost: x\r\n\r\n"), {431}, Row::kRefused},
       {"slowloris headers", slowloris("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n"), {}, Row::kNone},
       {"slowloris body", slowloris(chat_head("Content-Length: 10000\r\n\r\n"), kChat), {}, Row::kNone},
       {"200 idle connections", idle_crowd, {200}, Row::kOk},
 
       // Bad bytes in headers, and header injection.
       {"a bare CR in X-Router-Provider", no_echo(raw(raw_chat("X-Router-Provider: oa\rX-Injected: 1\r\n"))), {400},
-       Row::kNone},
-      {"a NUL in a header value", no_echo(raw(raw_chat(std::string("X-Note: a") + '\0' + "b\r\n"))), {400}, Row::kNone},
+       Row::kRefused},
+      {"a NUL in a header value", no_echo(raw(raw_chat(std::string("X-Note: a") + '\0' + "b\r\n"))), {400}, Row::kRefused},
       {"encoded CR LF in X-Router-Provider", no_echo(raw(raw_chat("X-Router-Provider: oa%0d%0aX-Injected: 1\r\n"))), {400},
        Row::kClientError},
       {"obs-fold in X-Router-Provider", no_echo(raw(raw_chat("X-Router-Provider: oa\r\n X-Injected: 1\r\n"))), {400},
@@ -236,39 +238,43 @@ std::vector<Case> request_cases() {
       {"invalid UTF-8 in an unrelated header", raw(raw_chat("User-Agent: \xff\xfe\xc3\x28\r\n")), {200}, Row::kOk},
       {"invalid UTF-8 in the path", raw("GET /v1/models/\xff\xfe HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kClientKey +
                                         "\r\n\r\n"),
-       {400, 404}, Row::kClientError},
-      {"encoded invalid UTF-8 in the path", call("GET", "/v1/models/%ff%fe", "", client_auth()), {404}, Row::kClientError},
+       {400, 404}, Row::kRefused},
+      {"encoded invalid UTF-8 in the path", call("GET", "/v1/models/%ff%fe", "", client_auth()), {404}, Row::kRefused},
       {"a malformed escape in the query", call("GET", "/v1/models?provider=%zz", "", client_auth()), {400},
-       Row::kClientError},
-      {"an encoded NUL in the query", call("GET", "/v1/models?provider=o%00a", "", client_auth()), {400}, Row::kClientError},
-      {"unknown client route", call("GET", "/v1/nothing", "", client_auth()), {404}, Row::kClientError},
-      {"wrong verb", call("DELETE", "/v1/chat/completions", "", client_auth()), {405}, Row::kClientError},
+       Row::kRefused},
+      {"an encoded NUL in the query", call("GET", "/v1/models?provider=o%00a", "", client_auth()), {400}, Row::kRefused},
+      {"unknown client route", call("GET", "/v1/nothing", "", client_auth()), {404}, Row::kRefused},
+      {"unknown route outside /v1", call("GET", "/wp-login.php", "", {}), {404}, Row::kRefused},
+      {"wrong verb", call("DELETE", "/v1/chat/completions", "", client_auth()), {405}, Row::kRefused},
 
-      // Keys on client routes (401 once a client key exists) and admin routes (401 unknown, 403
-      // a client key).
-      {"client route, no Authorization", call("POST", "/v1/chat/completions", kChat, {}), {401}, Row::kClientError},
+      // Keys on client routes (401 with auth.clients = keys) and admin routes (401 unknown, 403
+      // a client key). A wrong key with a 2 MB body: its row holds none of it.
+      {"client route, no Authorization", call("POST", "/v1/chat/completions", kChat, {}), {401}, Row::kRefused},
       {"client route, unknown key", call("POST", "/v1/chat/completions", kChat, {{"Authorization", "Bearer rk-nope"}}),
-       {401}, Row::kClientError},
+       {401}, Row::kRefused},
+      {"client route, unknown key, a body near server.max_body_bytes",
+       call("POST", "/v1/chat/completions", std::string(kMaxBody - 100, 'b'), {{"Authorization", "Bearer rk-nope"}}), {401},
+       Row::kRefused},
       {"client route, Basic scheme", call("POST", "/v1/chat/completions", kChat, {{"Authorization", "Basic " + kClientKey}}),
-       {401}, Row::kClientError},
+       {401}, Row::kRefused},
       {"client route, Bearer without a token", call("GET", "/v1/models", "", {{"Authorization", "Bearer"}}), {401},
-       Row::kClientError},
+       Row::kRefused},
       {"client route, key with a suffix",
-       call("GET", "/v1/models", "", {{"Authorization", "Bearer " + kClientKey + "x"}}), {401}, Row::kClientError},
+       call("GET", "/v1/models", "", {{"Authorization", "Bearer " + kClientKey + "x"}}), {401}, Row::kRefused},
       {"client route, invalid UTF-8 key", raw("GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\r\n\r\n"),
-       {401}, Row::kClientError},
+       {401}, Row::kRefused},
       {"client route, 10 KiB key", call("GET", "/v1/models", "", {{"Authorization", "Bearer " + std::string(10'000, 'k')}}),
-       {401}, Row::kClientError},
-      {"admin route, no Authorization", call("GET", "/v1/settings", "", {}), {401}, Row::kNone},
+       {401}, Row::kRefused},
+      {"admin route, no Authorization", call("GET", "/v1/settings", "", {}), {401}, Row::kRefused},
       {"admin route, unknown key", call("GET", "/v1/providers", "", {{"Authorization", "Bearer rk-nope"}}), {401},
-       Row::kNone},
+       Row::kRefused},
       {"admin route, Basic scheme", call("GET", "/v1/providers", "", {{"Authorization", "Basic " + kAdminKey}}), {401},
-       Row::kNone},
+       Row::kRefused},
       {"admin route, admin key without a scheme", call("GET", "/v1/providers", "", {{"Authorization", kAdminKey}}), {401},
-       Row::kNone},
+       Row::kRefused},
       {"admin route, client key", call("POST", "/v1/providers", R"({"id":"x","type":"openai"})", client_auth()), {403},
-       Row::kNone},
-      {"admin route, client key, mutation", call("DELETE", "/v1/providers/oa", "", client_auth()), {403}, Row::kNone},
+       Row::kRefused},
+      {"admin route, client key, mutation", call("DELETE", "/v1/providers/oa", "", client_auth()), {403}, Row::kRefused},
   };
 }
 
@@ -334,7 +340,7 @@ std::vector<Case> id_cases() {
                          call(method, path, method == "GET" || method == "DELETE" ? "" : "{}",
                               client ? client_auth() : admin_auth()),
                          h.undecodable ? std::set<int>{404} : std::set<int>{400, 404},
-                         client || h.undecodable ? Row::kClientError : Row::kNone});
+                         h.undecodable ? Row::kRefused : client ? Row::kClientError : Row::kNone});
         }
       }
     }
@@ -367,14 +373,16 @@ std::vector<Case> filter_cases() {
           }
           return s;
         };
-        out.push_back({fmt::format("GET {} with {} as {}", path, h.label, filter), check_empty, {200, 400}, Row::kNone});
+        // An undecodable query is refused before routing, on admin routes too: a metadata-only row.
+        out.push_back({fmt::format("GET {} with {} as {}", path, h.label, filter), check_empty, {200, 400},
+                       h.undecodable ? Row::kRefused : Row::kNone});
       }
     }
   }
   for (const auto& h : kHostileIds) {
     out.push_back({fmt::format("GET /v1/models with {} as provider", h.label),
                    call("GET", fmt::format("/v1/models?provider={}", h.wire), "", client_auth()), {400, 404},
-                   Row::kClientError});
+                   h.undecodable ? Row::kRefused : Row::kClientError});
   }
   return out;
 }
@@ -390,6 +398,9 @@ void run_cases(const std::vector<Case>& cases) {
   f.set("server.max_body_bytes", kMaxBody);
   f.set("server.read_timeout", static_cast<std::int64_t>(kReadTimeout.count()));
   f.add_key("app", "client", kClientKey);
+  f.set("auth.clients", "keys");
+  // Every refusal of the table is logged; the rate limit has a test of its own.
+  f.set("server.reject_rate", 100'000);
   f.start();
 
   // One row exists from the start, so a filter that matched everything would show.
@@ -434,6 +445,18 @@ void run_cases(const std::vector<Case>& cases) {
       const auto stored = f.get("/v1/requests/" + row.request_id);
       CHECK(stored.status() == 200);
       CHECK(stored.json.is_object());
+      if (c.row == Row::kRefused && stored.json.is_object()) {
+        // Metadata only: the refused request's body is not the log's to keep.
+        INFO(boost::json::serialize(stored.json));
+        CHECK(stored.json.at("request_body").is_null());
+        CHECK(stored.json.at("response_body").is_null());
+        CHECK(stored.json.at("response_bytes").to_number<std::int64_t>() ==
+              static_cast<std::int64_t>(seen.http.body.size()));
+        CHECK(stored.json.at("error").is_string());
+        CHECK(stored.json.at("endpoint").as_string().size() <= 256);
+      } else if (c.row == Row::kClientError && stored.json.is_object()) {
+        CHECK(stored.json.at("response_bytes").to_number<std::int64_t>() > 0);
+      }
     }
     rows = logged.size();
   }
@@ -453,4 +476,59 @@ TEST_CASE("hostile client: path traversal and SQL metacharacters in every path p
 
 TEST_CASE("hostile client: SQL metacharacters in every log filter and in /v1/models?provider=", "[server][hostile]") {
   run_cases(filter_cases());
+}
+
+TEST_CASE("hostile client: a refused request's row holds no body, and refusals past server.reject_rate are counted, "
+          "not stored",
+          "[server][hostile]") {
+  MockUpstream up;
+  up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("fine")));
+  AdminFixture f;
+  f.add_provider("oa", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
+  f.link("oa", "gpt-test");
+  f.set("active_provider", "oa");
+  f.add_key("app", "client", kClientKey);
+  f.set("auth.clients", "keys");
+  f.start(2);  // server.reject_rate at its default (5 a second per address), max body at 8 MiB
+
+  // Issue 12: a 2 MB body with a wrong key used to leave 1 MiB of it in the log for 30 days.
+  const std::string big(2'000'000, 'b');
+  const auto refused = router::test::http_request(f.port(), "POST", "/v1/chat/completions", big,
+                                                  {{"Authorization", "Bearer rk-wrong"}});
+  REQUIRE(refused.status == 401);
+  auto ok = router::test::http_request(f.port(), "POST", "/v1/chat/completions", kChat, client_auth());
+  REQUIRE(ok.status == 200);
+  auto rows = f.logs_through(ok.header("x-request-id"));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].status == 401);
+  CHECK_FALSE(rows[0].request_body.has_value());
+  CHECK_FALSE(rows[0].response_body.has_value());
+  const auto doc = f.get("/v1/requests/" + rows[0].request_id);
+  REQUIRE(doc.status() == 200);
+  CHECK(doc.json.at("request_bytes") == 2'000'000);
+  CHECK(doc.json.at("response_bytes").to_number<std::int64_t>() == static_cast<std::int64_t>(refused.body.size()));
+  CHECK(doc.json.at("client_addr").as_string().starts_with("127.0.0.1:"));
+
+  // A flood of refusals from one address: a few rows a second are stored, the rest counted.
+  constexpr int kFlood = 60;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kFlood; ++i) {
+    CHECK(router::test::http_request(f.port(), "GET", "/v1/models", "", {{"Authorization", "Bearer rk-wrong"}}).status ==
+          401);
+  }
+  const double elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ok = router::test::http_request(f.port(), "POST", "/v1/chat/completions", kChat, client_auth());
+  REQUIRE(ok.status == 200);
+  rows = f.logs_through(ok.header("x-request-id"));
+  const auto stored = std::count_if(rows.begin(), rows.end(), [](const auto& r) { return r.status == 401; });
+  INFO("stored " << stored << " of " << kFlood + 1 << " refusals in " << elapsed_s << " s");
+  // Bursts of twice the rate, shared by the two workers, plus what the rate refilled meanwhile.
+  CHECK(stored >= 5);
+  CHECK(static_cast<double>(stored) <= 1 + 10 + 5 * elapsed_s + 1);
+  const auto metrics = router::test::http_request(f.port(), "GET", "/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.body.find(fmt::format("router_refusal_rows_dropped_total {}\n", kFlood + 1 - stored)) !=
+        std::string::npos);
+  // Requests that pass the key check are not limited: every one is a row.
+  CHECK(rows.back().status == 200);
 }

@@ -366,24 +366,46 @@ TEST_CASE("proxy: no candidate is 503 no_provider_available, a pinned unknown pr
   CHECK(logs.at(0).outcome == "no_provider");
 }
 
-TEST_CASE("proxy: client keys gate client routes once one exists", "[server]") {
+TEST_CASE("proxy: auth.clients decides whether client routes need a key, and keys fails closed", "[server]") {
   MockUpstream up;
   up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("ok")));
+  const std::string key = "rk-test-client-key-0000000000000000000000000000";
+  const router::test::Headers with_key{{"Authorization", "Bearer " + key}};
   ServerFixture f;
   f.add_provider("oa", "openai", openai(up));
   f.set("active_provider", "oa");
-  f.add_key("app", "client", "rk-test-client-key-0000000000000000000000000000");
-  f.start();
-  auto r = router::test::http_request(f.port(), "POST", "/v1/chat/completions", kChat);
-  CHECK(r.status == 401);
-  r = router::test::http_request(f.port(), "POST", "/v1/chat/completions", kChat, {{"Authorization", "Bearer rk-wrong"}});
-  CHECK(r.status == 401);
-  r = router::test::http_request(f.port(), "POST", "/v1/chat/completions", kChat,
-                                 {{"Authorization", "Bearer rk-test-client-key-0000000000000000000000000000"}});
-  CHECK(r.status == 200);
-  r = router::test::http_request(f.port(), "GET", "/v1/route?model=x", "",
-                                 {{"Authorization", "Bearer rk-test-client-key-0000000000000000000000000000"}});
-  CHECK(r.status == 403);
+  auto chat = [&](const router::test::Headers& h) {
+    return router::test::http_request(f.port(), "POST", "/v1/chat/completions", kChat, h).status;
+  };
+
+  SECTION("open: a client key existing locks nobody out") {
+    f.add_key("app", "client", key);
+    f.start();
+    CHECK(chat({}) == 200);
+    CHECK(chat({{"Authorization", "Bearer sk-anything"}}) == 200);
+    CHECK(chat(with_key) == 200);
+  }
+  SECTION("keys with no client key at all: every request is refused") {
+    f.set("auth.clients", "keys");
+    f.start();
+    CHECK(chat({}) == 401);
+    CHECK(chat(with_key) == 401);
+  }
+  SECTION("keys: only an unrevoked key passes, and revoking the last one opens nothing") {
+    f.add_key("app", "client", key);
+    f.set("auth.clients", "keys");
+    f.start();
+    CHECK(chat({}) == 401);
+    CHECK(chat({{"Authorization", "Bearer rk-wrong"}}) == 401);
+    CHECK(chat(with_key) == 200);
+    CHECK(router::test::http_request(f.port(), "GET", "/v1/route?model=x", "", with_key).status == 403);
+    REQUIRE(router::test::run_router(f.db(), {"key", "revoke", "app"}).exit_code == 0);
+    CHECK(chat(with_key) == 401);
+    CHECK(chat({}) == 401);
+    // Opening is an explicit, live change.
+    REQUIRE(router::test::run_router(f.db(), {"config", "set", "auth.clients", "open"}).exit_code == 0);
+    CHECK(chat({}) == 200);
+  }
 }
 
 TEST_CASE("proxy: a disabled provider's upstream is never contacted by client routes", "[server]") {

@@ -18,8 +18,9 @@ using router::test::run_router;
 namespace {
 
 // Starts the real `router serve` on an ephemeral port and returns that port (0 on failure).
-std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait) {
-  const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
+std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait,
+                            const std::string& host = R"(127\.0\.0\.1)") {
+  const std::regex re("listening on http://" + host + R"(:(\d+))");
   const auto deadline = std::chrono::steady_clock::now() + wait;
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch m;
@@ -87,4 +88,45 @@ TEST_CASE("serve: a busy port is a clear error with exit 6", "[server]") {
                             {"serve", "--listen", "127.0.0.1:" + std::to_string(holder.port())});
   CHECK(r.exit_code == 6);
   CHECK(r.err.find("error: cannot listen on 127.0.0.1:") != std::string::npos);
+}
+
+TEST_CASE("serve: on a non-loopback address, auth.clients open is warned at start and again when a live change opens it",
+          "[server]") {
+  router::test::TempDir dir;
+  const auto db = (dir / "router.db").string();
+  REQUIRE(run_router(db, {"status"}).exit_code == 0);
+  const auto log = dir / "serve.log";
+  router::test::ProcessOptions opts;
+  opts.unset_env = {"ROUTER_DB", "ROUTER_MASTER_KEY"};
+  router::test::Child serve({ROUTER_BINARY, "--db", db, "serve", "--listen", "0.0.0.0:0", "--threads", "2"}, opts,
+                            log.string());
+  const auto port = wait_for_port(log, std::chrono::seconds(10), R"(0\.0\.0\.0)");
+  INFO(router::test::read_file(log));
+  REQUIRE(port != 0);
+  auto warnings = [&] {
+    const auto text = router::test::read_file(log);
+    std::size_t n = 0;
+    for (auto at = text.find("with auth.clients = open"); at != std::string::npos;
+         at = text.find("with auth.clients = open", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  // Each request is a new connection, and connections take turns over the two workers.
+  auto requests = [&](int expected_status) {
+    for (int i = 0; i < 4; ++i) {
+      CHECK(router::test::http_request(port, "GET", "/v1/models").status == expected_status);
+    }
+  };
+  CHECK(warnings() == 1);  // at start
+  requests(200);
+  CHECK(warnings() == 1);
+
+  REQUIRE(run_router(db, {"config", "set", "auth.clients", "keys"}).exit_code == 0);
+  requests(401);
+  CHECK(warnings() == 1);
+  REQUIRE(run_router(db, {"config", "set", "auth.clients", "open"}).exit_code == 0);
+  requests(200);
+  CHECK(warnings() == 2);  // once for the change, not once per worker
+  CHECK(serve.stop(SIGTERM, std::chrono::seconds(20)) == 0);
 }
