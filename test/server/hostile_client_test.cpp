@@ -387,18 +387,24 @@ std::vector<Case> filter_cases() {
   return out;
 }
 
-// Runs every case against one server, checking the aftermath of each before the next.
-void run_cases(const std::vector<Case>& cases) {
-  MockUpstream up;
+// The server the cases meet: provider "oa" for model gpt-test on `up`, client key kClientKey
+// required (auth.clients keys).
+void configure(AdminFixture& f, MockUpstream& up) {
   up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("fine")));
-  AdminFixture f;
   f.add_provider("oa", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
   f.link("oa", "gpt-test");
   f.set("active_provider", "oa");
-  f.set("server.max_body_bytes", kMaxBody);
-  f.set("server.read_timeout", static_cast<std::int64_t>(kReadTimeout.count()));
   f.add_key("app", "client", kClientKey);
   f.set("auth.clients", "keys");
+}
+
+// Runs every case against one server, checking the aftermath of each before the next.
+void run_cases(const std::vector<Case>& cases) {
+  MockUpstream up;
+  AdminFixture f;
+  configure(f, up);
+  f.set("server.max_body_bytes", kMaxBody);
+  f.set("server.read_timeout", static_cast<std::int64_t>(kReadTimeout.count()));
   // Every refusal of the table is logged; the rate limit has a test of its own.
   f.set("server.reject_rate", 100'000);
   f.start();
@@ -482,13 +488,8 @@ TEST_CASE("hostile client: a refused request's row holds no body, and refusals p
           "not stored",
           "[server][hostile]") {
   MockUpstream up;
-  up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("fine")));
   AdminFixture f;
-  f.add_provider("oa", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
-  f.link("oa", "gpt-test");
-  f.set("active_provider", "oa");
-  f.add_key("app", "client", kClientKey);
-  f.set("auth.clients", "keys");
+  configure(f, up);
   f.start(2);  // server.reject_rate at its default (5 a second per address), max body at 8 MiB
 
   // Issue 12: a 2 MB body with a wrong key used to leave 1 MiB of it in the log for 30 days.
