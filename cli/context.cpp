@@ -27,7 +27,12 @@ Context::~Context() = default;
 
 const core::Paths& Context::paths() {
   if (!paths_) {
-    paths_ = core::resolve_paths(options_.db, env_);
+    auto resolved = core::resolve_paths(options_.db, env_);
+    // Every command that touches the files passes here first, exactly once.
+    for (const auto& w : core::check_storage(resolved)) {
+      out_.warn(w);
+    }
+    paths_ = std::move(resolved);
   }
   return *paths_;
 }

@@ -40,7 +40,8 @@ class Context {
   [[nodiscard]] const core::EnvLookup& env() const noexcept { return env_; }
   [[nodiscard]] const CLI::App& root() const noexcept { return root_; }
 
-  /// Resolved on first use (DESIGN.md §2). Throws kInvalidArgument when nothing resolves.
+  /// Resolved and checked (core::check_storage, warnings on stderr) on first use (DESIGN.md §2).
+  /// Throws kInvalidArgument when nothing resolves, kUnavailable for an unsafe directory.
   [[nodiscard]] const core::Paths& paths();
   /// Opens both databases at the current schema (Needs::kDatabases); see db::open_current.
   void open_databases();

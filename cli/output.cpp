@@ -35,6 +35,12 @@ void Output::print_json(const boost::json::value& doc) const {
   std::fputc('\n', stdout);
 }
 
+void Output::warn(std::string_view text) const {
+  std::fflush(stdout);
+  const std::string w = fmt::format("warning: {}\n", text);
+  std::fwrite(w.data(), 1, w.size(), stderr);
+}
+
 void Output::line(std::string_view text) const {
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);

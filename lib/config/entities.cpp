@@ -12,6 +12,7 @@
 #include "core/json.hpp"
 #include "core/text.hpp"
 #include "db/config_repository.hpp"
+#include "providers/types.hpp"
 
 namespace router::config {
 
@@ -60,18 +61,19 @@ std::optional<std::string> opt_text_of(const boost::json::object& doc, std::stri
 }
 
 // The display form of a sensitive stored value: env references as they are, sealed values as
-// their mask when the master key opens them.
-std::string mask_stored(MasterKeyAccess& keys, std::string_view stored) {
+// their mask (providers::mask_value) when the master key opens them.
+boost::json::value mask_stored(MasterKeyAccess& keys, std::string_view key, std::string_view stored) {
   if (!secrets::is_sealed(stored)) {
-    return core::mask_secret(stored);
+    return boost::json::string(core::mask_secret(stored));
   }
-  const auto key = keys.for_masking();
-  if (!key) {
+  const auto master = keys.for_masking();
+  if (!master) {
     return "(sealed: master key unavailable)";
   }
   try {
-    std::string plain = secrets::unseal(*key, stored);
-    std::string masked = core::mask_secret(plain);
+    std::string plain = secrets::unseal(*master, stored);
+    const auto* decl = providers::find_key_in_any_type(key);
+    auto masked = providers::mask_value(decl != nullptr ? providers::secret_value(*decl, plain) : boost::json::value(plain));
     std::fill(plain.begin(), plain.end(), '\0');
     return masked;
   } catch (const Error&) {
@@ -87,7 +89,7 @@ boost::json::object config_entity(MasterKeyAccess& keys, const db::ProviderConfi
     return doc;
   }
   const std::string_view stored = value.is_string() ? std::string_view(value.as_string()) : std::string_view();
-  doc["value"] = mask_stored(keys, stored);
+  doc["value"] = mask_stored(keys, v.key, stored);
   if (secrets::is_sealed(stored)) {
     doc["sealed"] = stored;
   }
@@ -182,6 +184,17 @@ bool same_document(const std::optional<boost::json::object>& a, const std::optio
 boost::json::object public_document(boost::json::object doc) {
   doc.erase("sealed");
   doc.erase("hash");
+  // A value stored in plain text before its key became sensitive (`headers`), live or in an old
+  // revision, is shown masked like every other secret.
+  if (const auto* sensitive = doc.if_contains("sensitive"); sensitive != nullptr && sensitive->is_bool() &&
+                                                               !sensitive->as_bool() && doc.contains("provider_id")) {
+    const auto* key = doc.if_contains("key");
+    const auto* decl = key != nullptr && key->is_string() ? providers::find_key_in_any_type(key->as_string()) : nullptr;
+    if (decl != nullptr && decl->sensitive) {
+      doc["sensitive"] = true;
+      doc["value"] = providers::mask_value(doc["value"]);
+    }
+  }
   return doc;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,13 +17,15 @@ namespace router::config {
 
 /// A provider's effective configuration for use: every declared key with a default gets it,
 /// stored values are parsed, sensitive values are unsealed with `key` or read from the
-/// environment (env:NAME). Undeclared stored keys are ignored. Throws kUnavailable naming the
-/// provider and key when a secret cannot be opened (missing or wrong master key, unset
-/// variable) or a stored value is not valid JSON; never returns garbage.
+/// environment (env:NAME, only names `env_allow` admits: secrets::env_ref_refusal). Undeclared
+/// stored keys are ignored. Throws kUnavailable naming the provider and key when a secret cannot
+/// be opened (missing or wrong master key, unset or refused variable) or a stored value is not
+/// valid JSON; never returns garbage.
 [[nodiscard]] boost::json::object resolve_provider_config(const providers::ProviderType& type,
                                                           std::string_view provider_id,
                                                           const std::vector<db::ProviderConfigValue>& stored,
                                                           const std::optional<secrets::MasterKey>& key,
-                                                          const core::EnvLookup& env);
+                                                          const core::EnvLookup& env,
+                                                          std::span<const std::string> env_allow);
 
 }  // namespace router::config

@@ -257,6 +257,7 @@ Outcome ConfigService::mutate(const Actor& actor, std::string default_message, M
       // A busy retry re-runs this lambda from scratch, so all state lives inside it.
       detail::Tx tx(db_, *keys_);
       fn(tx);
+      detail::seal_plain_secrets(tx);
       out.changes.clear();
       out.revision.reset();
       for (const auto& c : tx.changes()) {

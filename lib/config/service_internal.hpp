@@ -61,6 +61,15 @@ void require_activatable(Tx& tx, std::string_view id);
 /// The first required key (without a default) the provider lacks.
 [[nodiscard]] std::optional<std::string> missing_required(Tx& tx, const db::Provider& p);
 
+/// The meta key recording that the revision history holds no plain secrets any more.
+inline constexpr std::string_view kPlainSecretsSealedMeta = "plain_secrets_sealed_at";
+
+/// Seals the values stored in plain text for keys that are sensitive now but were not when they
+/// were written (`headers`): the live rows at every mutation, the revision documents once per
+/// database (then kPlainSecretsSealedMeta is recorded). Rewrites in place, like a key rotation,
+/// without recording a change. Does nothing while the master key is missing or wrong, and needs
+/// no key when there is nothing to seal.
+void seal_plain_secrets(Tx& tx);
 void do_add_provider(Tx& tx, const NewProvider& p);
 void do_edit_provider(Tx& tx, std::string_view id, const ProviderEdit& edit);
 void do_link_model(Tx& tx, std::string_view provider, std::string_view model, const LinkOptions& options);

@@ -1,6 +1,7 @@
 // Providers, their config, models and links: the mutations, the rules they share with the legacy
 // import, and the read documents.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <boost/json.hpp>
@@ -9,6 +10,7 @@
 #include "config/documents.hpp"
 #include "config/service.hpp"
 #include "config/service_internal.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
@@ -107,13 +109,25 @@ boost::json::object config_doc(std::string_view provider, std::string_view key, 
   return {{"provider_id", provider}, {"key", key}, {"sensitive", sensitive}, {"value", std::move(value)}};
 }
 
+// Records a sensitive value sealed: the document shows its mask, "sealed" holds the ciphertext.
+void put_sealed(detail::Tx& tx, std::string_view provider, std::string_view key, const boost::json::value& value,
+                const secrets::MasterKey& master) {
+  auto doc = config_doc(provider, key, true, providers::mask_value(value));
+  doc["sealed"] = secrets::seal(master, providers::secret_text(value));
+  tx.put(Entity::kProviderConfig, compound_key(provider, key), doc);
+}
+
 // Sets one config value: coerced or checked against the type's schema, sealed when sensitive.
 void apply_config(detail::Tx& tx, const db::Provider& p, const providers::ProviderType& type, const ConfigInput& in) {
   const auto& decl = providers::require_key(type, in.key);
+  const bool is_object = decl.type == providers::ValueType::kObject;
   if (in.kind == ConfigInput::Kind::kPlain && decl.sensitive) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("'{}' is sensitive: give it with --secret {}=VALUE (or {}=env:NAME)", decl.name, decl.name,
-                            decl.name),
+                is_object ? fmt::format("'{}' is sensitive: give it with --secret {}=JSON (or {}=- to read it from "
+                                        "stdin)",
+                                        decl.name, decl.name, decl.name)
+                          : fmt::format("'{}' is sensitive: give it with --secret {}=VALUE (or {}=env:NAME)", decl.name,
+                                        decl.name, decl.name),
                 std::string(decl.name));
   }
   if (in.kind == ConfigInput::Kind::kSecret && !decl.sensitive) {
@@ -128,15 +142,23 @@ void apply_config(detail::Tx& tx, const db::Provider& p, const providers::Provid
     tx.put(Entity::kProviderConfig, key, config_doc(p.id, decl.name, false, std::move(value)));
     return;
   }
-  const std::string text(value.as_string());
+  const std::string text = providers::secret_text(value);
   if (text.empty()) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("the secret '{}' is empty", decl.name), std::string(decl.name));
   }
-  if (secrets::is_env_ref(text)) {
+  if (!is_object && secrets::is_env_ref(text)) {
     if (!secrets::is_valid_env_ref(text)) {
       throw Error(ErrorCode::kInvalidArgument,
                   fmt::format("invalid environment reference for '{}': use env:NAME, NAME of letters, digits and '_'",
                               decl.name),
+                  std::string(decl.name));
+    }
+    const auto allow = Settings(tx.settings.list()).env_allow();
+    if (const auto refusal = secrets::env_ref_refusal(text.substr(secrets::kEnvPrefix.size()), allow)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("'{}' cannot refer to {}; give the secret itself, or name a variable the setting "
+                              "allows (router config get secrets.env_allow)",
+                              decl.name, *refusal),
                   std::string(decl.name));
     }
     tx.put(Entity::kProviderConfig, key, config_doc(p.id, decl.name, true, boost::json::string(text)));
@@ -161,15 +183,49 @@ void apply_config(detail::Tx& tx, const db::Provider& p, const providers::Provid
       }
     }
   }
-  auto doc = config_doc(p.id, decl.name, true, boost::json::string(core::mask_secret(text)));
-  doc["sealed"] = secrets::seal(tx.keys.for_sealing(), text);
-  tx.put(Entity::kProviderConfig, key, doc);
+  put_sealed(tx, p.id, decl.name, value, tx.keys.for_sealing());
 }
 
+// A stored value as it is used: sealed values opened (objects parsed back), env references and
+// plain values as stored. Throws kUnavailable without the right master key.
+boost::json::value open_stored(MasterKeyAccess& keys, std::string_view provider, const db::ProviderConfigValue& v,
+                               const providers::ConfigKey* decl) {
+  auto raw = core::parse_json(v.value_json, "stored config value");
+  if (!v.sensitive || !raw.is_string() || !secrets::is_sealed(raw.as_string())) {
+    return raw;
+  }
+  const auto key = keys.current();
+  if (!key) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("provider '{}': '{}' is sealed but no master key exists", provider, v.key));
+  }
+  std::string plain = secrets::unseal(*key, raw.as_string());
+  auto out = decl != nullptr ? providers::secret_value(*decl, plain) : boost::json::value(plain);
+  std::fill(plain.begin(), plain.end(), '\0');
+  return out;
+}
+
+// What every add and edit must leave: the required keys set, and no `headers` entry competing
+// with a credential the type sends itself.
 void check_complete(detail::Tx& tx, const db::Provider& p) {
   if (const auto missing = detail::missing_required(tx, p)) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("provider '{}' (type '{}') requires config '{}'", p.id, p.type, *missing), *missing);
+  }
+  const auto* type = providers::find_type(p.type);
+  const auto headers = tx.providers.find_config(p.id, "headers");
+  if (type == nullptr || !headers || type->credential_headers.empty()) {
+    return;
+  }
+  boost::json::object present;
+  for (const auto& v : tx.providers.configs(p.id)) {
+    present[v.key] = true;
+  }
+  const bool competes = std::any_of(type->credential_headers.begin(), type->credential_headers.end(),
+                                    [&](const providers::CredentialHeader& c) { return present.contains(c.key); });
+  if (competes) {
+    present["headers"] = open_stored(tx.keys, p.id, *headers, providers::find_key(*type, "headers"));
+    providers::check_credential_headers(*type, present);
   }
 }
 
@@ -303,6 +359,85 @@ std::optional<std::string> missing_required(Tx& tx, const db::Provider& p) {
     }
   }
   return std::nullopt;
+}
+
+void seal_plain_secrets(Tx& tx) {
+  // Declared sensitive now, stored plain: only rows and documents written before the key became
+  // sensitive (or by hand) look like this.
+  auto plain_secret = [](std::string_view key, bool sensitive) {
+    const auto* decl = providers::find_key_in_any_type(key);
+    return !sensitive && decl != nullptr && decl->sensitive;
+  };
+  std::vector<db::ProviderConfigValue> rows;
+  for (auto& v : tx.providers.all_configs()) {
+    if (plain_secret(v.key, v.sensitive)) {
+      rows.push_back(std::move(v));
+    }
+  }
+  // The history is rewritten once per database (the write path never records plain secrets).
+  std::vector<db::Change> history;
+  if (!tx.settings.meta(kPlainSecretsSealedMeta)) {
+    for (auto& c : tx.revisions.changes_of(entity_name(Entity::kProviderConfig))) {
+      for (const auto* text : {&c.before_json, &c.after_json}) {
+        if (*text) {
+          const auto doc = core::parse_json(**text, "recorded change");
+          if (doc.is_object() && plain_secret(doc.as_object().contains("key") ? std::string_view(doc.at("key").as_string()) : "",
+                                              doc.as_object().contains("sensitive") && doc.at("sensitive").as_bool())) {
+            history.push_back(std::move(c));
+            break;
+          }
+        }
+      }
+    }
+  }
+  if (rows.empty() && history.empty()) {
+    if (!tx.settings.meta(kPlainSecretsSealedMeta)) {
+      tx.settings.put_meta(kPlainSecretsSealedMeta, core::format_utc(core::now_ms()));
+    }
+    return;
+  }
+  std::optional<secrets::MasterKey> master;
+  try {
+    master = tx.keys.for_sealing();
+  } catch (const Error&) {
+    return;  // the master key is missing or wrong: that is reported where it is needed
+  }
+  // One ciphertext per plaintext, so the latest revision's document still matches the live value
+  // (a revert sees no conflict).
+  std::map<std::string, std::string, std::less<>> sealed_of;
+  auto seal_once = [&](const boost::json::value& value) -> const std::string& {
+    std::string text = providers::secret_text(value);
+    auto it = sealed_of.find(text);
+    if (it == sealed_of.end()) {
+      it = sealed_of.emplace(text, secrets::seal(*master, text)).first;
+    }
+    std::fill(text.begin(), text.end(), '\0');
+    return it->second;
+  };
+  for (auto& v : rows) {
+    v.value_json = boost::json::serialize(boost::json::value(seal_once(core::parse_json(v.value_json, "stored config value"))));
+    v.sensitive = true;
+    v.updated_at = core::now_ms();
+    tx.providers.put_config(v);
+  }
+  for (auto& c : history) {
+    for (auto* text : {&c.before_json, &c.after_json}) {
+      if (!*text) {
+        continue;
+      }
+      auto doc = core::parse_json(**text, "recorded change");
+      auto& d = doc.as_object();
+      if (d.contains("key") && d.contains("sensitive") && plain_secret(d.at("key").as_string(), d.at("sensitive").as_bool())) {
+        const auto value = d["value"];
+        d["sensitive"] = true;
+        d["value"] = providers::mask_value(value);
+        d["sealed"] = seal_once(value);
+        *text = boost::json::serialize(d);
+      }
+    }
+    tx.revisions.update_change_docs(c);
+  }
+  tx.settings.put_meta(kPlainSecretsSealedMeta, core::format_utc(core::now_ms()));
 }
 
 void do_add_provider(Tx& tx, const NewProvider& in) {
@@ -577,25 +712,12 @@ boost::json::object ConfigService::provider_document(std::string_view id, bool r
     const auto p = detail::require_provider(tx, id);
     const auto stored = tx.providers.configs(p.id);
     const auto* type = providers::find_type(p.type);
-    std::optional<secrets::MasterKey> key;
     boost::json::array config;
     auto add_stored = [&](const db::ProviderConfigValue& v) {
       auto entry = public_document(*tx.load(Entity::kProviderConfig, compound_key(p.id, v.key)));
       entry.erase("provider_id");
       if (reveal && v.sensitive) {
-        const auto raw = core::parse_json(v.value_json, "stored config value");
-        if (raw.is_string() && secrets::is_sealed(raw.as_string())) {
-          if (!key) {
-            key = keys_->current();
-          }
-          if (!key) {
-            throw Error(ErrorCode::kUnavailable, fmt::format("provider '{}': '{}' is sealed but no master key exists",
-                                                             p.id, v.key));
-          }
-          entry["value"] = secrets::unseal(*key, raw.as_string());
-        } else {
-          entry["value"] = raw;
-        }
+        entry["value"] = open_stored(*keys_, p.id, v, type != nullptr ? providers::find_key(*type, v.key) : nullptr);
       }
       entry["source"] = "set";
       config.push_back(std::move(entry));

@@ -7,6 +7,7 @@
 #include "core/json.hpp"
 #include "core/parse.hpp"
 #include "core/text.hpp"
+#include "secrets/secrets.hpp"
 
 namespace router::config {
 
@@ -38,6 +39,9 @@ constexpr SettingDecl kDecls[] = {
     {"routing.max_attempts", SettingType::kInteger, "3", "Upstream attempts per request, fallbacks included", 1, 20},
     {"routing.retry_on", SettingType::kStatusList, "[\"408\",\"409\",\"429\",\"5xx\"]",
      "Upstream statuses that fail over to the next candidate (connection errors and timeouts always do)"},
+    {"secrets.env_allow", SettingType::kNameGlobs, "[\"*_API_KEY\",\"*_TOKEN\",\"*_COOKIES\",\"*_SECRET\"]",
+     "Environment variables an env:NAME secret may name: globs ('*' any run, '?' one character), whole name, "
+     "case-sensitive; ROUTER_* is always refused; an empty list disables env: references"},
     {"server.listen", SettingType::kListen, "\"127.0.0.1:3001\"", "Address router serve listens on"},
     {"server.max_body_bytes", SettingType::kSize, "8388608", "Largest accepted request body", 1024, 1LL << 30},
     {"server.read_timeout", SettingType::kDurationMs, "30000",
@@ -122,6 +126,7 @@ std::string_view type_name(SettingType t) noexcept {
     case SettingType::kListen: return "host:port";
     case SettingType::kStatusList: return "status list";
     case SettingType::kProviderRef: return "provider id";
+    case SettingType::kNameGlobs: return "name patterns";
   }
   return "?";
 }
@@ -179,10 +184,13 @@ boost::json::value parse_setting(const SettingDecl& d, std::string_view text) {
       return check_setting(d, core::parse_duration_ms(text));
     case SettingType::kSize:
       return check_setting(d, core::parse_size(text));
-    case SettingType::kStatusList: {
+    case SettingType::kStatusList:
+    case SettingType::kNameGlobs: {
       boost::json::array a;
-      for (const auto& part : core::split(text, ',')) {
-        a.emplace_back(std::string(core::trim(part)));
+      if (d.type == SettingType::kStatusList || !core::trim(text).empty()) {
+        for (const auto& part : core::split(text, ',')) {
+          a.emplace_back(std::string(core::trim(part)));
+        }
       }
       return check_setting(d, a);
     }
@@ -246,6 +254,17 @@ boost::json::value check_setting(const SettingDecl& d, const boost::json::value&
       }
       return v;
     }
+    case SettingType::kNameGlobs: {
+      if (!v.is_array() || v.as_array().size() > 64) {
+        invalid(d, "expected a list of at most 64 patterns such as [\"*_API_KEY\", \"*_TOKEN\"]");
+      }
+      for (const auto& e : v.as_array()) {
+        if (!e.is_string() || !secrets::is_valid_env_glob(e.as_string())) {
+          invalid(d, "a pattern is 1 to 128 letters, digits, '_' and the wildcards '*' and '?'");
+        }
+      }
+      return v;
+    }
   }
   invalid(d, "unsupported type");
 }
@@ -259,7 +278,11 @@ std::string format_setting(const SettingDecl& d, const boost::json::value& v) {
       return v.is_int64() ? format_ms(v.as_int64()) : boost::json::serialize(v);
     case SettingType::kSize:
       return v.is_int64() ? format_bytes(v.as_int64()) : boost::json::serialize(v);
-    case SettingType::kStatusList: {
+    case SettingType::kStatusList:
+    case SettingType::kNameGlobs: {
+      if (v.as_array().empty()) {
+        return "(none)";
+      }
       std::vector<std::string> parts;
       for (const auto& e : v.as_array()) {
         parts.emplace_back(e.is_string() ? std::string(e.as_string()) : boost::json::serialize(e));
@@ -315,6 +338,14 @@ std::string Settings::string(std::string_view key) const {
 BodyLogging Settings::body_logging() const {
   const auto v = string("logging.bodies");
   return v == "off" ? BodyLogging::kOff : v == "metadata" ? BodyLogging::kMetadata : BodyLogging::kFull;
+}
+
+std::vector<std::string> Settings::env_allow() const {
+  std::vector<std::string> out;
+  for (const auto& e : value("secrets.env_allow").as_array()) {
+    out.emplace_back(e.as_string());
+  }
+  return out;
 }
 
 bool Settings::retry_on(int status) const {

@@ -24,6 +24,7 @@ enum class SettingType {
   kListen,       ///< "host:port" (IPv6 as "[::1]:3001")
   kStatusList,   ///< HTTP statuses or classes: ["408", "429", "5xx"]; text "408,429,5xx"
   kProviderRef,  ///< a provider id or null; existence is checked by the service
+  kNameGlobs,    ///< environment variable name globs ('*', '?'): ["*_TOKEN"]; text "*_TOKEN,*_SECRET"
 };
 
 /// A setting declared in code (DESIGN.md §8): the only keys the settings table may hold.
@@ -70,6 +71,8 @@ class Settings {
   /// routing.retry_on as a predicate.
   [[nodiscard]] bool retry_on(int status) const;
   [[nodiscard]] BodyLogging body_logging() const;
+  /// secrets.env_allow: the globs env: references must match (secrets::env_ref_refusal).
+  [[nodiscard]] std::vector<std::string> env_allow() const;
 
  private:
   std::map<std::string, boost::json::value, std::less<>> values_;

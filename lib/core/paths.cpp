@@ -1,9 +1,12 @@
 #include "core/paths.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <system_error>
+
+#include <fmt/format.h>
 
 #include "core/error.hpp"
 
@@ -67,6 +70,36 @@ void ensure_parent_dir(const std::filesystem::path& file) {
                 "cannot create directory '" + dir.string() + "': " + ec.message());
   }
   ::chmod(dir.c_str(), 0700);
+}
+
+
+std::vector<std::string> check_storage(const Paths& paths) {
+  const auto dir = paths.config_db.parent_path();
+  struct stat st{};
+  if (!dir.empty() && ::stat(dir.c_str(), &st) == 0) {
+    if (st.st_uid != ::geteuid()) {
+      throw Error(ErrorCode::kUnavailable,
+                  fmt::format("the database directory '{}' belongs to uid {}, not to you (uid {}): files created here "
+                              "would not be usable by its owner; run the command as that user (e.g. 'sudo -u <owner> "
+                              "router ...')",
+                              dir.string(), st.st_uid, ::geteuid()));
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
+      throw Error(ErrorCode::kUnavailable,
+                  fmt::format("the database directory '{}' is writable by group or others (mode {:04o}): anyone "
+                              "there could replace the master key or the databases; fix it with: chmod 700 '{}'",
+                              dir.string(), st.st_mode & 07777, dir.string()));
+    }
+  }
+  std::vector<std::string> warnings;
+  for (const auto* file : {&paths.key_file, &paths.config_db, &paths.logs_db}) {
+    struct stat fs{};
+    if (::stat(file->c_str(), &fs) == 0 && (fs.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+      warnings.push_back(fmt::format("'{}' is readable by group or others (mode {:04o}); fix it with: chmod 600 '{}'",
+                                     file->string(), fs.st_mode & 07777, file->string()));
+    }
+  }
+  return warnings;
 }
 
 }  // namespace router::core

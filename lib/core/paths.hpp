@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace router::core {
 
@@ -32,5 +33,12 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 
 /// Creates the directory holding the databases (mode 0700 when new). Throws kUnavailable.
 void ensure_parent_dir(const std::filesystem::path& file);
+
+/// The one safety check of the files in `paths`, run before any command touches them (DESIGN.md
+/// §9). Throws kUnavailable when the database directory exists and another user owns it (files
+/// this process would create there would break that user's service) or group/others can write to
+/// it without the sticky bit (anyone could swap the key file or the databases). Returns one
+/// warning, with the chmod that fixes it, per key or database file readable by group/others.
+[[nodiscard]] std::vector<std::string> check_storage(const Paths& paths);
 
 }  // namespace router::core

@@ -21,7 +21,8 @@ namespace {
 
 // Keys every type shares.
 #define ROUTER_COMMON_KEYS                                                                                      \
-  {"headers", ValueType::kObject, false, false, "", "Extra HTTP headers sent upstream (JSON object)"},         \
+  {"headers", ValueType::kObject, false, true, "",                                                             \
+   "Extra HTTP headers sent upstream (JSON object; sealed and masked like a secret)"},                          \
       {"timeout", ValueType::kDurationMs, false, false, "120000",                                              \
        "Time to the first response byte, and between stream events (ms; CLI accepts 30s, 2m)"},                \
       {"insecureSkipVerify", ValueType::kBoolean, false, false, "false",                                       \
@@ -80,13 +81,25 @@ constexpr ConfigKey kAnthropic[] = {
 
 #undef ROUTER_COMMON_KEYS
 
+constexpr CredentialHeader kBearerApiKey[] = {{"apiKey", "Authorization"}};
+constexpr CredentialHeader kAnthropicAuth[] = {{"apiKey", "x-api-key"}};
+constexpr CredentialHeader kQwenDirectAuth[] = {
+    {"token", "bx-umidtoken"}, {"cookies", "Cookie"}, {"cookies", "Authorization"}};
+
 constexpr ProviderType kTypes[] = {
-    {"anthropic", "Anthropic Messages API, translated to and from OpenAI chat completions", kAnthropic},
-    {"lm-studio", "LM Studio's OpenAI-compatible server (tool definitions normalised)", kLmStudio},
-    {"openai", "Any OpenAI-compatible API", kOpenAi},
-    {"qwen-direct", "The chat.qwen.ai web API, translated (conversation state, XML tools)", kQwenDirect},
-    {"qwen-proxy", "A qwen-proxy service (OpenAI-compatible, base URL without /v1)", kQwenProxy},
+    {"anthropic", "Anthropic Messages API, translated to and from OpenAI chat completions", kAnthropic, kAnthropicAuth},
+    {"lm-studio", "LM Studio's OpenAI-compatible server (tool definitions normalised)", kLmStudio, {}},
+    {"openai", "Any OpenAI-compatible API", kOpenAi, kBearerApiKey},
+    {"qwen-direct", "The chat.qwen.ai web API, translated (conversation state, XML tools)", kQwenDirect,
+     kQwenDirectAuth},
+    {"qwen-proxy", "A qwen-proxy service (OpenAI-compatible, base URL without /v1)", kQwenProxy, kBearerApiKey},
 };
+
+// Framing and connection headers belong to the HTTP layer; a configured one would desync the
+// request (Content-Length, Transfer-Encoding) or redirect it (Host).
+constexpr std::string_view kReservedHeaders[] = {"Host", "Content-Length", "Transfer-Encoding", "Connection"};
+
+bool has_head_breaking_char(std::string_view s) { return s.find_first_of(std::string_view("\0\r\n", 3)) != std::string_view::npos; }
 
 template <typename T, typename Names>
 std::vector<std::string> names_of(const T& items, Names get) {
@@ -132,6 +145,15 @@ const ConfigKey* find_key(const ProviderType& type, std::string_view key) noexce
   for (const auto& k : type.keys) {
     if (k.name == key) {
       return &k;
+    }
+  }
+  return nullptr;
+}
+
+const ConfigKey* find_key_in_any_type(std::string_view key) noexcept {
+  for (const auto& t : kTypes) {
+    if (const auto* k = find_key(t, key)) {
+      return k;
     }
   }
   return nullptr;
@@ -204,6 +226,8 @@ void check_value(const ConfigKey& key, const boost::json::value& v) {
         fail("expected a string");
       } else if (v.as_string().size() > 65536) {
         fail("longer than 64 KiB");
+      } else if (key.sensitive && has_head_breaking_char(v.as_string())) {
+        fail("a credential cannot contain NUL, CR or LF (it is sent in an HTTP header)");
       }
       break;
     case ValueType::kUrl:
@@ -234,14 +258,69 @@ void check_value(const ConfigKey& key, const boost::json::value& v) {
           if (!token) {
             fail("header names must be HTTP tokens");
           }
-          if (!kv.value().is_string() ||
-              kv.value().as_string().find_first_of("\r\n") != boost::json::string::npos) {
-            fail("header values must be strings without line breaks");
+          if (std::any_of(std::begin(kReservedHeaders), std::end(kReservedHeaders),
+                          [&](std::string_view r) { return core::iequals(r, name); })) {
+            fail(fmt::format("the header '{}' is set by the router itself and cannot be configured", name));
+          }
+          if (!kv.value().is_string() || has_head_breaking_char(kv.value().as_string())) {
+            fail("header values must be strings without NUL, CR or LF");
           }
         }
       }
       break;
   }
+}
+
+void check_credential_headers(const ProviderType& type, const boost::json::object& config) {
+  const auto* headers = config.if_contains("headers");
+  if (headers == nullptr || !headers->is_object()) {
+    return;
+  }
+  for (const auto& c : type.credential_headers) {
+    if (!config.contains(c.key)) {
+      continue;
+    }
+    for (const auto& kv : headers->as_object()) {
+      if (core::iequals(kv.key(), c.header)) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    fmt::format("'headers' sets '{}', which '{}' already sends for type '{}': remove one of them",
+                                std::string_view(kv.key()), c.key, type.name),
+                    "headers");
+      }
+    }
+  }
+}
+
+std::string secret_text(const boost::json::value& value) {
+  return value.is_string() ? std::string(value.as_string()) : boost::json::serialize(value);
+}
+
+boost::json::value secret_value(const ConfigKey& key, std::string_view text) {
+  if (key.type != ValueType::kObject) {
+    return boost::json::string(text);
+  }
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("the sealed value of '{}' is not a JSON object", key.name));
+  }
+  return v;
+}
+
+boost::json::value mask_value(const boost::json::value& value) {
+  if (value.is_string()) {
+    return boost::json::string(core::mask_secret(value.as_string()));
+  }
+  if (value.is_object()) {
+    boost::json::object out;
+    for (const auto& kv : value.as_object()) {
+      // A header value is never a reference: "env:..." in one is literal text, so it is masked too.
+      const std::string_view text = kv.value().is_string() ? std::string_view(kv.value().as_string()) : "";
+      out[kv.key()] = text.starts_with("env:") ? std::string(core::mask_secret("")) : core::mask_secret(text);
+    }
+    return out;
+  }
+  return boost::json::string(core::mask_secret(""));
 }
 
 }  // namespace router::providers

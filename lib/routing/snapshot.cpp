@@ -76,6 +76,7 @@ SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys
     key_problem = e.what();
   }
 
+  const auto env_allow = snap->settings.env_allow();
   std::unordered_map<std::string, std::vector<db::ProviderConfigValue>> by_provider;
   for (auto& c : configs) {
     by_provider[c.provider_id].push_back(std::move(c));
@@ -88,7 +89,7 @@ SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys
         throw core::Error(core::ErrorCode::kUnavailable, key_problem);
       }
       const auto& type = providers::require_type(e.row.type);
-      auto cfg = config::resolve_provider_config(type, e.row.id, by_provider[e.row.id], key, env);
+      auto cfg = config::resolve_provider_config(type, e.row.id, by_provider[e.row.id], key, env, env_allow);
       e.impl = providers::make_provider(e.row.id, e.row.type, std::move(cfg));
     } catch (const core::Error& err) {
       e.problem = err.what();

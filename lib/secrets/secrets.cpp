@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -57,19 +59,22 @@ std::string read_key_file(const std::filesystem::path& p) {
   return std::string(core::trim(text));
 }
 
-// Writes the key to a temporary file first, so no reader ever sees a partial key file.
+// Writes the key to a temporary file first, so no reader ever sees a partial key file. The
+// temporary name is unpredictable and created exclusively (mkostemp: O_EXCL, 0600), so a symlink
+// planted in the directory cannot redirect the key into a file of someone else's choosing.
 // exclusive: install with link(2), which fails when the file exists (another process won the
 // race; the caller re-reads). Otherwise rename(2) over the destination.
 void write_key_file(const std::filesystem::path& p, const MasterKey& key, bool exclusive) {
   core::ensure_parent_dir(p);
-  const std::string tmp = p.string() + fmt::format(".tmp-{}", ::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::string tmp = p.string() + ".tmp-XXXXXX";
+  const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) {
     throw Error(ErrorCode::kUnavailable,
                 fmt::format("cannot create master key file '{}': {}", p.string(), std::strerror(errno)));
   }
   const std::string text = key.to_base64() + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const bool ok = ::fchmod(fd, 0600) == 0 &&
+                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   int rc = -1;
   if (ok) {
@@ -188,6 +193,55 @@ bool is_valid_env_ref(std::string_view stored) noexcept {
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+bool is_valid_env_glob(std::string_view pattern) noexcept {
+  return !pattern.empty() && pattern.size() <= 128 && std::all_of(pattern.begin(), pattern.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '*' ||
+           c == '?';
+  });
+}
+
+namespace {
+
+// Iterative glob match with single-star backtracking: linear in practice, no recursion.
+bool glob_match(std::string_view pattern, std::string_view name) noexcept {
+  std::size_t p = 0;
+  std::size_t n = 0;
+  std::size_t star = std::string_view::npos;
+  std::size_t resume = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+      ++p;
+      ++n;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') {
+    ++p;
+  }
+  return p == pattern.size();
+}
+
+}  // namespace
+
+std::optional<std::string> env_ref_refusal(std::string_view name, std::span<const std::string> allow) {
+  if (name.starts_with("ROUTER_")) {
+    return fmt::format("environment variable {} (ROUTER_* variables are the router's own and never allowed)", name);
+  }
+  if (std::none_of(allow.begin(), allow.end(), [&](const std::string& g) { return glob_match(g, name); })) {
+    return fmt::format("environment variable {}, which setting secrets.env_allow does not allow ({})", name,
+                       allow.empty() ? std::string("empty: env: references are disabled")
+                                     : "patterns: " + core::join(allow, ","));
+  }
+  return std::nullopt;
 }
 
 std::string seal(const MasterKey& key, std::string_view plaintext) {

@@ -73,6 +73,15 @@ inline constexpr std::string_view kEnvPrefix = "env:";
 /// A valid environment variable name after "env:" ([A-Za-z_][A-Za-z0-9_]*).
 [[nodiscard]] bool is_valid_env_ref(std::string_view stored) noexcept;
 
+/// A pattern of setting secrets.env_allow: 1 to 128 of letters, digits, '_', and the wildcards
+/// '*' (any run of characters) and '?' (one character).
+[[nodiscard]] bool is_valid_env_glob(std::string_view pattern) noexcept;
+/// Why an env: reference may not name variable `name`, or nullopt when it may: the name must
+/// match one of the `allow` globs (whole name, case-sensitive), and ROUTER_* names (the master
+/// key, the database path) are refused whatever the patterns say. Checked when a reference is
+/// written and again whenever one is resolved, so narrowing the setting disarms stored ones.
+[[nodiscard]] std::optional<std::string> env_ref_refusal(std::string_view name, std::span<const std::string> allow);
+
 /// AES-256-GCM with a fresh random 96-bit nonce: "enc:v1:" + base64(nonce | ciphertext | tag).
 [[nodiscard]] std::string seal(const MasterKey& key, std::string_view plaintext);
 /// Opens a sealed value. Throws kUnavailable when the tag does not verify (wrong master key or

@@ -147,14 +147,14 @@ TEST_CASE("cli provider edit, enable and disable", "[cli]") {
   REQUIRE(t.run({"provider", "add", "lm", "--type", "lm-studio"}).exit_code == 0);
 
   auto r = t.run({"provider", "edit", "oa", "--name", "Open", "--priority", "9", "--set", "timeout=30s", "--secret",
-                  "apiKey=env:OPENAI_KEY"});
+                  "apiKey=env:OPENAI_API_KEY"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, StartsWith("edited provider 'oa' (r3)"));
   auto doc = t.json({"provider", "show", "oa"});
   CHECK(doc.at("name") == "Open");
   CHECK(doc.at("priority") == 9);
-  CHECK(doc.at("config").as_array().at(1).at("value") == "env:OPENAI_KEY");
+  CHECK(doc.at("config").as_array().at(1).at("value") == "env:OPENAI_API_KEY");
   r = t.run({"provider", "edit", "oa", "--unset", "timeout"});
   CHECK(r.exit_code == 0);
   r = t.run({"provider", "edit", "oa", "--priority", "9"});

@@ -7,8 +7,14 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+#include "db/config_repository.hpp"
+#include "db/database.hpp"
 #include "server/dispatcher.hpp"
 #include "support/admin_api.hpp"
+#include "support/cli.hpp"
 #include "support/mock_upstream.hpp"
 
 using router::test::AdminFixture;
@@ -55,6 +61,8 @@ std::vector<std::string> concrete(std::string_view pattern,
   }
   return out;
 }
+
+const std::string kModelList = R"({"object":"list","data":[{"id":"m-1","object":"model"}]})";
 
 }  // namespace
 
@@ -150,5 +158,154 @@ TEST_CASE("admin secrets: no endpoint ever returns a sealed or a plain secret", 
       CHECK(body.find(secret) == std::string::npos);
       CHECK(body.find(secret.substr(secret.size() - 16, 12)) == std::string::npos);
     }
+  }
+}
+
+// Issue 12 item 6: an admin-key holder pointed apiKey at env:ROUTER_MASTER_KEY, chose the baseURL
+// and called /test: the master key went out as a Bearer token.
+TEST_CASE("admin secrets: env: references outside secrets.env_allow are refused, written or stored",
+          "[server][admin][security]") {
+  MockUpstream up;
+  up.on("/v1/models", MockUpstream::json(kModelList));
+  AdminFixture f;
+  f.add_provider("planted", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
+  router::test::put_config_row(f.db(), "planted", "apiKey", boost::json::string("env:ROUTER_MASTER_KEY"), true);
+  const std::string master(router::core::trim(router::test::read_file(f.dir() / "router.key")));
+  f.set_env("ROUTER_MASTER_KEY", master);
+  f.set_env("UPSTREAM_API_KEY", "sk-from-environment-0001");
+  f.start();
+  using boost::json::object;
+
+  auto r = f.call("POST", "/v1/providers",
+                  boost::json::serialize(object{
+                      {"id", "evil"},
+                      {"type", "openai"},
+                      {"config", object{{"baseURL", up.url("/v1")}, {"apiKey", "env:ROUTER_MASTER_KEY"}}}}));
+  router::test::check_error(r, 400, "invalid_request_error", "ROUTER_MASTER_KEY");
+  CHECK(r.error_param() == "apiKey");
+  r = f.call("PATCH", "/v1/providers/planted/config/apiKey", boost::json::serialize(object{{"value", "env:HOME"}}));
+  router::test::check_error(r, 400, "invalid_request_error", "secrets.env_allow");
+
+  // The stored reference is refused when it is resolved: the upstream is never called.
+  r = f.call("POST", "/v1/providers/planted/test");
+  REQUIRE(r.status() == 200);
+  CHECK(r.json.at("healthy") == false);
+  CHECK_THAT(std::string(r.json.at("error").as_string()), Catch::Matchers::Contains("ROUTER_MASTER_KEY") &&
+                                                             Catch::Matchers::Contains("never allowed"));
+  CHECK(up.requests().empty());
+
+  // An allowed name works, and narrowing the setting disarms it again.
+  r = f.call("PATCH", "/v1/providers/planted/config/apiKey",
+             boost::json::serialize(object{{"value", "env:UPSTREAM_API_KEY"}}));
+  REQUIRE(r.status() == 200);
+  REQUIRE(f.call("POST", "/v1/providers/planted/test").json.at("healthy") == true);
+  REQUIRE(up.requests().size() == 1);
+  CHECK(up.requests().back().header("authorization") == "Bearer sk-from-environment-0001");
+  REQUIRE(f.call("PUT", "/v1/settings/secrets.env_allow", boost::json::serialize(object{{"value", boost::json::array{"QWEN_*"}}}))
+              .status() == 200);
+  r = f.call("POST", "/v1/providers/planted/test");
+  CHECK(r.json.at("healthy") == false);
+  CHECK_THAT(std::string(r.json.at("error").as_string()), Catch::Matchers::Contains("does not allow"));
+  CHECK(up.requests().size() == 1);
+  r = f.call("PUT", "/v1/settings/secrets.env_allow", boost::json::serialize(object{{"value", boost::json::array{"A B"}}}));
+  router::test::check_error(r, 400, "invalid_request_error", "pattern");
+  for (const auto& req : up.requests()) {
+    CHECK(req.header("authorization").find(master) == std::string::npos);
+  }
+}
+
+// Issue 12 item 7: `headers` held Authorization/Cookie values in plain text everywhere, accepted
+// framing headers and line breaks, and could duplicate the Authorization the apiKey adds.
+TEST_CASE("admin secrets: headers are sealed and masked, and cannot break or duplicate the request head",
+          "[server][admin][security]") {
+  MockUpstream up;
+  up.on("/v1/models", MockUpstream::json(kModelList));
+  AdminFixture f;
+  // A plain row as stored before `headers` became sensitive.
+  f.add_provider("legacy", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
+  router::test::put_config_row(f.db(), "legacy", "headers", boost::json::object{{"X-Legacy", "legacy-header-secret-KQ81Z"}}, false);
+  f.start();
+  using boost::json::object;
+  const std::string secret = "team-header-secret-7Q2W9E4R";
+  std::vector<std::string> bodies;
+
+  auto r = f.call("POST", "/v1/providers",
+                  boost::json::serialize(object{
+                      {"id", "oa"},
+                      {"type", "openai"},
+                      {"config", object{{"baseURL", up.url("/v1")}, {"headers", object{{"X-Team", secret}}}}}}));
+  REQUIRE(r.status() == 201);
+  bodies.push_back(r.http.body);
+  {
+    // That first write also sealed the legacy plain row, in place.
+    router::db::Database d(f.db());
+    const auto row = router::db::ProviderRepository(d).find_config("legacy", "headers");
+    REQUIRE(row);
+    CHECK(row->sensitive);
+    CHECK(row->value_json.starts_with("\"enc:v1:"));
+    for (const auto* name : {"oa", "legacy"}) {
+      const auto v = router::db::ProviderRepository(d).find_config(name, "headers");
+      CHECK(v->value_json.find("header-secret") == std::string::npos);
+    }
+  }
+  r = f.get("/v1/providers/oa");
+  bodies.push_back(r.http.body);
+  bool seen = false;
+  for (const auto& c : r.json.at("config").as_array()) {
+    if (c.at("key") == "headers") {
+      seen = true;
+      CHECK(c.at("sensitive") == true);
+      CHECK(c.at("value").at("X-Team") == "…9E4R");
+    }
+  }
+  CHECK(seen);
+  REQUIRE(f.call("POST", "/v1/providers/oa/test").json.at("healthy") == true);
+  CHECK(up.requests().back().header("x-team") == secret);
+  // The legacy plain row still works, and is masked on every read.
+  REQUIRE(f.call("POST", "/v1/providers/legacy/test").json.at("healthy") == true);
+  CHECK(up.requests().back().header("x-legacy") == "legacy-header-secret-KQ81Z");
+  bodies.push_back(f.get("/v1/providers/legacy").http.body);
+
+  const std::vector<std::pair<object, std::string>> refused = {
+      {object{{"Host", "evil.example"}}, "'Host' is set by the router"},
+      {object{{"content-length", "0"}}, "'content-length' is set by the router"},
+      {object{{"Transfer-Encoding", "chunked"}}, "'Transfer-Encoding' is set by the router"},
+      {object{{"Connection", "close"}}, "'Connection' is set by the router"},
+      {object{{"X-Split", "a\r\nX-Injected: 1"}}, "without NUL, CR or LF"},
+      {object{{"X-Nul", std::string("a\0b", 3)}}, "without NUL, CR or LF"},
+      {object{{"X-Bad\r\nName", "a"}}, "HTTP tokens"},
+      {object{{"Authorization", "Bearer other"}}, "'apiKey' already sends"},
+  };
+  for (const auto& [headers, why] : refused) {
+    INFO(boost::json::serialize(headers));
+    r = f.call("POST", "/v1/providers",
+               boost::json::serialize(object{{"id", "bad"},
+                                             {"type", "openai"},
+                                             {"config", object{{"baseURL", up.url("/v1")},
+                                                               {"apiKey", "sk-pairing-test-000001"},
+                                                               {"headers", headers}}}}));
+    router::test::check_error(r, 400, "invalid_request_error", why);
+    CHECK(r.error_param() == "headers");
+  }
+  // The pairing is refused whichever of the two comes second.
+  REQUIRE(f.call("PATCH", "/v1/providers/oa/config/headers",
+                 boost::json::serialize(object{{"value", object{{"authorization", "Bearer x-0000000001"}}}}))
+              .status() == 200);
+  r = f.call("PATCH", "/v1/providers/oa/config/apiKey", boost::json::serialize(object{{"value", "sk-second-000000001"}}));
+  router::test::check_error(r, 400, "invalid_request_error", "already sends");
+  // A credential with a line break used to be stored and then silently dropped from the request.
+  r = f.call("PATCH", "/v1/providers/oa/config/apiKey",
+             boost::json::serialize(object{{"value", "sk-line-break-0001\r\nX-Injected: 1"}}));
+  router::test::check_error(r, 400, "invalid_request_error", "cannot contain NUL, CR or LF");
+
+  const auto revisions = f.get("/v1/config/revisions?limit=100");
+  bodies.push_back(revisions.http.body);
+  for (const auto& rev : revisions.json.at("revisions").as_array()) {
+    bodies.push_back(f.get(fmt::format("/v1/config/revisions/{}", rev.at("rev").as_int64())).http.body);
+  }
+  for (const auto& body : bodies) {
+    INFO(body);
+    CHECK(body.find(secret) == std::string::npos);
+    CHECK(body.find("legacy-header-secret") == std::string::npos);
   }
 }

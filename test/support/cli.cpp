@@ -7,6 +7,10 @@
 
 #include <boost/json.hpp>
 
+#include "core/clock.hpp"
+#include "db/config_repository.hpp"
+#include "db/database.hpp"
+
 namespace router::test {
 
 std::vector<std::string> config_snapshot(const std::filesystem::path& path) {
@@ -47,6 +51,16 @@ boost::json::object router_json(const std::string& db, const std::vector<std::st
     throw std::runtime_error("router " + cmd + "exited " + std::to_string(r.exit_code) + ": " + r.err);
   }
   return boost::json::parse(r.out).as_object();
+}
+
+void put_config_row(const std::filesystem::path& path, const std::string& provider, const std::string& key,
+                    const boost::json::value& value, bool sensitive) {
+  db::Database d(path);
+  d.write([&] {
+    const auto now = core::now_ms();
+    db::ProviderRepository(d).put_config(
+        db::ProviderConfigValue{provider, key, boost::json::serialize(value), sensitive, now, now});
+  });
 }
 
 }  // namespace router::test

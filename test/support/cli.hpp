@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -15,6 +16,11 @@ namespace router::test {
 /// stable order: two snapshots are equal exactly when the configurations are. Sealed secrets
 /// compare by ciphertext. Opens its own connection.
 [[nodiscard]] std::vector<std::string> config_snapshot(const std::filesystem::path& path);
+
+/// Writes one provider_config row straight into the database at `path`, past every rule of the
+/// service: a row an older version, or a hand edit, left behind.
+void put_config_row(const std::filesystem::path& path, const std::string& provider, const std::string& key,
+                    const boost::json::value& value, bool sensitive);
 
 /// Runs `router --json ARGS` and returns the parsed document. Throws std::runtime_error carrying
 /// the exit code and stderr unless the command exits 0.

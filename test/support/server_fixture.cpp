@@ -90,7 +90,10 @@ void ServerFixture::add_key(const std::string& name, const std::string& scope, c
 void ServerFixture::start(unsigned threads) {
   server::ServeOptions o;
   o.paths = core::paths_for(dir_ / "router.db", "--db");
-  o.env = [](std::string_view) { return std::optional<std::string>(); };
+  o.env = [env = env_](std::string_view name) -> std::optional<std::string> {
+    const auto it = env.find(std::string(name));
+    return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
   o.listen = "127.0.0.1:0";
   o.threads = threads;
   o.grace = std::chrono::seconds(5);

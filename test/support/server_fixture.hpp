@@ -64,6 +64,8 @@ class ServerFixture {
             std::optional<std::string> upstream = std::nullopt);
   void set(const std::string& key, boost::json::value value);
   void add_key(const std::string& name, const std::string& scope, const std::string& secret);
+  /// A variable of the server's environment (it sees no other), for env: references; before start().
+  void set_env(const std::string& name, const std::string& value) { env_[name] = value; }
 
   void start(unsigned threads = 2);
   void stop();
@@ -82,6 +84,7 @@ class ServerFixture {
 
  private:
   TempDir dir_;
+  std::map<std::string, std::string> env_;
   std::unique_ptr<server::Server> server_;
 };
 
