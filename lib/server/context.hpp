@@ -34,6 +34,7 @@ struct Shared {
   std::string listen;                 ///< the bound address, "127.0.0.1:3001"
   std::atomic<bool> draining{false};  ///< SIGTERM: answer in-flight requests, close keep-alives
   std::vector<const http::UpstreamPool*> pools;  ///< every worker's, for /metrics
+  http::ConnectionGate connections;              ///< server.max_connections, across workers
 };
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own

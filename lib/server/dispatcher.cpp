@@ -238,6 +238,14 @@ void respond_logged(Call& call, int status, std::string body, db::Outcome outcom
 }
 
 void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& request) {
+  (void)dispatch(session, std::move(request), false);
+}
+
+bool Dispatcher::admit(const http::ServerSessionPtr& session, const http::Request& head) {
+  return dispatch(session, http::Request(head), true);
+}
+
+bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&& request, bool head_only) {
   Call call{worker_, session, std::move(request)};
   call.active = ActiveToken(worker_.active);
   call.received_ms = core::now_ms();
@@ -260,6 +268,7 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
     if (limits_version_ != snap.data_version) {
       limits_ = limits_from(snap);
       limits_version_ = snap.data_version;
+      worker_.shared.connections.set_limit(snap.hot.max_connections);
     }
     if (!target) {
       throw Error(ErrorCode::kInvalidArgument, "malformed query string");
@@ -280,7 +289,7 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       log.error = msg;
       session->respond(std::move(res));
       submit_log(call, std::move(log));
-      return;
+      return false;
     }
 
     // Hashing a bearer token is only needed when some key exists to match it against.
@@ -301,15 +310,20 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
         throw Error(ErrorCode::kPermissionDenied, fmt::format("key '{}' is a client key; this route needs an admin key", key->name));
       }
       // Client keys' use is read from their request records; admin calls leave none.
-      worker_.shared.logs->note_key_use(worker_.index, key->name, call.received_ms);
+      if (!head_only) {
+        worker_.shared.logs->note_key_use(worker_.index, key->name, call.received_ms);
+      }
     } else if (route->access == Access::kClient && snap.has_client_keys && key == nullptr) {
       throw Error(ErrorCode::kUnauthenticated, "missing or unknown API key (Authorization: Bearer rk-…)");
+    }
+    if (head_only) {
+      return true;  // the body may come; handle() checks everything again on the whole request
     }
     route->handler(call);
   } catch (const Error& e) {
     if (!call.session) {
       core::log::error("handler failed after taking over the request: {}", e.what());
-      return;
+      return false;
     }
     auto res = error_response(call, e.code(), e.what(), e.param());
     db::RequestLog log = begin_log(call);
@@ -325,6 +339,7 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       session->respond(error_response(call, ErrorCode::kInternal, "internal error"));
     }
   }
+  return false;
 }
 
 http::ServerLimits Dispatcher::limits_from(const routing::Snapshot& snap) {
@@ -362,6 +377,9 @@ http::Response Dispatcher::rejected(const http::ServerSession& session, const ht
       msg = "request headers are too large";
       break;
     case http::RejectReason::kMalformed:
+      break;
+    case http::RejectReason::kBadHost:
+      msg = "a request needs one valid Host header (HTTP/1.1: exactly one)";
       break;
   }
   Call call{worker_, nullptr, http::Request(head)};

@@ -103,9 +103,13 @@ class Dispatcher final : public http::RequestHandler {
   http::Response rejected(const http::ServerSession& session, const http::Request& head,
                           http::RejectReason reason) override;
   http::ServerLimits limits() override;
+  bool admit(const http::ServerSessionPtr& session, const http::Request& head) override;
 
  private:
   static http::ServerLimits limits_from(const routing::Snapshot& snap);
+  /// Routes and checks keys, then runs the handler; with `head_only` (a request waiting for
+  /// "100 Continue") stops before the handler. False when it answered already.
+  bool dispatch(const http::ServerSessionPtr& session, http::Request&& request, bool head_only);
 
   Worker& worker_;
   std::optional<http::ServerLimits> limits_;  // from the last snapshot seen: limits() stays query-free
