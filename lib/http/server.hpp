@@ -18,9 +18,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "core/count_token.hpp"
 #include "http/types.hpp"
 #include "http/wire.hpp"
 
@@ -76,38 +76,18 @@ class RequestHandler {
 /// connection, the session gives it back when it closes.
 class ConnectionGate {
  public:
-  /// One open connection's share of the cap; empty when the cap refused it. Moves, never copies.
-  class Slot {
-   public:
-    Slot() = default;
-    explicit Slot(ConnectionGate& gate) noexcept : gate_(&gate) {}
-    Slot(Slot&& o) noexcept : gate_(std::exchange(o.gate_, nullptr)) {}
-    Slot& operator=(Slot&& o) noexcept {
-      std::swap(gate_, o.gate_);
-      return *this;
-    }
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    ~Slot() { release(); }
-    void release() noexcept {
-      if (gate_ != nullptr) {
-        std::exchange(gate_, nullptr)->open_.fetch_sub(1, std::memory_order_relaxed);
-      }
-    }
-    explicit operator bool() const noexcept { return gate_ != nullptr; }
-
-   private:
-    ConnectionGate* gate_ = nullptr;
-  };
+  /// One open connection's share of the cap; empty when the cap refused it.
+  using Slot = core::CountToken;
 
   /// A slot, or an empty one (counted as refused) when `limit` connections are open already.
+  /// Counting in before comparing means two acceptors could never both pass the cap.
   [[nodiscard]] Slot acquire() noexcept {
-    if (open_.fetch_add(1, std::memory_order_relaxed) >= limit_.load(std::memory_order_relaxed)) {
-      open_.fetch_sub(1, std::memory_order_relaxed);
+    Slot slot(open_);
+    if (open_.load(std::memory_order_relaxed) > limit_.load(std::memory_order_relaxed)) {
       refused_.fetch_add(1, std::memory_order_relaxed);
-      return {};
+      return {};  // the slot's destructor gives its count back
     }
-    return Slot(*this);
+    return slot;
   }
   void set_limit(std::int64_t limit) noexcept { limit_.store(limit, std::memory_order_relaxed); }
   [[nodiscard]] std::int64_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
@@ -115,7 +95,7 @@ class ConnectionGate {
   [[nodiscard]] std::int64_t limit() const noexcept { return limit_.load(std::memory_order_relaxed); }
 
  private:
-  std::atomic<std::int64_t> open_{0};
+  std::atomic<int> open_{0};
   std::atomic<std::int64_t> refused_{0};
   std::atomic<std::int64_t> limit_{std::numeric_limits<std::int64_t>::max()};  // set from the setting at start
 };

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/count_token.hpp"
 #include "core/error.hpp"
 #include "db/log_types.hpp"
 #include "http/server.hpp"
@@ -26,26 +27,7 @@ enum class Access : std::uint8_t {
 };
 
 /// Counts a request as in flight for as long as it lives (moves with the request).
-class ActiveToken {
- public:
-  ActiveToken() = default;
-  explicit ActiveToken(std::atomic<int>& counter) : counter_(&counter) { counter_->fetch_add(1, std::memory_order_relaxed); }
-  ActiveToken(ActiveToken&& o) noexcept : counter_(std::exchange(o.counter_, nullptr)) {}
-  ActiveToken& operator=(ActiveToken&& o) noexcept {
-    std::swap(counter_, o.counter_);
-    return *this;
-  }
-  ActiveToken(const ActiveToken&) = delete;
-  ActiveToken& operator=(const ActiveToken&) = delete;
-  ~ActiveToken() {
-    if (counter_ != nullptr) {
-      counter_->fetch_sub(1, std::memory_order_relaxed);
-    }
-  }
-
- private:
-  std::atomic<int>* counter_ = nullptr;
-};
+using ActiveToken = core::CountToken;
 
 /// One request on its way through a handler.
 struct Call {
