@@ -1,7 +1,8 @@
 // A client's request as the server reads it: bytes, split anywhere, through the Beast request
 // parser with the server's header and body limits, then what the dispatcher does before a handler
-// runs (target splitting, query decoding, route matching), then the chat body validation. Any
-// bytes end in a parsed request or an error, never a crash, a hang or an unbounded allocation.
+// runs (the Host check, target splitting, query decoding, route matching), then the chat body
+// validation (duplicate keys included). Any bytes end in a parsed request or an error, never a
+// crash, a hang or an unbounded allocation.
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -30,6 +31,9 @@ constexpr std::size_t kBodyLimit = 4096;
 
 void dispatch(Parser& parser) {
   auto req = parser.release();
+  if (!router::http::valid_host_fields(req)) {
+    return;  // a 400: no Host (HTTP/1.1), two, or not host[:port]
+  }
   const std::string_view target(req.target().data(), req.target().size());
   const auto parsed = router::server::parse_target(target);
   if (!parsed) {

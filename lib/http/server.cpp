@@ -10,7 +10,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -39,10 +41,32 @@ std::string endpoint_text(const Socket& s) {
                       : fmt::format("{}:{}", addr.to_string(), ep.port());
 }
 
+// A character of uri-host [":" port] (RFC 3986: reg-name, IP literal, port).
+bool host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("-._~%!$&'()*+,;=:[]").find(c) != std::string_view::npos;
+}
+
 }  // namespace
 
-ServerSession::ServerSession(Socket&& socket, RequestHandler& handler)
-    : stream_(std::move(socket)), handler_(handler), buffer_(256 * 1024), timer_(stream_.get_executor()) {
+bool valid_host_fields(const bhttp::request_header<>& head) {
+  const auto [first, last] = head.equal_range(bhttp::field::host);
+  if (first == last) {
+    return head.version() < 11;
+  }
+  if (std::next(first) != last) {
+    return false;
+  }
+  const auto value = first->value();
+  return std::all_of(value.begin(), value.end(), host_char);
+}
+
+ServerSession::ServerSession(Socket&& socket, RequestHandler& handler, ConnectionGate::Slot slot)
+    : stream_(std::move(socket)),
+      handler_(handler),
+      slot_(std::move(slot)),
+      buffer_(256 * 1024),
+      timer_(stream_.get_executor()) {
   beast::error_code ec;
   stream_.socket().set_option(tcp::no_delay(true), ec);
   stream_.expires_never();  // deadlines come from this session's own lazy timer
@@ -75,8 +99,16 @@ void ServerSession::read_more() {
 void ServerSession::on_read_some(beast::error_code ec, std::size_t n) {
   read_pending_ = false;
   if (ec) {
+    if (phase_ == Phase::kHandling && ec == net::error::eof) {
+      // A half-close (shutdown(SHUT_WR)) after a complete request: the client still reads its
+      // answer, then the connection closes. A client that closed both ways cannot be told apart
+      // until a write to it fails, which then ends the response like a reset does.
+      peer_eof_ = true;
+      keep_alive_ = false;
+      return;
+    }
     if (phase_ == Phase::kHandling) {
-      // The client closed or reset while its response was being produced.
+      // The client reset the connection while its response was being produced.
       peer_closed_ = true;
       if (auto l = listener_.lock()) {
         l->on_client_gone();
@@ -111,20 +143,39 @@ void ServerSession::on_header(beast::error_code ec, std::size_t n) {
   if (ec) {
     return on_parsed(ec, n);
   }
-  const auto expect = parser_->get()[bhttp::field::expect];
-  if (!parser_->is_done() && expect.size() == 12 && beast::iequals(expect, "100-continue")) {
-    // Clients such as curl wait for this before sending a large body.
-    write_pending_ = true;
-    net::async_write(stream_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code e, std::size_t) {
-      self->write_pending_ = false;
-      if (e) {
-        return self->close();
-      }
-      self->read_body();
-    });
-    return;
+  const auto& head = parser_->get();
+  if (!valid_host_fields(head)) {
+    return reject(RejectReason::kBadHost);
+  }
+  const auto expect = head[bhttp::field::expect];
+  // An HTTP/1.0 client's expectation is ignored (RFC 9110 §10.1.1): it cannot take a 1xx.
+  if (!parser_->is_done() && head.version() >= 11 && expect.size() == 12 && beast::iequals(expect, "100-continue")) {
+    // Clients such as curl wait for "100 Continue" before sending a large body. The handler
+    // sees the head first, so a request it refuses (a bad key) never gets one: it gets its
+    // answer, its body stays unread, and the connection closes.
+    received_ns_ = core::mono_ns();
+    phase_ = Phase::kHandling;
+    keep_alive_ = false;
+    if (!handler_.admit(shared_from_this(), head)) {
+      parser_.reset();
+      return;
+    }
+    phase_ = Phase::kReading;
+    keep_alive_ = true;
+    return send_continue();
   }
   read_body();
+}
+
+void ServerSession::send_continue() {
+  write_pending_ = true;
+  net::async_write(stream_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code e, std::size_t) {
+    self->write_pending_ = false;
+    if (e) {
+      return self->close();
+    }
+    self->read_body();
+  });
 }
 
 void ServerSession::read_body() {
@@ -154,6 +205,7 @@ void ServerSession::on_parsed(beast::error_code ec, std::size_t /*n*/) {
   received_ns_ = core::mono_ns();
   phase_ = Phase::kHandling;
   keep_alive_ = parser_->get().keep_alive();
+  http10_ = parser_->get().version() < 11;
   Request req = parser_->release();
   parser_.reset();
   if (buffer_.size() == 0) {
@@ -190,7 +242,7 @@ void ServerSession::respond(Response&& response) {
     return;
   }
   const bool keep = keep_alive_ && response.keep_alive();
-  format_response_head(out_.head, response, response.body().size(), keep);
+  format_response_head(out_.head, response, response.body().size(), keep, true);
   out_.body = std::move(response.body());
   write_pending_ = true;
   set_deadline(limits_.write_timeout);
@@ -212,17 +264,19 @@ void ServerSession::stream_begin(ResponseHead&& head, std::shared_ptr<ResponseLi
                                  bool last) {
   listener_ = listener;
   writer_ = std::move(listener);
-  keep_alive_ = keep_alive_ && head.keep_alive();  // a draining server closes after the stream
-  format_response_head(out_.head, head, std::nullopt, keep_alive_);
-  write_chunked(data, last, true);
+  // A draining server closes after the stream; so does an HTTP/1.0 client's, whose body (it
+  // knows no chunked framing) ends with the connection.
+  keep_alive_ = keep_alive_ && head.keep_alive() && !http10_;
+  format_response_head(out_.head, head, std::nullopt, keep_alive_, !http10_);
+  write_stream(data, last, true);
 }
 
 void ServerSession::stream_write(std::string_view data, bool last) {
   writer_ = listener_.lock();
-  write_chunked(data, last, false);
+  write_stream(data, last, false);
 }
 
-void ServerSession::write_chunked(std::string_view data, bool last, bool with_head) {
+void ServerSession::write_stream(std::string_view data, bool last, bool with_head) {
   if (phase_ == Phase::kClosed || peer_closed_) {
     net::post(stream_.get_executor(), beast::bind_front_handler(&ServerSession::on_stream_written, shared_from_this(),
                                                                  last, net::error::connection_reset, 0));
@@ -233,7 +287,9 @@ void ServerSession::write_chunked(std::string_view data, bool last, bool with_he
   if (with_head) {
     bufs[0] = net::buffer(out_.head);
   }
-  if (!data.empty()) {
+  if (!data.empty() && http10_) {
+    bufs[2] = net::buffer(data);
+  } else if (!data.empty()) {
     const auto len = fmt::format_to_n(chunk_header_.data(), chunk_header_.size() - 2, "{:x}", data.size()).size;
     chunk_header_[len] = '\r';
     chunk_header_[len + 1] = '\n';
@@ -241,7 +297,7 @@ void ServerSession::write_chunked(std::string_view data, bool last, bool with_he
     bufs[2] = net::buffer(data);
     bufs[3] = net::buffer(kCrlf);
   }
-  if (last) {
+  if (last && !http10_) {
     bufs[4] = net::buffer(kLastChunk);
   }
   write_pending_ = true;
@@ -272,7 +328,7 @@ void ServerSession::on_stream_written(bool last, beast::error_code ec, std::size
 void ServerSession::finish_response(bool close_after) {
   listener_.reset();
   writer_.reset();
-  if (close_after || peer_closed_ || phase_ == Phase::kClosed) {
+  if (close_after || peer_closed_ || peer_eof_ || phase_ == Phase::kClosed) {
     close();
     return;
   }
@@ -331,12 +387,14 @@ void ServerSession::close() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.socket().close(ec);
+  slot_.release();
 }
 
 // --- listener ----------------------------------------------------------------------------------------
 
-Listener::Listener(net::io_context& accept_ioc, const tcp::endpoint& endpoint, std::vector<WorkerSlot> workers)
-    : acceptor_(accept_ioc), workers_(std::move(workers)) {
+Listener::Listener(net::io_context& accept_ioc, const tcp::endpoint& endpoint, std::vector<WorkerSlot> workers,
+                   ConnectionGate& gate, std::string refusal)
+    : acceptor_(accept_ioc), workers_(std::move(workers)), gate_(gate), refusal_(std::move(refusal)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -375,10 +433,32 @@ void Listener::on_accept(beast::error_code ec, Socket socket) {
     });
     return;
   }
+  auto slot = gate_.acquire();
+  if (!slot) {
+    refuse(socket);
+    return do_accept();
+  }
   const WorkerSlot& w = workers_[next_];
   next_ = (next_ + 1) % workers_.size();
-  std::make_shared<ServerSession>(std::move(socket), *w.handler)->run();
+  std::make_shared<ServerSession>(std::move(socket), *w.handler, std::move(slot))->run();
   do_accept();
+}
+
+// Past server.max_connections: the fixed 503 in one non-blocking write, then the close, all on
+// the accepting thread. No session, no read deadline, no timer: a flood costs a few syscalls per
+// connection and holds nothing. What already arrived of the request is read (and dropped) first,
+// so the close sends a FIN after the answer rather than a reset that could destroy it.
+void Listener::refuse(Socket& socket) const {
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  std::array<char, 4096> sink{};
+  for (int i = 0; i < 4 && !ec; ++i) {
+    (void)socket.read_some(net::buffer(sink), ec);
+  }
+  ec = {};
+  (void)socket.write_some(net::buffer(refusal_), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
 }
 
 }  // namespace router::http

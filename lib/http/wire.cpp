@@ -29,7 +29,7 @@ void format_request_head(std::string& out, std::string_view method, std::string_
 }
 
 void format_response_head(std::string& out, const boost::beast::http::response_header<>& response,
-                          std::optional<std::size_t> content_length, bool keep_alive) {
+                          std::optional<std::size_t> content_length, bool keep_alive, bool chunked) {
   out.clear();
   const auto reason = boost::beast::http::obsolete_reason(response.result());
   fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}\r\n", response.result_int(),
@@ -44,8 +44,10 @@ void format_response_head(std::string& out, const boost::beast::http::response_h
   }
   if (content_length) {
     fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", *content_length);
-  } else {
+  } else if (chunked) {
     out.append("Transfer-Encoding: chunked\r\n");
+  } else {
+    keep_alive = false;  // only the close can end this body
   }
   if (!keep_alive) {
     out.append("Connection: close\r\n");

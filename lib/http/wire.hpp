@@ -30,10 +30,11 @@ struct WireMessage {
 void format_request_head(std::string& out, std::string_view method, std::string_view target, std::string_view host,
                          const std::vector<std::pair<std::string, std::string>>& headers, std::size_t body_size);
 
-/// Formats a response head from a Beast response's status and fields, adding Content-Length (or
-/// "Transfer-Encoding: chunked" when `content_length` is empty) and, when `keep_alive` is false,
-/// "Connection: close".
+/// Formats a response head from a Beast response's status and fields, adding Content-Length or,
+/// when `content_length` is empty, "Transfer-Encoding: chunked" if `chunked` (else nothing: the
+/// body ends with the connection, for an HTTP/1.0 client, and the head says "Connection: close"),
+/// and, when `keep_alive` is false, "Connection: close".
 void format_response_head(std::string& out, const boost::beast::http::response_header<>& head,
-                          std::optional<std::size_t> content_length, bool keep_alive);
+                          std::optional<std::size_t> content_length, bool keep_alive, bool chunked);
 
 }  // namespace router::http

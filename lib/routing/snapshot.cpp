@@ -14,6 +14,7 @@ namespace router::routing {
 HotSettings::HotSettings(const config::Settings& s)
     : request_timeout_ms(s.integer("server.request_timeout")),
       max_body_bytes(s.integer("server.max_body_bytes")),
+      max_connections(s.integer("server.max_connections")),
       read_timeout_ms(s.integer("server.read_timeout")),
       write_timeout_ms(s.integer("server.write_timeout")),
       log_max_body_bytes(s.integer("logging.max_body_bytes")),

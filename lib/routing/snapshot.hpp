@@ -45,6 +45,7 @@ struct HotSettings {
 
   std::int64_t request_timeout_ms;
   std::int64_t max_body_bytes;
+  std::int64_t max_connections;
   std::int64_t read_timeout_ms;
   std::int64_t write_timeout_ms;
   std::int64_t log_max_body_bytes;

@@ -142,9 +142,14 @@ void handle_metrics(Call& call) {
   fmt::format_to(std::back_inserter(text),
                  "# HELP router_uptime_seconds Seconds since the server started.\n"
                  "# TYPE router_uptime_seconds gauge\nrouter_uptime_seconds {}\n"
+                 "# HELP router_client_connections Open client connections (cap: server.max_connections).\n"
+                 "# TYPE router_client_connections gauge\nrouter_client_connections {}\n"
+                 "# HELP router_client_connections_refused_total Client connections refused at server.max_connections.\n"
+                 "# TYPE router_client_connections_refused_total counter\nrouter_client_connections_refused_total {}\n"
                  "# HELP router_upstream_idle_connections Idle keep-alive upstream connections per worker.\n"
                  "# TYPE router_upstream_idle_connections gauge\n",
-                 (core::now_ms() - call.worker.shared.started_ms) / 1000);
+                 (core::now_ms() - call.worker.shared.started_ms) / 1000, call.worker.shared.connections.open(),
+                 call.worker.shared.connections.refused());
   const auto& pools = call.worker.shared.pools;
   for (std::size_t i = 0; i < pools.size(); ++i) {
     fmt::format_to(std::back_inserter(text), "router_upstream_idle_connections{{worker=\"{}\"}} {}\n", i,

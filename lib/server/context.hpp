@@ -39,6 +39,7 @@ struct Shared {
   std::vector<const RejectLimiter*> limiters;    ///< every worker's, for /metrics (one per worker)
   bool public_listen = false;                    ///< bound to a non-loopback address
   std::atomic<bool> clients_open{false};         ///< auth.clients = open, as the newest snapshot says
+  http::ConnectionGate connections;              ///< server.max_connections, across workers
 };
 
 /// The warning for client routes open to anyone (auth.clients = open) on a non-loopback address.

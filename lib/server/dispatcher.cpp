@@ -284,6 +284,14 @@ void respond_logged(Call& call, int status, std::string body, db::Outcome outcom
 }
 
 void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& request) {
+  (void)dispatch(session, std::move(request), false);
+}
+
+bool Dispatcher::admit(const http::ServerSessionPtr& session, const http::Request& head) {
+  return dispatch(session, http::Request(head), true);
+}
+
+bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&& request, bool head_only) {
   Call call{worker_, session, std::move(request)};
   call.active = ActiveToken(worker_.active);
   call.received_ms = core::now_ms();
@@ -307,8 +315,9 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       adopt(snap);
     }
     if (!target) {
-      return refuse(call, error_response(call, ErrorCode::kInvalidArgument, "malformed query string"),
-                    "malformed query string");
+      refuse(call, error_response(call, ErrorCode::kInvalidArgument, "malformed query string"),
+             "malformed query string");
+      return false;
     }
     if (route == nullptr) {
       const auto code = path_known ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound;
@@ -320,7 +329,8 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
         res.result(bhttp::status::method_not_allowed);
         res.set(bhttp::field::allow, allowed);
       }
-      return refuse(call, std::move(res), msg);
+      refuse(call, std::move(res), msg);
+      return false;
     }
 
     // Hashing a bearer token is only needed when some key exists to match it against.
@@ -330,17 +340,23 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       call.key_name = key->name;
     }
     if (const auto denied = authorize(*route, snap, key)) {
-      return refuse(call, error_response(call, denied->code(), denied->what()), denied->what());
+      refuse(call, error_response(call, denied->code(), denied->what()), denied->what());
+      return false;
     }
     if (route->access == Access::kAdmin) {
       // Client keys' use is read from their request records; admin calls leave none.
-      worker_.shared.logs->note_key_use(worker_.index, key->name, call.received_ms);
+      if (!head_only) {
+        worker_.shared.logs->note_key_use(worker_.index, key->name, call.received_ms);
+      }
+    }
+    if (head_only) {
+      return true;  // the body may come; handle() checks everything again on the whole request
     }
     route->handler(call);
   } catch (const Error& e) {
     if (!call.session) {
       core::log::error("handler failed after taking over the request: {}", e.what());
-      return;
+      return false;
     }
     auto res = error_response(call, e.code(), e.what(), e.param());
     db::RequestLog log = begin_log(call);
@@ -357,11 +373,13 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
       session->respond(error_response(call, ErrorCode::kInternal, "internal error"));
     }
   }
+  return false;
 }
 
 void Dispatcher::adopt(const routing::Snapshot& snap) {
   limits_ = limits_from(snap);
   limits_version_ = snap.data_version;
+  worker_.shared.connections.set_limit(snap.hot.max_connections);
   // Said once per change, by whichever worker sees the change first: the flag is shared, and
   // touched only when a snapshot is new.
   const bool open = !snap.hot.client_keys_required;
@@ -429,6 +447,9 @@ http::Response Dispatcher::rejected(const http::ServerSession& session, const ht
       msg = "request headers are too large";
       break;
     case http::RejectReason::kMalformed:
+      break;
+    case http::RejectReason::kBadHost:
+      msg = "a request needs one valid Host header (HTTP/1.1: exactly one)";
       break;
   }
   Call call{worker_, nullptr, http::Request(head)};

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/count_token.hpp"
 #include "core/error.hpp"
 #include "db/log_types.hpp"
 #include "http/server.hpp"
@@ -26,26 +27,7 @@ enum class Access : std::uint8_t {
 };
 
 /// Counts a request as in flight for as long as it lives (moves with the request).
-class ActiveToken {
- public:
-  ActiveToken() = default;
-  explicit ActiveToken(std::atomic<int>& counter) : counter_(&counter) { counter_->fetch_add(1, std::memory_order_relaxed); }
-  ActiveToken(ActiveToken&& o) noexcept : counter_(std::exchange(o.counter_, nullptr)) {}
-  ActiveToken& operator=(ActiveToken&& o) noexcept {
-    std::swap(counter_, o.counter_);
-    return *this;
-  }
-  ActiveToken(const ActiveToken&) = delete;
-  ActiveToken& operator=(const ActiveToken&) = delete;
-  ~ActiveToken() {
-    if (counter_ != nullptr) {
-      counter_->fetch_sub(1, std::memory_order_relaxed);
-    }
-  }
-
- private:
-  std::atomic<int>* counter_ = nullptr;
-};
+using ActiveToken = core::CountToken;
 
 /// One request on its way through a handler.
 struct Call {
@@ -103,6 +85,7 @@ class Dispatcher final : public http::RequestHandler {
   http::Response rejected(const http::ServerSession& session, const http::Request& head,
                           http::RejectReason reason) override;
   http::ServerLimits limits() override;
+  bool admit(const http::ServerSessionPtr& session, const http::Request& head) override;
 
  private:
   static http::ServerLimits limits_from(const routing::Snapshot& snap);
@@ -113,6 +96,9 @@ class Dispatcher final : public http::RequestHandler {
   /// The log row of a refused request: metadata only, never its body, since whoever can reach
   /// the port can send one; at most server.reject_rate rows a second per client address.
   void log_refusal(const Call& call, std::string_view client_addr, const http::Response& res, std::string_view error);
+  /// Routes and checks keys, then runs the handler; with `head_only` (a request waiting for
+  /// "100 Continue") stops before the handler. False when it answered already.
+  bool dispatch(const http::ServerSessionPtr& session, http::Request&& request, bool head_only);
 
   Worker& worker_;
   std::optional<http::ServerLimits> limits_;  // from the last snapshot seen: limits() stays query-free

@@ -512,7 +512,13 @@ void ProxyCall::on_write_done(beast::error_code ec) {
     return;
   }
   if (ec) {
-    return on_client_gone();
+    // The client is gone (reset, closed after a half-close, or past server.write_timeout). No
+    // upstream operation is pending while a client write is (the next read starts from here),
+    // so nothing else would finish the call: close the upstream connection and finish now.
+    client_gone_ = true;
+    release_connection(false);
+    aborted();
+    return;
   }
   out_.clear();
   if (timed_out_ || client_gone_) {

@@ -86,6 +86,19 @@ net::ip::tcp::endpoint resolve_listen(const std::string& text) {
   return {ip, addr.port};
 }
 
+// What a connection past server.max_connections gets before the close: complete and fixed, so
+// the listener writes it without a session.
+std::string refusal_response() {
+  http::Response res{boost::beast::http::status::service_unavailable, 11};
+  res.set(boost::beast::http::field::server, "router");
+  res.set(boost::beast::http::field::content_type, "application/json");
+  res.set(boost::beast::http::field::retry_after, "1");
+  res.body() = error_body(ErrorCode::kUnavailable, "too many open connections (server.max_connections): retry later");
+  std::string out;
+  http::format_response_head(out, res, res.body().size(), false, true);
+  return out + res.body();
+}
+
 }  // namespace
 
 void Server::start() {
@@ -103,6 +116,7 @@ void Server::start() {
   db::Database probe(o.paths.config_db, db::DatabaseOptions{false});
   const auto snap = routing::load_snapshot(probe, shared.keys, o.env);
   impl_->warnings = snap->problems;
+  shared.connections.set_limit(snap->hot.max_connections);
   for (const auto& p : snap->providers) {
     if (p.impl) {  // credentials about to expire, said once at start as `router test` says them
       const auto w = p.impl->warnings(core::now_ms());
@@ -142,7 +156,8 @@ void Server::start() {
     slots.push_back({&w.ioc, &w.dispatcher});
   }
   try {
-    impl_->listener = std::make_shared<http::Listener>(impl_->workers.front()->ioc, endpoint, slots);
+    impl_->listener = std::make_shared<http::Listener>(impl_->workers.front()->ioc, endpoint, slots, shared.connections,
+                                                       refusal_response());
   } catch (const boost::system::system_error& e) {
     impl_->writer->stop();
     throw Error(ErrorCode::kUnavailable, fmt::format("cannot listen on {}: {}", listen, e.code().message()));

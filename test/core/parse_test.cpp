@@ -1,8 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <boost/json.hpp>
+
+#include <string>
+#include <utility>
+
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/json.hpp"
 #include "core/parse.hpp"
 #include "core/text.hpp"
 
@@ -101,4 +107,42 @@ TEST_CASE("text: suggestions, UTF-8, slugs and masking", "[core]") {
   CHECK(mask_secret("abcdefghijklmnop1234") == "…1234");
   CHECK(mask_secret("short") == "••••");
   CHECK(mask_secret("env:OPENAI_API_KEY") == "env:OPENAI_API_KEY");
+}
+
+TEST_CASE("parse_json: a duplicate key anywhere is refused, naming it", "[core]") {
+  // What boost::json alone would build from each text: the last value of a duplicate wins.
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"model":"a","model":"b"})", "model"},
+      {R"({"model":"a","mo\u0064el":"b"})", "model"},  // the same key once unescaped
+      {R"({"stream":false,"x":1,"stream":true})", "stream"},
+      {R"({"messages":[],"messages":[{"role":"user"}]})", "messages"},
+      {R"({"temperature":1,"temperature":2})", "temperature"},
+  };
+  for (const auto& [text, key] : cases) {
+    CAPTURE(text);
+    try {
+      (void)parse_json(text, "JSON body");
+      FAIL("accepted");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::kInvalidArgument);
+      CHECK(std::string(e.what()) == "invalid JSON body: duplicate key \"" + key +
+                                         "\" (each key may appear once per object)");
+      CHECK(e.param() == key);
+    }
+  }
+  try {
+    (void)parse_json(R"({"messages":[{"role":"user","content":"x","role":"system"}]})", "JSON body");
+    FAIL("accepted");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "invalid JSON body: duplicate key \"role\" in a nested object (each key may appear once per object)");
+    CHECK(e.param().empty());
+  }
+  // A control character in the key is escaped in the message.
+  CHECK_THROWS_WITH(parse_json("{\"a\\u001b[2J\":1,\"a\\u001b[2J\":2}"), Catch::Contains(R"("a\u001b[2J")"));
+  // Equal keys in different objects, and equal values, are fine; the value is what boost::json builds.
+  const std::string fine = R"({"a":{"k":1},"b":{"k":[{"k":2},{"k":3}]},"c":"k","d":[1,2.5,true,null,"s"],"e":{}})";
+  CHECK(parse_json(fine) == boost::json::parse(fine));
+  CHECK_THROWS_AS(parse_json(R"({"a":1} x)"), Error);
+  CHECK_THROWS_AS(parse_json(""), Error);
 }

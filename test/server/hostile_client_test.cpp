@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -156,6 +157,68 @@ Seen idle_crowd(std::uint16_t port) {
   return s;
 }
 
+// A head asking for "100 Continue" with `auth` (a header line or ""), its body held back. A request
+// the server refuses from its head gets the refusal, never a 100 before it, and the connection
+// ends (its body is never read); one it accepts gets the 100, then, with the body, its answer.
+Perform expect_continue(std::string target, std::string auth, bool accepted) {
+  return [=](std::uint16_t port) {
+    HttpClient c(port, 5s);
+    REQUIRE(c.send_raw(fmt::format("POST {} HTTP/1.1\r\nHost: x\r\n{}Content-Type: application/json\r\n"
+                                   "Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+                                   target, auth, kChat.size())));
+    Seen s{c.read_response()};
+    if (!accepted) {
+      CHECK(s.http.status != 100);
+      CHECK(s.http.header("connection") == "close");
+      return s;
+    }
+    CHECK(s.http.status == 100);
+    REQUIRE(c.send_raw(kChat));
+    return Seen{c.read_response()};
+  };
+}
+
+std::string bearer(std::string_view key) { return fmt::format("Authorization: Bearer {}\r\n", key); }
+
+// A complete request, then shutdown(SHUT_WR): the answer still arrives, whole.
+Perform half_closed(std::string body, std::string expected) {
+  return [=](std::uint16_t port) {
+    HttpClient c(port, 5s);
+    REQUIRE(c.send_raw(raw_chat("", body)));
+    c.shutdown_write();
+    Seen s{c.read_response()};
+    CHECK(s.http.error.empty());
+    CHECK_THAT(s.http.body, Catch::Contains(expected));
+    return s;
+  };
+}
+
+// An HTTP/1.0 client (no Host: allowed in 1.0) asks for a stream: no chunked framing reaches it,
+// the body is the SSE bytes as they are, and the close ends it.
+Seen http10_stream(std::uint16_t port) {
+  HttpClient c(port, 5s);
+  REQUIRE(c.send_raw(fmt::format("POST /v1/chat/completions HTTP/1.0\r\nAuthorization: Bearer {}\r\n"
+                                 "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                                 kClientKey, router::test::kStreamChat.size(), router::test::kStreamChat)));
+  const std::string raw = c.read_raw(kDeadlineBound);
+  Seen s;
+  const auto head_end = raw.find("\r\n\r\n");
+  REQUIRE(head_end != std::string::npos);
+  std::string head = raw.substr(0, head_end);
+  std::transform(head.begin(), head.end(), head.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  INFO(head);
+  s.http.status = std::atoi(raw.substr(9, 3).c_str());
+  CHECK(head.find("transfer-encoding") == std::string::npos);
+  CHECK(head.find("content-length") == std::string::npos);
+  CHECK(head.find("\r\nconnection: close") != std::string::npos);
+  s.http.body = raw.substr(head_end + 4);
+  CHECK(s.http.body.starts_with("data: {"));
+  CHECK(s.http.body.ends_with("data: [DONE]\n\n"));
+  CHECK(c.closed_by_peer(100ms));
+  return s;
+}
+
 // Response headers must never carry what a request header smuggled in.
 Perform no_echo(Perform inner) {
   return [inner = std::move(inner)](std::uint16_t port) {
@@ -210,6 +273,22 @@ std::vector<Case> request_cases() {
        {400}, Row::kClientError},
       {"a NUL byte in the body", chat(std::string(R"({"model":"gpt-test",)") + '\0' + R"("messages":[]})"), {400},
        Row::kClientError},
+      // Duplicate keys: the router would route on one value and forward both (issue 12).
+      {"model twice", chat(R"({"model":"gpt-test","messages":[{"role":"user","content":"x"}],"model":"other"})"), {400},
+       Row::kClientError},
+      {"model twice, once escaped",
+       chat(R"({"model":"gpt-test","messages":[{"role":"user","content":"x"}],"mod\u0065l":"other"})"), {400},
+       Row::kClientError},
+      {"stream twice", chat(R"({"model":"gpt-test","stream":false,"messages":[{"role":"user","content":"x"}],"stream":true})"),
+       {400}, Row::kClientError},
+      {"messages twice",
+       chat(R"({"model":"gpt-test","messages":[{"role":"user","content":"x"}],"messages":[{"role":"system","content":"y"}]})"),
+       {400}, Row::kClientError},
+      {"another top-level key twice",
+       chat(R"({"model":"gpt-test","temperature":0,"messages":[{"role":"user","content":"x"}],"temperature":2})"), {400},
+       Row::kClientError},
+      {"a key twice in a message", chat(R"({"model":"gpt-test","messages":[{"role":"user","content":"x","role":"system"}]})"),
+       {400}, Row::kClientError},
       {"a body over server.max_body_bytes (Content-Length)", announced_flood, {413}, Row::kRefused},
       {"a body over server.max_body_bytes (chunked)", chunked_flood, {413}, Row::kRefused},
       {"a body shorter than its Content-Length", truncated_body, {}, Row::kNone},
@@ -222,6 +301,24 @@ std::vector<Case> request_cases() {
       {"slowloris headers", slowloris("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n"), {}, Row::kNone},
       {"slowloris body", slowloris(chat_head("Content-Length: 10000\r\n\r\n"), kChat), {}, Row::kNone},
       {"200 idle connections", idle_crowd, {200}, Row::kOk},
+      {"HTTP/1.1 without Host", raw("GET /v1/models HTTP/1.1\r\n" + bearer(kClientKey) + "\r\n"), {400}, Row::kNone},
+      {"two Host headers", raw(raw_chat("Host: y\r\n")), {400}, Row::kNone},
+      {"two Host headers, HTTP/1.0", raw("GET /health HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\n"), {400}, Row::kNone},
+      {"a Host with a space", raw("GET /v1/models HTTP/1.1\r\nHost: a b\r\n" + bearer(kClientKey) + "\r\n"), {400},
+       Row::kNone},
+      {"HTTP/1.0 without Host", raw("GET /health HTTP/1.0\r\n\r\n"), {200}, Row::kNone},
+      {"HTTP/1.0 stream: no chunked framing, the close ends it", http10_stream, {200}, Row::kOk},
+      {"Expect: 100-continue, unknown key", expect_continue("/v1/chat/completions", bearer("rk-nope"), false), {401},
+       Row::kClientError},
+      {"Expect: 100-continue, no key", expect_continue("/v1/chat/completions", "", false), {401}, Row::kClientError},
+      {"Expect: 100-continue, admin route with a client key",
+       expect_continue("/v1/providers", bearer(kClientKey), false), {403}, Row::kNone},
+      {"Expect: 100-continue, unknown route", expect_continue("/v1/nothing", bearer(kClientKey), false), {404},
+       Row::kClientError},
+      {"Expect: 100-continue, good key", expect_continue("/v1/chat/completions", bearer(kClientKey), true), {200},
+       Row::kOk},
+      {"half-close after the request", half_closed(kChat, "fine"), {200}, Row::kOk},
+      {"half-close after a stream request", half_closed(router::test::kStreamChat, "data: [DONE]"), {200}, Row::kOk},
 
       // Bad bytes in headers, and header injection.
       {"a bare CR in X-Router-Provider", no_echo(raw(raw_chat("X-Router-Provider: oa\rX-Injected: 1\r\n"))), {400},
@@ -390,7 +487,12 @@ std::vector<Case> filter_cases() {
 // The server the cases meet: provider "oa" for model gpt-test on `up`, client key kClientKey
 // required (auth.clients keys).
 void configure(AdminFixture& f, MockUpstream& up) {
-  up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("fine")));
+  // Streams get SSE, so HTTP/1.0 and half-close rows can check a stream's framing.
+  up.on("/v1/chat/completions", [json = MockUpstream::json(MockUpstream::completion_json("fine")),
+                                 sse = MockUpstream::sse({"fi", "ne"})](const router::test::MockRequest& r,
+                                                                        router::test::MockConn& c) {
+    (r.body.find(R"("stream":true)") != std::string::npos ? sse : json)(r, c);
+  });
   f.add_provider("oa", "openai", boost::json::object{{"baseURL", up.url("/v1")}});
   f.link("oa", "gpt-test");
   f.set("active_provider", "oa");
@@ -532,4 +634,50 @@ TEST_CASE("hostile client: a refused request's row holds no body, and refusals p
         std::string::npos);
   // Requests that pass the key check are not limited: every one is a row.
   CHECK(rows.back().status == 200);
+}
+
+// Past server.max_connections a connection gets a fixed 503 and is closed at once, counted in
+// /metrics; the cap is global (two workers), follows the setting live, and a freed slot is reused.
+TEST_CASE("hostile client: connections past server.max_connections are refused and counted", "[server][hostile]") {
+  AdminFixture f;
+  f.set("server.max_connections", 8);
+  f.start(2);
+  std::vector<std::unique_ptr<HttpClient>> held;
+  for (int i = 0; i < 8; ++i) {
+    held.push_back(std::make_unique<HttpClient>(f.port(), 5s));
+    REQUIRE(held.back()->send_raw(""));  // connected, idle
+  }
+  int refused = 0;
+  for (int i = 0; i < 3; ++i, ++refused) {
+    HttpClient extra(f.port(), 5s);
+    const auto r = extra.request("GET", "/health");
+    CHECK(r.status == 503);
+    const auto err = boost::json::parse(r.body).at("error");
+    CHECK(err.at("type") == "service_unavailable");
+    CHECK(err.at("code") == "unavailable");
+    CHECK_THAT(std::string(err.at("message").as_string()), Catch::Contains("server.max_connections"));
+    CHECK(r.header("connection") == "close");
+    CHECK(r.header("retry-after") == "1");
+  }
+  CHECK(held.front()->request("GET", "/health").status == 200);  // the admitted ones carry on
+
+  // One slot given back: the next connection gets in once the server has seen the close.
+  held.pop_back();
+  HttpResponse metrics;
+  for (int attempt = 0; attempt < 200; ++attempt, ++refused) {
+    metrics = router::test::http_request(f.port(), "GET", "/metrics");
+    if (metrics.status != 503) {
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(metrics.status == 200);
+  CHECK_THAT(metrics.body, Catch::Contains(fmt::format("\nrouter_client_connections_refused_total {}\n", refused)));
+  CHECK_THAT(metrics.body, Catch::Contains("\nrouter_client_connections 8\n"));  // 7 held and this one
+
+  // A lower cap applies from the next request the server handles.
+  f.set("server.max_connections", 2);
+  CHECK(held.front()->request("GET", "/health").status == 200);
+  CHECK(router::test::http_request(f.port(), "GET", "/health").status == 503);
+  held.clear();
 }
