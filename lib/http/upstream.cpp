@@ -239,8 +239,27 @@ UpstreamConnectionPtr UpstreamPool::take(const Origin& origin) {
   return nullptr;
 }
 
+bool skip_interim(unsigned status, int interim, beast::error_code& ec) noexcept {
+  if (status == 101) {
+    ec = UpstreamError::kSwitchingProtocols;
+    return false;
+  }
+  if (status / 100 != 1) {
+    return false;
+  }
+  if (interim + 1 >= kMaxInterimReplies) {
+    ec = UpstreamError::kTooManyInterim;
+    return false;
+  }
+  return true;
+}
+
+bool reusable(const beast::http::basic_parser<false>& last, const beast::flat_buffer& pending) noexcept {
+  return last.is_done() && last.keep_alive() && !last.upgrade() && pending.size() == 0;
+}
+
 void UpstreamPool::release(UpstreamConnectionPtr conn, const beast::http::basic_parser<false>& last) {
-  if (last.is_done() && last.keep_alive() && !last.upgrade()) {
+  if (reusable(last, conn->buffer())) {
     put(std::move(conn));
   } else {
     conn->close();

@@ -139,6 +139,22 @@ class UpstreamConnection {
 
 using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
 
+/// The rule for a head just parsed, the `interim`-th before it being interim: true when it is an
+/// interim 1xx reply to skip; false for the final head, or with `ec` set for a 101 or one
+/// interim reply too many.
+[[nodiscard]] bool skip_interim(unsigned status, int interim, beast::error_code& ec) noexcept;
+/// The pool-return rule (UpstreamPool::release): `last` read a final answer completely that
+/// allows keep-alive, and nothing follows it in `pending`.
+[[nodiscard]] bool reusable(const beast::http::basic_parser<false>& last, const beast::flat_buffer& pending) noexcept;
+/// A parser for an upstream answer's head: the head limit, and `body_limit` (Beast checks it
+/// against a Content-Length in the head).
+template <typename Body>
+void prepare_parser(std::optional<beast::http::response_parser<Body>>& parser, boost::optional<std::uint64_t> body_limit) {
+  parser.emplace();
+  parser->header_limit(kMaxUpstreamHead);
+  parser->body_limit(body_limit);
+}
+
 /// Reads the head of the final answer on `conn` into `parser`, emplaced anew for each head read
 /// with the head limit and `body_limit` (which Beast checks against a Content-Length). Interim
 /// 1xx replies are skipped as RFC 9110 §15.2 requires of a client: relaying one as final would
@@ -148,23 +164,12 @@ using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
 template <typename Body, typename Handler>
 void async_read_final_head(UpstreamConnection& conn, std::optional<beast::http::response_parser<Body>>& parser,
                            boost::optional<std::uint64_t> body_limit, Handler&& handler, int interim = 0) {
-  parser.emplace();
-  parser->header_limit(kMaxUpstreamHead);
-  parser->body_limit(body_limit);
+  prepare_parser(parser, body_limit);
   conn.async_read_header(*parser, [&conn, &parser, body_limit, interim,
                                    handler = std::decay_t<Handler>(std::forward<Handler>(handler))](
                                       beast::error_code ec, std::size_t n) mutable {
-    if (!ec) {
-      const unsigned status = parser->get().result_int();
-      if (status == 101) {
-        ec = UpstreamError::kSwitchingProtocols;
-      } else if (status / 100 == 1) {
-        if (interim + 1 >= kMaxInterimReplies) {
-          ec = UpstreamError::kTooManyInterim;
-        } else {
-          return async_read_final_head(conn, parser, body_limit, std::move(handler), interim + 1);
-        }
-      }
+    if (!ec && skip_interim(parser->get().result_int(), interim, ec)) {
+      return async_read_final_head(conn, parser, body_limit, std::move(handler), interim + 1);
     }
     handler(ec, n);
   });
