@@ -286,13 +286,13 @@ void ProxyCall::on_full(beast::error_code ec, std::size_t) {
   const int status = static_cast<int>(res.result_int());
   const std::string content_type(res[bhttp::field::content_type]);
   std::string body = std::move(res.body());
-  const auto& provider = *candidate().provider->impl;
+  // Before anything quotes it (an excerpt cut inside a secret would no longer match).
+  candidate().provider->impl->scrub_secrets(body);
 
   if (status >= 200 && status < 300) {
     std::string out;
     try {
       out = exchange_->reply(std::move(body));
-      provider.scrub_secrets(out);
       // One pass both rejects malformed JSON (which may still fall back) and finds the usage
       // for the log, so the writer never parses answers again.
       const auto scan = providers::scan_completion(out);
@@ -318,7 +318,6 @@ void ProxyCall::on_full(beast::error_code ec, std::size_t) {
 
   Failure f{core::code_for_status(status), fmt::format("provider '{}' answered HTTP {}", candidate().provider->row.id, status),
             status};
-  provider.scrub_secrets(body);  // before error_reply excerpts it: a cut secret would not match
   f.reply = exchange_->error_reply(status, content_type, body);
   f.retry_after = std::string(res[bhttp::field::retry_after]);
   const auto& retry = call_.snapshot->hot;
@@ -625,6 +624,9 @@ void ProxyCall::record_attempt(std::optional<int> status, std::string error) {
 }
 
 void ProxyCall::attempt_failed(Failure f, bool retryable) {
+  if (attempt_ > 0) {
+    candidate().provider->impl->scrub_secrets(f.message);  // it may quote the upstream
+  }
   record_attempt(f.status, f.message);
   const bool more = attempt_ < decision_.candidates.size();
   core::log::debug("{} attempt {} failed ({}): {}", call_.request_id_text, attempt_, retryable ? "retryable" : "final",
@@ -640,7 +642,6 @@ void ProxyCall::attempt_failed(Failure f, bool retryable) {
 void ProxyCall::answer_error(const Failure& f) {
   int status = core::http_status(f.code);
   std::string body;
-  std::string message = f.message;
   if (f.reply) {
     status = f.reply->status;
     body = f.reply->body;
@@ -648,14 +649,13 @@ void ProxyCall::answer_error(const Failure& f) {
     body = providers::openai_error_body(status, f.message, core::error_name(f.code));
   }
   if (attempt_ > 0) {
-    // Messages quote upstream answers (setup replies, translated errors): the last line of defence.
-    const auto& provider = *candidate().provider->impl;
-    provider.scrub_secrets(body);
-    provider.scrub_secrets(message);
+    // The reply was built from scrubbed text; this is the last line of defence for what
+    // translators add.
+    candidate().provider->impl->scrub_secrets(body);
   }
   log_.response_body = body;
   respond(status, std::move(body), f.retry_after);
-  finish(status, outcome_for(f.code, f.status), std::move(message));
+  finish(status, outcome_for(f.code, f.status), f.message);
 }
 
 void ProxyCall::respond(int status, std::string body, std::string_view retry_after) {
