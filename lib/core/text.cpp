@@ -148,6 +148,13 @@ bool is_slug(std::string_view s) noexcept {
   return std::all_of(s.begin(), s.end(), [&](char c) { return ok(c) || c == '-'; });
 }
 
+bool is_token(std::string_view s) noexcept {
+  return !s.empty() && s.size() <= 128 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+}
+
 bool is_model_id(std::string_view s) noexcept {
   if (s.empty() || s.size() > 200 || s == "." || s == ".." || s.find("..") != std::string_view::npos) {
     return false;
@@ -229,6 +236,28 @@ std::string mask_secret(std::string_view value) {
     prefix = dash + 1;
   }
   return std::string(value.substr(0, prefix)) + "…" + std::string(value.substr(value.size() - 4));
+}
+
+void scrub_secrets(std::string& text, std::span<const std::string> secrets) {
+  for (const auto& secret : secrets) {
+    if (secret.size() < kMinScrubbedSecret) {
+      continue;
+    }
+    std::size_t pos = text.find(secret);
+    if (pos == std::string::npos) {
+      continue;  // the usual case: no copy
+    }
+    const std::string masked = mask_secret(secret);
+    std::string out;
+    out.reserve(text.size());
+    std::size_t from = 0;
+    for (; pos != std::string::npos; pos = text.find(secret, from)) {
+      out.append(text, from, pos - from).append(masked);
+      from = pos + secret.size();
+    }
+    out.append(text, from);
+    text = std::move(out);
+  }
 }
 
 }  // namespace router::core

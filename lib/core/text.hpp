@@ -23,6 +23,9 @@ namespace router::core {
 [[nodiscard]] bool is_slug(std::string_view s) noexcept;
 /// A model id: 1..200 printable ASCII characters without whitespace or '/'-traversal tricks.
 [[nodiscard]] bool is_model_id(std::string_view s) noexcept;
+/// An opaque id an upstream hands out, safe to put in a URL path or query unescaped: 1..128
+/// characters of [A-Za-z0-9._-].
+[[nodiscard]] bool is_token(std::string_view s) noexcept;
 /// Throws kInvalidArgument naming `what` unless is_slug(s).
 void require_slug(std::string_view s, std::string_view what);
 /// Throws kInvalidArgument naming `what` unless is_model_id(s).
@@ -36,5 +39,12 @@ void require_model_id(std::string_view s, std::string_view what);
 /// Masks a secret for display: "sk-…abcd" (a short prefix and the last four characters), or
 /// "••••" when the value is too short to show anything safely. env: references are shown as is.
 [[nodiscard]] std::string mask_secret(std::string_view value);
+
+/// Values shorter than this are not scrubbed: too short to be a credential, and masking every
+/// occurrence would mangle ordinary text.
+inline constexpr std::size_t kMinScrubbedSecret = 8;
+/// Replaces every occurrence of each of `secrets` in `text` by its mask_secret() form, so text an
+/// upstream sent (an error echoing the credential it was given) can be relayed and stored.
+void scrub_secrets(std::string& text, std::span<const std::string> secrets);
 
 }  // namespace router::core

@@ -16,6 +16,32 @@ namespace router::http {
 
 using tcp = net::ip::tcp;
 
+namespace {
+
+// boost::system::error_category's destructor is protected and non-virtual by design (categories
+// are static singletons, never deleted through the base).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class UpstreamCategory final : public boost::system::error_category {
+ public:
+  [[nodiscard]] const char* name() const noexcept override { return "router.upstream"; }
+  [[nodiscard]] std::string message(int ev) const override {
+    switch (static_cast<UpstreamError>(ev)) {
+      case UpstreamError::kSwitchingProtocols: return "answered 101 Switching Protocols, which was not asked for";
+      case UpstreamError::kTooManyInterim: return "sent interim 1xx replies without end";
+    }
+    return "upstream error";
+  }
+};
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+const boost::system::error_category& upstream_category() noexcept {
+  static const UpstreamCategory category;
+  return category;
+}
+
 std::string Origin::key() const {
   std::string k = tls ? "https://" : "http://";
   k += host;
@@ -213,7 +239,38 @@ UpstreamConnectionPtr UpstreamPool::take(const Origin& origin) {
   return nullptr;
 }
 
+bool skip_interim(unsigned status, int interim, beast::error_code& ec) noexcept {
+  if (status == 101) {
+    ec = UpstreamError::kSwitchingProtocols;
+    return false;
+  }
+  if (status / 100 != 1) {
+    return false;
+  }
+  if (interim + 1 >= kMaxInterimReplies) {
+    ec = UpstreamError::kTooManyInterim;
+    return false;
+  }
+  return true;
+}
+
+bool reusable(const beast::http::basic_parser<false>& last, const beast::flat_buffer& pending) noexcept {
+  return last.is_done() && last.keep_alive() && !last.upgrade() && pending.size() == 0;
+}
+
+void UpstreamPool::release(UpstreamConnectionPtr conn, const beast::http::basic_parser<false>& last) {
+  if (reusable(last, conn->buffer())) {
+    put(std::move(conn));
+  } else {
+    conn->close();
+  }
+}
+
 void UpstreamPool::put(UpstreamConnectionPtr conn) {
+  if (conn->buffer().size() != 0) {
+    conn->close();
+    return;
+  }
   auto& list = idle_[conn->origin().key()];
   if (list.size() >= kMaxIdlePerOrigin) {
     conn->close();

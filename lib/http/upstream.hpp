@@ -3,7 +3,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/optional/optional.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -13,12 +16,44 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <system_error>
+#include <type_traits>
 #include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "http/types.hpp"
+
+namespace router::http {
+
+// Limits every upstream answer is read under, whoever reads it (DESIGN.md §9). Body limits are
+// the caller's (they depend on what is asked); the SSE parser bounds each event of a stream.
+/// The status line and header fields.
+inline constexpr std::uint32_t kMaxUpstreamHead = 64 * 1024;
+/// Bytes read from the socket and not yet parsed. Beast parses a chunk line (extensions
+/// included) and the trailer section only once they are complete, and sets no limit on either:
+/// capping the connection's buffer bounds both (and the head; the parser then fails with
+/// buffer_overflow).
+inline constexpr std::size_t kMaxUpstreamPending = 64 * 1024;
+/// Interim 1xx replies skipped before the final one; more is an upstream that never answers.
+inline constexpr int kMaxInterimReplies = 8;
+
+/// Why an upstream answer was refused, beyond Beast's own parse errors.
+enum class UpstreamError {
+  kSwitchingProtocols = 1,  ///< 101: the router never asks to upgrade
+  kTooManyInterim,          ///< more than kMaxInterimReplies 1xx replies
+};
+[[nodiscard]] const boost::system::error_category& upstream_category() noexcept;
+[[nodiscard]] inline boost::system::error_code make_error_code(UpstreamError e) noexcept {
+  return {static_cast<int>(e), upstream_category()};
+}
+
+}  // namespace router::http
+
+template <>
+struct boost::system::is_error_code_enum<router::http::UpstreamError> : std::true_type {};
 
 namespace router::http {
 
@@ -99,10 +134,46 @@ class UpstreamConnection {
 
   std::variant<TcpStream, std::unique_ptr<Tls>> stream_;
   Origin origin_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kMaxUpstreamPending};
 };
 
 using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+
+/// The rule for a head just parsed, the `interim`-th before it being interim: true when it is an
+/// interim 1xx reply to skip; false for the final head, or with `ec` set for a 101 or one
+/// interim reply too many.
+[[nodiscard]] bool skip_interim(unsigned status, int interim, beast::error_code& ec) noexcept;
+/// The pool-return rule (UpstreamPool::release): `last` read a final answer completely that
+/// allows keep-alive, and nothing follows it in `pending`.
+[[nodiscard]] bool reusable(const beast::http::basic_parser<false>& last, const beast::flat_buffer& pending) noexcept;
+/// A parser for an upstream answer's head: the head limit, and `body_limit` (Beast checks it
+/// against a Content-Length in the head).
+template <typename Body>
+void prepare_parser(std::optional<beast::http::response_parser<Body>>& parser, boost::optional<std::uint64_t> body_limit) {
+  parser.emplace();
+  parser->header_limit(kMaxUpstreamHead);
+  parser->body_limit(body_limit);
+}
+
+/// Reads the head of the final answer on `conn` into `parser`, emplaced anew for each head read
+/// with the head limit and `body_limit` (which Beast checks against a Content-Length). Interim
+/// 1xx replies are skipped as RFC 9110 §15.2 requires of a client: relaying one as final would
+/// leave the real answer in the buffer for the next request. 101 and more than
+/// kMaxInterimReplies interim replies are errors (UpstreamError). Both upstream clients (fetch()
+/// and the proxy) read heads through this.
+template <typename Body, typename Handler>
+void async_read_final_head(UpstreamConnection& conn, std::optional<beast::http::response_parser<Body>>& parser,
+                           boost::optional<std::uint64_t> body_limit, Handler&& handler, int interim = 0) {
+  prepare_parser(parser, body_limit);
+  conn.async_read_header(*parser, [&conn, &parser, body_limit, interim,
+                                   handler = std::decay_t<Handler>(std::forward<Handler>(handler))](
+                                      beast::error_code ec, std::size_t n) mutable {
+    if (!ec && skip_interim(parser->get().result_int(), interim, ec)) {
+      return async_read_final_head(conn, parser, body_limit, std::move(handler), interim + 1);
+    }
+    handler(ec, n);
+  });
+}
 using ConnectHandler = std::function<void(beast::error_code, UpstreamConnectionPtr)>;
 
 /// Per-worker keep-alive pool plus connection establishment (resolve, connect, TLS handshake
@@ -114,10 +185,18 @@ class UpstreamPool {
 
   /// An idle, still-open connection to `origin`, or nullptr.
   [[nodiscard]] UpstreamConnectionPtr take(const Origin& origin);
-  /// Returns a connection whose last response was read completely and allows keep-alive.
+  /// Returns `conn` to the pool if `last`, the parser of the answer just read on it, ended
+  /// cleanly: a final answer read completely, keep-alive, and no byte after it in the buffer (a
+  /// byte left there would be read as the next request's answer). Otherwise closes it. The one
+  /// rule every upstream client returns connections by.
+  void release(UpstreamConnectionPtr conn, const beast::http::basic_parser<false>& last);
+  /// Returns a connection whose last response was read completely and allows keep-alive; closes
+  /// it instead if bytes are left in its buffer.
   void put(UpstreamConnectionPtr conn);
   /// Opens a new connection; `done` runs on this worker's thread.
   void connect(const Origin& origin, std::chrono::milliseconds timeout, ConnectHandler done);
+  /// The worker's event loop, which every connection and completion of this pool runs on.
+  [[nodiscard]] net::io_context& context() noexcept { return ioc_; }
   /// Idle connections held; safe to read from any thread (metrics).
   [[nodiscard]] std::size_t idle_count() const noexcept { return idle_count_.load(std::memory_order_relaxed); }
   /// Closes idle connections that outlived kMaxIdle or that the peer closed, so sockets to an

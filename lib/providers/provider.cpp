@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
@@ -79,8 +81,61 @@ ErrorReply Exchange::error_reply(int status, std::string_view /*content_type*/, 
                                                         provider_id_, status, msg.empty() ? "" : ": ", msg))};
 }
 
+namespace {
+
+// What scrub_secrets() looks for: each sensitive value as sent (string values, or the string
+// members of an object such as extra headers), each cookie's value on its own, and the
+// JSON-escaped forms where they differ (an echo inside a JSON string).
+std::vector<std::string> secret_values(const ProviderType& type, const boost::json::object& config) {
+  std::vector<std::string> out;
+  const auto add = [&out](std::string_view v) {
+    if (v.size() < core::kMinScrubbedSecret) {
+      return;
+    }
+    out.emplace_back(v);
+    auto escaped = boost::json::serialize(boost::json::string(v));
+    escaped = escaped.substr(1, escaped.size() - 2);
+    if (escaped != v) {
+      out.push_back(escaped);
+    }
+    if (escaped.find('/') != std::string::npos) {  // many encoders also escape '/'
+      std::string slashes;
+      for (const char c : escaped) {
+        slashes += c == '/' ? std::string_view("\\/") : std::string_view(&c, 1);
+      }
+      out.push_back(std::move(slashes));
+    }
+  };
+  for (const auto& key : type.keys) {
+    const auto* v = key.sensitive ? config.if_contains(key.name) : nullptr;
+    if (v == nullptr) {
+      continue;
+    }
+    if (v->is_string()) {
+      const std::string_view value = v->as_string();
+      add(value);
+      for (const auto& cookie : core::split(value, ';')) {
+        if (const auto eq = cookie.find('='); eq != std::string::npos) {
+          add(core::trim(std::string_view(cookie).substr(eq + 1)));
+        }
+      }
+    } else if (v->is_object()) {
+      for (const auto& kv : v->as_object()) {
+        if (kv.value().is_string()) {
+          add(kv.value().as_string());
+        }
+      }
+    }
+  }
+  // Longest first: a value that contains another is masked whole.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return out;
+}
+
+}  // namespace
+
 Provider::Provider(std::string id, const ProviderType& type, boost::json::object config, std::string_view base_url)
-    : id_(std::move(id)), type_(&type), config_(std::move(config)) {
+    : id_(std::move(id)), type_(&type), config_(std::move(config)), secrets_(secret_values(type, config_)) {
   auto url = core::parse_url(base_url);
   if (!url) {
     throw Error(ErrorCode::kInvalidArgument, fmt::format("provider '{}': invalid baseURL '{}'", id_, base_url));

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/sse.hpp"
+#include "core/text.hpp"
 #include "core/url.hpp"
 #include "providers/types.hpp"
 
@@ -163,6 +164,10 @@ class Provider {
   [[nodiscard]] const std::optional<std::string>& default_model() const noexcept { return default_model_; }
   /// A config value as given (secrets in plain text: handle with care).
   [[nodiscard]] const boost::json::object& config() const noexcept { return config_; }
+  /// Masks this provider's credentials (its sensitive config values, each cookie value, and
+  /// their JSON-escaped forms) in text that came from its upstream, before the text is relayed
+  /// or stored: an upstream may echo what it was sent.
+  void scrub_secrets(std::string& text) const { core::scrub_secrets(text, secrets_); }
 
   /// Starts one attempt of `request`, sending `model` upstream. `context` outlives the exchange.
   /// Throws core::Error when the attempt cannot start (expired credentials, unusable request).
@@ -204,6 +209,7 @@ class Provider {
   bool verify_tls_ = true;
   Timeouts timeouts_;
   std::optional<std::string> default_model_;
+  std::vector<std::string> secrets_;
 };
 
 using ProviderPtr = std::shared_ptr<const Provider>;

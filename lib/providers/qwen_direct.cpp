@@ -147,6 +147,9 @@ class QwenExchange final : public Exchange {
       } catch (const Error& e) {
         core::log::warn("provider '{}': conversation state unavailable, starting a new chat: {}", provider_id_, e.what());
       }
+      if (state && !core::is_token(state->chat_id)) {
+        state.reset();  // stored before ids were checked: start a new chat rather than send it
+      }
       if (state) {
         chat_id_ = state->chat_id;
         parent_ = state->parent_id;
@@ -201,6 +204,13 @@ class QwenExchange final : public Exchange {
     if (success == nullptr || !success->is_bool() || !success->as_bool() || id.empty()) {
       throw Error(ErrorCode::kUpstreamFailed, fmt::format("provider '{}' could not create a chat: {}", provider_id_,
                                                           body_excerpt(body)));
+    }
+    if (!core::is_token(id)) {
+      // It goes into the request target: CR/LF or '&' there would rewrite the request.
+      throw Error(ErrorCode::kUpstreamFailed,
+                  fmt::format("provider '{}' could not create a chat: the chat id it returned is not a plain "
+                              "token of letters, digits, '.', '_' and '-'",
+                              provider_id_));
     }
     chat_id_ = std::string(id);
   }

@@ -222,10 +222,10 @@ void ProxyCall::on_sent(beast::error_code ec, std::size_t) {
   if (ec) {
     return io_failed(ec, true);
   }
-  head_parser_.emplace();
-  head_parser_->header_limit(64 * 1024);
-  head_parser_->body_limit(boost::none);  // streams are bounded per event by the SSE parser
-  conn_->async_read_header(*head_parser_, beast::bind_front_handler(&ProxyCall::on_head, shared_from_this()));
+  // No body limit yet: it depends on the status (read_full), and streams are bounded per event
+  // by the SSE parser.
+  http::async_read_final_head(*conn_, head_parser_, boost::none,
+                              beast::bind_front_handler(&ProxyCall::on_head, shared_from_this()));
 }
 
 void ProxyCall::on_head(beast::error_code ec, std::size_t) {
@@ -237,10 +237,26 @@ void ProxyCall::on_head(beast::error_code ec, std::size_t) {
   }
   const auto& res = head_parser_->get();
   const int status = static_cast<int>(res.result_int());
-  if (status >= 200 && status < 300 && chat_.stream && is_event_stream(res[bhttp::field::content_type])) {
+  if (http::bodyless_status(res.result_int())) {
+    return bodyless_answer(status);
+  }
+  if (status >= 200 && status < 300 && chat_.stream && is_event_stream(res[bhttp::field::content_type]) &&
+      !head_parser_->is_done()) {
     return begin_stream();
   }
   read_full();
+}
+
+// 204 and 304 carry no body: nothing to translate. The client gets the same status with no body
+// and no framing headers, so its connection stays in step; like any unusable 2xx, a 204 falls
+// back first when another provider can serve.
+void ProxyCall::bodyless_answer(int status) {
+  release_connection(*head_parser_);  // the message ended with its head
+  head_parser_.reset();
+  Failure f{ErrorCode::kUpstreamFailed,
+            fmt::format("provider '{}' answered HTTP {} without a body", candidate().provider->row.id, status), status};
+  f.reply = providers::ErrorReply{status, {}, std::nullopt};
+  attempt_failed(std::move(f), status < 300 || call_.snapshot->hot.retry_on(status));
 }
 
 void ProxyCall::read_full() {
@@ -264,12 +280,14 @@ void ProxyCall::on_full(beast::error_code ec, std::size_t) {
   if (ec) {
     return io_failed(ec, false);
   }
+  release_connection(*full_parser_);
   auto res = full_parser_->release();
   full_parser_.reset();
-  release_connection(res.keep_alive());
   const int status = static_cast<int>(res.result_int());
   const std::string content_type(res[bhttp::field::content_type]);
   std::string body = std::move(res.body());
+  // Before anything quotes it (an excerpt cut inside a secret would no longer match).
+  candidate().provider->impl->scrub_secrets(body);
 
   if (status >= 200 && status < 300) {
     std::string out;
@@ -349,13 +367,18 @@ void ProxyCall::on_stream_data(beast::error_code ec, std::size_t) {
     return stream_failed(fmt::format("provider '{}': stream broke: {}", candidate().provider->row.id, what),
                          code != ErrorCode::kUpstreamTimeout && !headers_sent_ && out_.empty(), code);
   }
-  if (stream_error_) {
+  // After an error event the upstream may still end its stream: that end must be seen here,
+  // or flush() would wait on a finished message for bytes that never come.
+  if (stream_error_ && !head_parser_->is_done()) {
     return flush();
   }
   if (head_parser_->is_done()) {
     sse_.finish([this](const core::SseEvent& ev) { on_event(ev); });
-    const bool reusable = head_parser_->get().keep_alive() && sse_.pending_bytes() == 0;
-    release_connection(reusable);
+    if (sse_.pending_bytes() == 0) {
+      release_connection(*head_parser_);
+    } else {
+      close_connection();  // cut mid-event
+    }
     if (!done_seen_ && !stream_error_) {
       if (passthrough_) {
         return stream_failed(fmt::format("provider '{}': stream ended without [DONE]", candidate().provider->row.id),
@@ -419,7 +442,9 @@ void ProxyCall::on_event(const core::SseEvent& ev) {
   }
   const auto& obj = v.as_object();
   if (obj.contains("error")) {
-    out_.append(ev.raw);  // the upstream's own error event, already in OpenAI's shape
+    std::string raw(ev.raw);  // the upstream's own error event, already in OpenAI's shape
+    candidate().provider->impl->scrub_secrets(raw);
+    out_.append(raw);
     stream_error_ = true;
     stream_error_text_ = fmt::format("provider '{}' reported an error mid-stream", candidate().provider->row.id);
     return;
@@ -434,15 +459,16 @@ void ProxyCall::on_event(const core::SseEvent& ev) {
 }
 
 void ProxyCall::stream_failed(std::string message, bool retryable, ErrorCode code) {
+  candidate().provider->impl->scrub_secrets(message);  // translators quote upstream text
   if (!headers_sent_ && out_.empty()) {
     // Nothing reached the client: fall back when allowed, else answer with an HTTP error. A 200
     // carrying only an error event would be a stream that never started, logged as truncated.
-    release_connection(false);
+    close_connection();
     head_parser_.reset();
     return attempt_failed(Failure{code, std::move(message)}, retryable);
   }
   // Bytes reached the client: no fallback, no fake [DONE]; an honest error event ends it.
-  release_connection(false);
+  close_connection();
   stream_error_ = true;
   stream_error_text_ = message;
   out_ += sse_error_event(ErrorCode::kUpstreamFailed, message);
@@ -496,6 +522,7 @@ void ProxyCall::end_stream() {
   log_.response_bytes = out_bytes_;
   if (assembler_) {
     log_.response_body = boost::json::serialize(assembler_->result());
+    candidate().provider->impl->scrub_secrets(*log_.response_body);
     log_.body_truncated = assembler_->truncated();
     if (const auto& u = assembler_->usage()) {
       log_.prompt_tokens = u->prompt_tokens;
@@ -565,7 +592,7 @@ bool ProxyCall::aborted() {
       // Deliver the error event, then end; finish() runs from flush().
       stream_error_text_ = msg;
       timed_out_ = false;
-      release_connection(false);
+      close_connection();
       flush();
       return true;
     }
@@ -579,10 +606,10 @@ void ProxyCall::io_failed(const beast::error_code& ec, bool before_response) {
   if (before_response && conn_ && conn_->reused && !stale_retry_done_ && stale_connection_error(ec)) {
     // A pooled keep-alive connection the upstream had already closed: retry once on a fresh one.
     stale_retry_done_ = true;
-    release_connection(false);
+    close_connection();
     return connect();
   }
-  release_connection(false);
+  close_connection();
   head_parser_.reset();
   full_parser_.reset();
   const auto [code, what] = describe_io_error(ec);
@@ -603,6 +630,9 @@ void ProxyCall::record_attempt(std::optional<int> status, std::string error) {
 }
 
 void ProxyCall::attempt_failed(Failure f, bool retryable) {
+  if (attempt_ > 0) {
+    candidate().provider->impl->scrub_secrets(f.message);  // it may quote the upstream
+  }
   record_attempt(f.status, f.message);
   const bool more = attempt_ < decision_.candidates.size();
   core::log::debug("{} attempt {} failed ({}): {}", call_.request_id_text, attempt_, retryable ? "retryable" : "final",
@@ -624,6 +654,11 @@ void ProxyCall::answer_error(const Failure& f) {
   } else {
     body = providers::openai_error_body(status, f.message, core::error_name(f.code));
   }
+  if (attempt_ > 0) {
+    // The reply was built from scrubbed text; this is the last line of defence for what
+    // translators add.
+    candidate().provider->impl->scrub_secrets(body);
+  }
   log_.response_body = body;
   respond(status, std::move(body), f.retry_after);
   finish(status, outcome_for(f.code, f.status), f.message);
@@ -631,6 +666,10 @@ void ProxyCall::answer_error(const Failure& f) {
 
 void ProxyCall::respond(int status, std::string body, std::string_view retry_after) {
   auto res = json_response(call_, status, std::move(body));
+  if (http::bodyless_status(res.result_int())) {
+    res.erase(bhttp::field::content_type);
+    res.body().clear();
+  }
   if (attempt_ > 0) {
     res.set(kPinHeader, candidate().provider->row.id);
   }
@@ -648,7 +687,7 @@ void ProxyCall::finish(int status, db::Outcome outcome, std::string error) {
   }
   finished_ = true;
   deadline_.cancel();
-  release_connection(false);
+  close_connection();
   log_.status = status;
   log_.outcome = outcome;
   log_.error = std::move(error);
@@ -657,13 +696,14 @@ void ProxyCall::finish(int status, db::Outcome outcome, std::string error) {
   submit_log(call_, std::move(log_));
 }
 
-void ProxyCall::release_connection(bool reusable) {
-  if (!conn_) {
-    return;
+void ProxyCall::release_connection(const bhttp::basic_parser<false>& last) {
+  if (conn_) {
+    call_.worker.pool.release(std::move(conn_), last);
   }
-  if (reusable) {
-    call_.worker.pool.put(std::move(conn_));
-  } else {
+}
+
+void ProxyCall::close_connection() {
+  if (conn_) {
     conn_->close();
     conn_.reset();
   }

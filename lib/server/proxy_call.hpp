@@ -58,6 +58,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>, public h
   void send();
   void on_sent(boost::beast::error_code ec, std::size_t n);
   void on_head(boost::beast::error_code ec, std::size_t n);
+  void bodyless_answer(int status);
   void read_full();
   void on_full(boost::beast::error_code ec, std::size_t n);
   void begin_stream();
@@ -77,7 +78,9 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>, public h
   void respond(int status, std::string body, std::string_view retry_after = {});
   void finish(int status, db::Outcome outcome, std::string error);
   bool aborted();
-  void release_connection(bool reusable);
+  /// Pools the connection if `last` ended cleanly (UpstreamPool::release), else closes it.
+  void release_connection(const boost::beast::http::basic_parser<false>& last);
+  void close_connection();
   [[nodiscard]] const routing::Candidate& candidate() const { return decision_.candidates[attempt_ - 1]; }
 
   Call call_;

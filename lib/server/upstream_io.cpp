@@ -2,6 +2,7 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -54,6 +55,13 @@ std::pair<ErrorCode, std::string> describe_io_error(const beast::error_code& ec)
   if (ec == bhttp::error::body_limit) {
     return {ErrorCode::kUpstreamFailed, "answer too large"};
   }
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+    return {ErrorCode::kUpstreamFailed, fmt::format("a response head, chunk line or trailer longer than {} KiB",
+                                                    http::kMaxUpstreamPending / 1024)};
+  }
+  if (ec.category() == http::upstream_category()) {
+    return {ErrorCode::kUpstreamFailed, ec.message()};
+  }
   if (ec.category() == net::error::get_ssl_category() || ec == net::ssl::error::stream_truncated) {
     return {ErrorCode::kUpstreamFailed, fmt::format("TLS failure: {}", ec.message())};
   }
@@ -72,12 +80,12 @@ namespace {
 
 class Fetch : public std::enable_shared_from_this<Fetch> {
  public:
-  Fetch(http::UpstreamPool& pool, const providers::Provider& provider, providers::UpstreamRequest&& request,
-        std::size_t max_body, std::function<void(FetchResult&&)> done)
+  Fetch(http::UpstreamPool& pool, const providers::Provider& provider, http::WireMessage&& wire, std::size_t max_body,
+        std::function<void(FetchResult&&)> done)
       : pool_(pool),
         provider_(provider),
         origin_(origin_of(provider)),
-        wire_(make_wire(provider, std::move(request))),
+        wire_(std::move(wire)),
         max_body_(max_body),
         done_(std::move(done)) {}
 
@@ -111,17 +119,15 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
     if (ec) {
       return retry_or_fail(ec);
     }
-    parser_.emplace();
-    parser_->body_limit(max_body_);
-    parser_->header_limit(64 * 1024);
-    conn_->async_read_header(*parser_, beast::bind_front_handler(&Fetch::on_header, shared_from_this()));
+    http::async_read_final_head(*conn_, parser_, max_body_,
+                                beast::bind_front_handler(&Fetch::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) {
       return retry_or_fail(ec);
     }
-    conn_->async_read_some(*parser_, beast::bind_front_handler(&Fetch::on_body, shared_from_this()));
+    on_body({}, 0);  // a head may end the message (204, 304, Content-Length: 0)
   }
 
   void on_body(beast::error_code ec, std::size_t) {
@@ -137,13 +143,9 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
     r.status = static_cast<int>(res.result_int());
     r.content_type = std::string(res[bhttp::field::content_type]);
     r.retry_after = std::string(res[bhttp::field::retry_after]);
-    const bool reusable = res.keep_alive();
+    pool_.release(std::move(conn_), *parser_);
     r.body = std::move(res.body());
-    if (reusable) {
-      pool_.put(std::move(conn_));
-    } else {
-      conn_->close();
-    }
+    provider_.scrub_secrets(r.body);
     done_(std::move(r));
   }
 
@@ -184,7 +186,19 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
 
 void fetch(http::UpstreamPool& pool, const providers::Provider& provider, providers::UpstreamRequest request,
            std::size_t max_body, std::function<void(FetchResult&&)> done) {
-  std::make_shared<Fetch>(pool, provider, std::move(request), max_body, std::move(done))->start();
+  http::WireMessage wire;
+  try {
+    wire = make_wire(provider, std::move(request));
+  } catch (const Error& e) {
+    // Completes later, like every other failure: callers may not expect `done` inside fetch().
+    net::post(pool.context(), [e, done = std::move(done)] {
+      FetchResult r;
+      r.error = e;
+      done(std::move(r));
+    });
+    return;
+  }
+  std::make_shared<Fetch>(pool, provider, std::move(wire), max_body, std::move(done))->start();
 }
 
 FetchResult fetch_blocking(const providers::Provider& provider, providers::UpstreamRequest request, std::size_t max_body) {

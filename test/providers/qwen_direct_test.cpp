@@ -486,3 +486,20 @@ TEST_CASE("qwen-direct: the model list keeps active models with their metadata",
   CHECK_THROWS_AS(p->parse_models(fixture("qwen/waf.html")), router::core::Error);
   CHECK(p->models_error(403, "text/html", fixture("qwen/waf.html")).code() == ErrorCode::kUnauthenticated);
 }
+
+// Issue 12, item 5: what an upstream echoes of the credentials is masked, down to one cookie's
+// value and its JSON-escaped form; short values are left alone.
+TEST_CASE("qwen-direct: the token, the cookies and each cookie's value are scrubbed from upstream text", "[providers]") {
+  const auto p = router::providers::make_provider(
+      "qw", "qwen-direct",
+      boost::json::object{{"token", "umid-token-000111"}, {"cookies", "token=eyJ.abc/def.ghi; ssxmod=cookie-value-42; a=b"}});
+  std::string text =
+      R"({"detail":"token umid-token-000111, cookie cookie-value-42, jwt eyJ.abc\/def.ghi, whole token=eyJ.abc/def.ghi; ssxmod=cookie-value-42; a=b, a=b"})";
+  p->scrub_secrets(text);
+  INFO(text);
+  CHECK(text.find("umid-token-000111") == std::string::npos);
+  CHECK(text.find("cookie-value-42") == std::string::npos);
+  CHECK(text.find("eyJ.abc") == std::string::npos);
+  CHECK(text.find("a=b") != std::string::npos);  // too short to be a secret: text stays text
+  CHECK(text.find("…0111") != std::string::npos);
+}

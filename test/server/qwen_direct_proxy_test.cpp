@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/clock.hpp"
+#include "support/admin_api.hpp"
 #include "support/fixtures.hpp"
 #include "support/http_client.hpp"
 #include "support/mock_upstream.hpp"
@@ -314,4 +315,31 @@ TEST_CASE("qwen-direct proxy: a tool round trip through the XML convention", "[s
   REQUIRE(sent.size() == 2);
   CHECK_THAT(std::get<2>(sent[0]), Contains("TOOL USE"));
   CHECK(sent[1] == std::make_tuple(std::string("chat-1"), std::string("T0"), std::string("Tool Result from read:\ndemo")));
+}
+
+// Issue 12, item 4. The chat id Qwen returns goes into the next request's target: one with CR/LF
+// would end the request line there and let the upstream's text become headers or a second
+// request. An id that is not a plain token is refused before anything is sent with it.
+TEST_CASE("qwen-direct proxy: a chat id that is not a plain token is refused, never put in a request", "[server]") {
+  for (const std::string& id : std::vector<std::string>{"chat-1 HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET /steal", "chat\nx", "a b", "c&chat_id=other",
+                               std::string(200, 'a')}) {
+    INFO(id);
+    FakeQwen qwen;
+    qwen.up.on("/api/v2/chats/new", [&](const MockRequest&, MockConn& c) {
+      c.respond(200, boost::json::serialize(boost::json::object{
+                         {"success", true}, {"data", boost::json::object{{"id", id}}}}));
+    });
+    ServerFixture f;
+    f.add_provider("qw", "qwen-direct", qwen_config(qwen.up));
+    f.set("active_provider", "qw");
+    f.start();
+    const auto r = router::test::http_request(f.port(), "POST", "/v1/chat/completions", chat({{"user", "hi"}}));
+    router::test::check_openai_error(r, 502);
+    CHECK_THAT(r.body, Contains("not a plain token"));
+    CHECK(qwen.up.hits("/api/v2/chat/completions") == 0);
+    for (const auto& req : qwen.up.requests()) {
+      CHECK(req.header("x-injected").empty());
+      CHECK(req.target.find("steal") == std::string::npos);
+    }
+  }
 }

@@ -4,7 +4,6 @@
 
 #include <boost/json.hpp>
 
-#include <regex>
 #include <thread>
 
 #include "support/http_client.hpp"
@@ -15,25 +14,6 @@
 using router::test::MockUpstream;
 using router::test::run_router;
 
-namespace {
-
-// Starts the real `router serve` on an ephemeral port and returns that port (0 on failure).
-std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait,
-                            const std::string& host = R"(127\.0\.0\.1)") {
-  const std::regex re("listening on http://" + host + R"(:(\d+))");
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::smatch m;
-    const std::string text = router::test::read_file(log);
-    if (std::regex_search(text, m, re)) {
-      return static_cast<std::uint16_t>(std::stoi(m[1]));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return 0;
-}
-
-}  // namespace
 
 TEST_CASE("serve: the real binary serves, and SIGTERM drains in-flight requests and the log queue", "[server]") {
   MockUpstream up;
@@ -51,7 +31,7 @@ TEST_CASE("serve: the real binary serves, and SIGTERM drains in-flight requests 
   router::test::ProcessOptions opts;
   opts.unset_env = {"ROUTER_DB", "ROUTER_MASTER_KEY"};
   router::test::Child serve({ROUTER_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"}, opts, log.string());
-  const auto port = wait_for_port(log, std::chrono::seconds(10));
+  const auto port = router::test::wait_for_listen_port(log.string(), std::chrono::seconds(10));
   INFO(router::test::read_file(log));
   REQUIRE(port != 0);
 
@@ -100,7 +80,7 @@ TEST_CASE("serve: on a non-loopback address, auth.clients open is warned at star
   opts.unset_env = {"ROUTER_DB", "ROUTER_MASTER_KEY"};
   router::test::Child serve({ROUTER_BINARY, "--db", db, "serve", "--listen", "0.0.0.0:0", "--threads", "2"}, opts,
                             log.string());
-  const auto port = wait_for_port(log, std::chrono::seconds(10), R"(0\.0\.0\.0)");
+  const auto port = router::test::wait_for_listen_port(log.string(), std::chrono::seconds(10), R"(0\.0\.0\.0)");
   INFO(router::test::read_file(log));
   REQUIRE(port != 0);
   auto warnings = [&] {

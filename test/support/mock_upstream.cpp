@@ -394,4 +394,25 @@ MockBehaviour MockUpstream::oversized(std::size_t bytes, bool chunked) {
   };
 }
 
+MockBehaviour MockUpstream::flood(std::string prefix, std::size_t bytes, std::shared_ptr<std::atomic<std::size_t>> sent) {
+  return [prefix = std::move(prefix), bytes, sent](const MockRequest&, MockConn& c) {
+    c.keep_alive = false;
+    const std::string piece(256 * 1024, 'a');
+    std::size_t out = 0;
+    if (c.send_raw(prefix)) {
+      while (out < bytes) {
+        const auto n = std::min(piece.size(), bytes - out);
+        if (!c.send_raw(std::string_view(piece).substr(0, n))) {
+          break;
+        }
+        out += n;
+      }
+    }
+    if (sent) {
+      *sent = out;
+    }
+    c.wait_for_close(std::chrono::seconds(5));
+  };
+}
+
 }  // namespace router::test

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -103,6 +104,10 @@ class MockUpstream {
   /// A 200 JSON answer of `bytes` bytes, with Content-Length or chunked; stops sending when the
   /// router hangs up.
   static MockBehaviour oversized(std::size_t bytes, bool chunked);
+  /// Sends `prefix` (raw bytes: a head, the start of a chunk line or trailer), then up to `bytes`
+  /// filler bytes as fast as the router reads them; stops when the router hangs up, then waits
+  /// for its close. `sent`, when given, receives how many filler bytes went out.
+  static MockBehaviour flood(std::string prefix, std::size_t bytes, std::shared_ptr<std::atomic<std::size_t>> sent = {});
 
  private:
   void accept_loop();

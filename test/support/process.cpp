@@ -1,5 +1,7 @@
 #include "support/process.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -217,6 +221,35 @@ ProcessResult run_router(const std::string& db, const std::vector<std::string>& 
   o.unset_env.push_back("ROUTER_MASTER_KEY");
   o.env.emplace("NO_COLOR", "1");
   return run_process(argv, o);
+}
+
+std::uint16_t wait_for_listen_port(const std::string& log, std::chrono::milliseconds wait, const std::string& host) {
+  const std::regex re("listening on http://" + host + R"(:(\d+))");
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    const std::string text = read_file(log);
+    if (std::regex_search(text, m, re)) {
+      return static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+Rss process_rss(int pid) {
+  Rss out;
+  std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    const auto kib = [&line] { return static_cast<std::size_t>(std::stoull(line.substr(line.find(':') + 1))) * 1024; };
+    if (line.starts_with("VmRSS:")) {
+      out.now = kib();
+    } else if (line.starts_with("VmHWM:")) {
+      out.peak = kib();
+    }
+  }
+  return out;
 }
 
 int open_fds() {

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,6 +45,18 @@ class Child {
   int pid_ = -1;
   std::optional<int> status_;
 };
+
+/// The port a `router serve --listen 127.0.0.1:0` child logged ("listening on …") into `log`,
+/// or 0 when it did not within `wait`.
+[[nodiscard]] std::uint16_t wait_for_listen_port(const std::string& log, std::chrono::milliseconds wait,
+                                                 const std::string& host = R"(127\.0\.0\.1)");
+
+/// A process's resident set size and its peak so far, in bytes (/proc/PID/status VmRSS, VmHWM).
+struct Rss {
+  std::size_t now = 0;
+  std::size_t peak = 0;
+};
+[[nodiscard]] Rss process_rss(int pid);
 
 /// Descriptors this process has open now (/proc/self/fd), to see that nothing leaks.
 [[nodiscard]] int open_fds();
