@@ -543,7 +543,7 @@ void ProxyCall::on_write_done(beast::error_code ec) {
     // upstream operation is pending while a client write is (the next read starts from here),
     // so nothing else would finish the call: close the upstream connection and finish now.
     client_gone_ = true;
-    release_connection(false);
+    close_connection();
     aborted();
     return;
   }

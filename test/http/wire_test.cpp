@@ -30,14 +30,14 @@ TEST_CASE("wire: responses that never have a body get no Content-Length or Trans
   for (const auto status : {bhttp::status::no_content, bhttp::status::not_modified}) {
     bhttp::response_header<> head;
     head.result(status);
-    format_response_head(out, head, 0, true);
+    format_response_head(out, head, 0, true, true);
     CHECK(out.find("Content-Length") == std::string::npos);
     CHECK(out.find("Transfer-Encoding") == std::string::npos);
-    format_response_head(out, head, std::nullopt, true);
+    format_response_head(out, head, std::nullopt, true, true);
     CHECK(out.find("Transfer-Encoding") == std::string::npos);
   }
   bhttp::response_header<> ok;
   ok.result(bhttp::status::ok);
-  format_response_head(out, ok, 0, true);
+  format_response_head(out, ok, 0, true, true);
   CHECK(out.find("Content-Length: 0\r\n") != std::string::npos);
 }
