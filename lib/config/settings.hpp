@@ -55,6 +55,9 @@ struct SettingDecl {
 /// logging.bodies: full bodies, metadata only (no bodies), or off (no request rows at all).
 enum class BodyLogging : std::uint8_t { kFull, kMetadata, kOff };
 
+/// log.requests: which requests get an access-log line on stderr.
+enum class RequestLines : std::uint8_t { kOff, kErrors, kAll };
+
 /// The effective value of every declared setting: stored rows over defaults. Immutable.
 class Settings {
  public:
@@ -70,6 +73,7 @@ class Settings {
   /// routing.retry_on as a predicate.
   [[nodiscard]] bool retry_on(int status) const;
   [[nodiscard]] BodyLogging body_logging() const;
+  [[nodiscard]] RequestLines request_lines() const;
 
  private:
   std::map<std::string, boost::json::value, std::less<>> values_;

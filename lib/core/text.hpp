@@ -13,6 +13,10 @@ namespace router::core {
                                                  std::span<const std::string> candidates);
 /// " (did you mean 'x'?)" or "" — ready to append to an error message.
 [[nodiscard]] std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
+/// Throws kNotFound "<what> '<name>' not found (did you mean 'x'?)" naming `param`: the one
+/// wording of a missing provider, model or key (the name is cut to 100 characters).
+[[noreturn]] void throw_not_found(std::string_view what, std::string_view name,
+                                  std::span<const std::string> candidates, std::string param = {});
 
 /// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;

@@ -13,6 +13,7 @@
 #include "http/upstream.hpp"
 #include "routing/snapshot.hpp"
 #include "secrets/secrets.hpp"
+#include "server/announcer.hpp"
 #include "server/admin.hpp"
 #include "server/dispatcher.hpp"
 #include "server/session_store.hpp"
@@ -34,6 +35,7 @@ struct Shared {
   std::string listen;                 ///< the bound address, "127.0.0.1:3001"
   std::atomic<bool> draining{false};  ///< SIGTERM: answer in-flight requests, close keep-alives
   std::vector<const http::UpstreamPool*> pools;  ///< every worker's, for /metrics
+  ConfigAnnouncer announcer;                     ///< configuration changes, said once
 };
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own

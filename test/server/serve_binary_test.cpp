@@ -4,7 +4,6 @@
 
 #include <boost/json.hpp>
 
-#include <regex>
 #include <thread>
 
 #include "support/http_client.hpp"
@@ -15,24 +14,7 @@
 using router::test::MockUpstream;
 using router::test::run_router;
 
-namespace {
-
-// Starts the real `router serve` on an ephemeral port and returns that port (0 on failure).
-std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait) {
-  const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::smatch m;
-    const std::string text = router::test::read_file(log);
-    if (std::regex_search(text, m, re)) {
-      return static_cast<std::uint16_t>(std::stoi(m[1]));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return 0;
-}
-
-}  // namespace
+using router::test::wait_for_port;
 
 TEST_CASE("serve: the real binary serves, and SIGTERM drains in-flight requests and the log queue", "[server]") {
   MockUpstream up;

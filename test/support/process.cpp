@@ -10,8 +10,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <stdexcept>
 #include <thread>
+
+#include "support/temp_dir.hpp"
 
 extern char** environ;
 
@@ -225,6 +228,20 @@ int open_fds() {
     ++n;
   }
   return n - 1;  // the iterator's own descriptor
+}
+
+std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait) {
+  const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    const std::string text = read_file(log);
+    if (std::regex_search(text, m, re)) {
+      return static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
 }
 
 }  // namespace router::test

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,6 +45,10 @@ class Child {
   int pid_ = -1;
   std::optional<int> status_;
 };
+
+/// The port a `router serve --listen 127.0.0.1:0` writing its log to `log` listens on, once it
+/// says so; 0 when it does not within `wait`.
+[[nodiscard]] std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait);
 
 /// Descriptors this process has open now (/proc/self/fd), to see that nothing leaks.
 [[nodiscard]] int open_fds();
