@@ -43,14 +43,8 @@ std::string printable(std::string_view s, bool multiline) {
     const auto c = static_cast<unsigned char>(valid[i]);
     if (multiline && (c == '\n' || c == '\t')) {
       out += valid[i];
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
+    } else if (core::append_control_escape(out, valid[i])) {
+      continue;
     } else if (c == 0xc2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) < 0xa0) {
       // U+0080..U+009F: C1 controls (0x9b is CSI on some terminals).
       out += fmt::format("\\u{:04x}", static_cast<unsigned char>(valid[i + 1]));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/clock.hpp"
+#include "core/text.hpp"
 
 namespace router::core::log {
 
@@ -85,19 +86,10 @@ std::string logfmt_value(std::string_view v) {
   }
   std::string out = "\"";
   for (const char c : v) {
-    const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else {
+    } else if (!append_control_escape(out, c)) {
       out += c;
     }
   }

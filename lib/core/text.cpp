@@ -93,6 +93,22 @@ std::string did_you_mean(std::string_view word, std::span<const std::string> can
   return {};
 }
 
+bool append_control_escape(std::string& out, char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (c == '\n') {
+    out += "\\n";
+  } else if (c == '\r') {
+    out += "\\r";
+  } else if (c == '\t') {
+    out += "\\t";
+  } else if (u < 0x20 || u == 0x7f) {
+    out += fmt::format("\\x{:02x}", u);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void throw_not_found(std::string_view what, std::string_view name, std::span<const std::string> candidates,
                      std::string param) {
   throw Error(ErrorCode::kNotFound,

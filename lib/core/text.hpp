@@ -18,6 +18,11 @@ namespace router::core {
 [[noreturn]] void throw_not_found(std::string_view what, std::string_view name,
                                   std::span<const std::string> candidates, std::string param = {});
 
+/// Appends `c` to `out` as a visible escape ("\\n", "\\r", "\\t", "\\x1b") when it is a C0
+/// control or DEL and returns true; returns false (appending nothing) for any other byte. The
+/// terminal-safe CLI output and the logfmt access log both escape with it.
+bool append_control_escape(std::string& out, char c);
+
 /// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
 /// `s` with every byte that starts no valid UTF-8 sequence replaced by U+FFFD: client bytes
