@@ -51,8 +51,9 @@ std::vector<std::string> names_under(std::string_view group) {
 }
 
 // CLI11 reports an unknown command as "arguments were not expected"; check the command words
-// first so the user gets "unknown command 'x' (did you mean 'y'?)".
-bool check_command_words(int argc, char** argv) {
+// first so the user gets "unknown command 'x' (did you mean 'y'?)". `path` receives the known
+// command words ("provider add"), so a later parse error can point to that command's help.
+bool check_command_words(int argc, char** argv, std::string& path) {
   std::vector<std::string> words;
   for (int i = 1; i < argc && words.size() < 2; ++i) {
     const std::string_view a = argv[i];
@@ -74,6 +75,7 @@ bool check_command_words(int argc, char** argv) {
                                 router::core::did_you_mean(words[0], top)));
         return false;
       }
+      path = words[0];
       if (names_under(words[0]).empty()) {
         return true;  // a single-word command: its arguments follow
       }
@@ -84,13 +86,15 @@ bool check_command_words(int argc, char** argv) {
                                 router::core::did_you_mean(words[1], verbs), words[0]));
         return false;
       }
+      path += " " + words[1];
     }
   }
   return true;
 }
 
 int run(int argc, char** argv) {
-  if (!check_command_words(argc, argv)) {
+  std::string path;
+  if (!check_command_words(argc, argv, path)) {
     return router::core::kExitUsage;
   }
   CLI::App root{"OpenAI-compatible LLM provider router and its admin CLI", "router"};
@@ -137,7 +141,7 @@ int run(int argc, char** argv) {
     if (!msg.empty()) {
       msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
     }
-    print_error(msg + " (see 'router --help')");
+    print_error(fmt::format("{} (see 'router {}--help')", msg, path.empty() ? "" : path + " "));
     return router::core::kExitUsage;
   }
 

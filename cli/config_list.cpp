@@ -23,7 +23,7 @@ int run(Context& ctx) {
     const std::string_view key = s.at("key").as_string();
     const bool is_default = s.at("is_default").as_bool();
     const auto value = config::format_setting(config::require_setting(key), s.at("value"));
-    t.add({std::string(key), is_default ? value : out.bold(value), is_default ? "default" : "set"});
+    t.add({std::string(key), Cell(value, is_default ? Style::kPlain : Style::kBold), is_default ? "default" : "set"});
   }
   t.print(out);
   return 0;

@@ -24,7 +24,8 @@ int run(Context& ctx, const std::vector<std::string>& words) {
     }
     if (next == nullptr) {
       throw core::Error(core::ErrorCode::kInvalidArgument,
-                        fmt::format("unknown command '{}'{}", w, core::did_you_mean(w, names)));
+                        fmt::format("unknown command '{}'{}; run 'router {}--help' for the list", w,
+                                    core::did_you_mean(w, names), app == &ctx.root() ? "" : app->get_name() + " "));
     }
     app = next;
   }

@@ -37,6 +37,9 @@ int run_list(const CLI::App& app, const Options& o, Context& ctx) {
                                                  .limit = given(app, "--limit", o.limit),
                                                  .cursor = given(app, "--cursor", o.cursor)},
                                core::now_ms());
+  if (req.filter.provider) {
+    require_known_provider(ctx, *req.filter.provider);
+  }
   db::LogRepository repo(ctx.logs_db());
   const db::HistoryPage page = repo.history(req.filter, req.limit, req.cursor);
   const auto& out = ctx.out();
@@ -49,12 +52,12 @@ int run_list(const CLI::App& app, const Options& o, Context& ctx) {
     return 0;
   }
   Table table(
-      {"TIME", "ID", "PROVIDER", "MODEL", "STATUS", "OUTCOME", "DURATION", "TTFT", "TOKENS"});
+      {"TIME", "ID", "ENDPOINT", "PROVIDER", "MODEL", "STATUS", "OUTCOME", "DURATION", "TTFT", "TOKENS"});
   for (const auto& s : page.rows) {
     const db::RequestLog& r = s.request;
     table.add({core::format_local(r.created_at), core::format_request_id(r.request_id),
-               or_dash(r.provider_id), or_dash(r.model_requested), std::to_string(r.status),
-               paint_outcome(out, r.outcome), format_us(r.duration_us), format_us(r.ttft_us),
+               fmt::format("{} {}", r.method, r.endpoint), or_dash(r.provider_id), or_dash(r.model_requested), std::to_string(r.status),
+               Cell(std::string(db::outcome_name(r.outcome)), outcome_style(r.outcome)), format_us(r.duration_us), format_us(r.ttft_us),
                format_tokens(r.prompt_tokens, r.completion_tokens)});
   }
   table.print(out);

@@ -43,7 +43,7 @@ void print_body(const Output& out, std::string_view label, const std::optional<s
   } catch (const core::Error&) {
     valid = false;
   }
-  out.line(printable(valid ? reindent_json(*body) : *body));
+  out.line(printable(valid ? reindent_json(*body) : *body, true));
   if (truncated) {
     out.line(out.yellow("… (truncated)"));
   }
@@ -65,7 +65,7 @@ void print_human(const Output& out, const db::RequestLog& r) {
   field(out, "provider",
         r.provider_type.empty()
             ? or_dash(r.provider_id)
-            : fmt::format("{} ({})", r.provider_id, printable(r.provider_type)));
+            : fmt::format("{} ({})", printable(r.provider_id), printable(r.provider_type)));
   field(out, "status", fmt::format("{} {}", r.status, paint_outcome(out, r.outcome)));
   if (!r.error.empty()) {
     field(out, "error", out.red(printable(r.error)));
@@ -92,8 +92,7 @@ void print_human(const Output& out, const db::RequestLog& r) {
     Table table({"#", "PROVIDER", "TYPE", "MODEL", "STATUS", "DURATION", "ERROR"});
     for (std::size_t i = 0; i < r.attempts.size(); ++i) {
       const db::RequestAttempt& a = r.attempts[i];
-      table.add({std::to_string(i + 1), printable(a.provider_id), printable(a.provider_type),
-                 or_dash(a.model_sent), a.status ? std::to_string(*a.status) : "-",
+      table.add({std::to_string(i + 1), a.provider_id, a.provider_type, or_dash(a.model_sent), a.status ? std::to_string(*a.status) : "-",
                  format_us(a.duration_us), or_dash(a.error)});
     }
     table.print(out);

@@ -2,14 +2,31 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
+
+#include "config/service.hpp"
+#include "context.hpp"
+#include "core/text.hpp"
+#include "db/log_repository.hpp"
 
 namespace router::cli {
 
 std::optional<std::string> given(const CLI::App& app, const char* name, const std::string& value) {
   return app.get_option(name)->count() > 0 ? std::optional<std::string>(value) : std::nullopt;
+}
+
+void require_known_provider(Context& ctx, const std::string& id) {
+  std::vector<std::string> known = db::LogRepository(ctx.logs_db()).provider_ids();
+  const auto doc = ctx.config().providers_document({});
+  for (const auto& p : doc.at("providers").as_array()) {
+    known.emplace_back(p.at("id").as_string());
+  }
+  if (std::find(known.begin(), known.end(), id) == known.end()) {
+    core::throw_not_found("provider", id, known);
+  }
 }
 
 std::string format_us(std::int64_t us) {
@@ -57,32 +74,21 @@ std::string format_bytes(std::int64_t bytes) {
   return fmt::format("{:.1f} {}", v, kUnits[unit]);
 }
 
-std::string paint_outcome(const Output& out, db::Outcome outcome) {
-  const std::string name(db::outcome_name(outcome));
+Style outcome_style(db::Outcome outcome) noexcept {
   switch (outcome) {
-    case db::Outcome::kOk: return out.green(name);
+    case db::Outcome::kOk: return Style::kGreen;
     case db::Outcome::kClientError:
-    case db::Outcome::kCancelled: return out.yellow(name);
+    case db::Outcome::kCancelled: return Style::kYellow;
     case db::Outcome::kUpstreamError:
     case db::Outcome::kTimeout:
     case db::Outcome::kTruncated:
-    case db::Outcome::kNoProvider: return out.red(name);
+    case db::Outcome::kNoProvider: return Style::kRed;
   }
-  return name;
+  return Style::kPlain;
 }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f) {
-      out += "\uFFFD";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+std::string paint_outcome(const Output& out, db::Outcome outcome) {
+  return out.paint(outcome_style(outcome), db::outcome_name(outcome));
 }
 
 std::string reindent_json(std::string_view json) {

@@ -23,7 +23,7 @@ struct Options {
 int run(const Options& opt, Context& ctx) {
   const auto configured = configured_provider(ctx, opt.provider);
   auto check = check_models(*configured.entry);
-  if (!check.ok) {
+  if (check.error) {
     throw core::Error(check.error->code() == core::ErrorCode::kUnauthenticated ? core::ErrorCode::kUpstreamFailed
                                                                               : check.error->code(),
                       check.error->what());

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "config/documents.hpp"
+#include "config/settings.hpp"
 #include "context.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
@@ -28,29 +29,73 @@ std::string read_secret_from_stdin() {
   return value;
 }
 
-// The part of a change worth a glance in a table: what the entity now is.
-std::string change_summary(const config::ChangeRecord& c) {
-  if (!c.after) {
-    return "";
-  }
-  const auto& a = *c.after;
-  if (c.entity == "provider") {
+// What an entity is, in short: the value of a setting or config key, a provider's type.
+std::string entity_summary(std::string_view entity, const boost::json::object& a) {
+  if (entity == "provider") {
     return fmt::format("type {}{}", json_text(a.at("type")), a.at("enabled").as_bool() ? "" : ", disabled");
   }
-  if (c.entity == "provider_config" || c.entity == "setting") {
+  if (entity == "provider_config" || entity == "setting") {
     return json_text(a.at("value"));
   }
-  if (c.entity == "provider_model") {
+  if (entity == "provider_model") {
     std::string s = a.at("default").as_bool() ? "default" : "";
     if (!a.at("upstream_model").is_null()) {
       s += fmt::format("{}upstream {}", s.empty() ? "" : ", ", json_text(a.at("upstream_model")));
     }
     return s;
   }
-  if (c.entity == "api_key") {
+  if (entity == "api_key") {
     return fmt::format("{}{}", json_text(a.at("scope")), a.at("revoked").as_bool() ? ", revoked" : "");
   }
   return "";
+}
+
+std::string field_text(const boost::json::value* v) {
+  if (v == nullptr || v->is_null()) {
+    return "-";
+  }
+  if (v->is_string() && v->as_string().empty()) {
+    return "\"\"";
+  }
+  return json_text(*v);
+}
+
+// An update as "old → new" per changed field ("value" unnamed, as settings and config keys have
+// nothing else); created and deleted entities in short. Values are the public documents', so
+// secrets are masked.
+std::string change_summary(const config::ChangeRecord& c) {
+  if (c.entity == "setting") {
+    // A setting without a row has its default: setting one is "default → new", unsetting one
+    // "old → default", in the setting's own units.
+    if (const auto* decl = config::find_setting(c.key)) {
+      auto text = [&](const std::optional<boost::json::object>& doc) {
+        return doc ? config::format_setting(*decl, doc->at("value"))
+                   : config::format_setting(*decl, boost::json::parse(decl->fallback)) + " (default)";
+      };
+      return fmt::format("{} → {}", text(c.before), text(c.after));
+    }
+  }
+  if (!c.before || !c.after) {
+    return c.after ? entity_summary(c.entity, *c.after) : entity_summary(c.entity, *c.before);
+  }
+  std::vector<std::string> parts;
+  auto add = [&](std::string_view field, const boost::json::value* from, const boost::json::value* to) {
+    if (from != nullptr && to != nullptr && *from == *to) {
+      return;
+    }
+    const auto arrow = fmt::format("{} → {}", field_text(from), field_text(to));
+    parts.push_back(field == "value" ? arrow : fmt::format("{}: {}", field, arrow));
+  };
+  for (const auto& kv : *c.after) {
+    add(kv.key(), c.before->if_contains(kv.key()), &kv.value());
+  }
+  for (const auto& kv : *c.before) {
+    if (!c.after->contains(kv.key())) {
+      add(kv.key(), &kv.value(), nullptr);
+    }
+  }
+  // A secret replaced by one with the same mask still changed.
+  return parts.empty() ? "changed (masked)" : core::join(parts, ", ");
 }
 
 }  // namespace
@@ -120,9 +165,7 @@ void report(const Context& ctx, const config::Outcome& outcome, std::string_view
     return;
   }
   out.line(fmt::format("{} (r{})", headline, *outcome.revision));
-  if (outcome.changes.size() > 1) {
-    print_changes(out, outcome.changes, "  ");
-  }
+  print_changes(out, outcome.changes, "  ");
 }
 
 Runner positional_mutation(CLI::App& sub, std::vector<Positional> positionals, Apply apply, Headline headline) {
@@ -157,13 +200,15 @@ Runner removal_command(CLI::App& sub, std::string_view noun, Removal remove) {
     auto& service = ctx.config();
     const auto actor = make_actor(opt->mutation, ctx);
     const auto label = fmt::format("{} '{}'", what, opt->id);
-    const auto preview = remove(service, opt->id, actor, config::Mode::kDryRun);
     const auto& out = ctx.out();
-    if (!out.json()) {
-      out.line(fmt::format("removing {} deletes:", label));
-      print_changes(out, preview.changes, "  ");
-    }
     if (!opt->yes) {
+      // Without --yes the preview shows what would go (before asking, or before refusing); the
+      // answer then prints only the headline, so every change line appears once.
+      if (!out.json()) {
+        const auto preview = remove(service, opt->id, actor, config::Mode::kDryRun);
+        out.line(fmt::format("removing {} deletes:", label));
+        print_changes(out, preview.changes, "  ");
+      }
       if (::isatty(STDIN_FILENO) != 1) {
         throw core::Error(core::ErrorCode::kInvalidArgument,
                           fmt::format("refusing to remove {} without --yes (stdin is not a terminal)", label));
@@ -178,7 +223,12 @@ Runner removal_command(CLI::App& sub, std::string_view noun, Removal remove) {
         return 1;
       }
     }
-    report(ctx, remove(service, opt->id, actor, config::Mode::kApply), fmt::format("removed {}", label));
+    const auto outcome = remove(service, opt->id, actor, config::Mode::kApply);
+    if (opt->yes || out.json()) {
+      report(ctx, outcome, fmt::format("removed {}", label));
+    } else {
+      out.line(fmt::format("removed {} (r{})", label, outcome.revision.value_or(0)));
+    }
     return 0;
   };
 }

@@ -36,9 +36,10 @@ void add_mutation_options(CLI::App& sub, MutationOptions& opt);
                                                              const std::vector<std::string>& secrets);
 
 /// Prints what a mutation did: the outcome document with --json; else `headline` with the
-/// revision, and the changes when there are several.
+/// revision, then one line per change (old → new, secrets masked).
 void report(const Context& ctx, const config::Outcome& outcome, std::string_view headline);
-/// One aligned line per change (op, entity, key, the new value in short), each with `indent`.
+/// One aligned line per change (op, entity, key, old → new for updates, the entity in short for
+/// creations and deletions), each with `indent`.
 void print_changes(const Output& out, const std::vector<config::ChangeRecord>& changes, std::string_view indent);
 
 /// A required positional argument.

@@ -37,7 +37,8 @@ int run(const Options& opt, Context& ctx) {
   for (const auto& v : doc.at("config").as_array()) {
     const auto& c = v.as_object();
     const bool sensitive = c.at("sensitive").as_bool();
-    config.add({json_text(c.at("key")), json_text(c.at("value")),
+    config.add({json_text(c.at("key")),
+                config_value_text(doc.at("type").as_string(), c.at("key").as_string(), c.at("value")),
                 fmt::format("{}{}", json_text(c.at("source")), sensitive ? " (secret)" : "")});
   }
   config.print(out);

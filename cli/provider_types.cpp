@@ -30,7 +30,8 @@ int run(Context& ctx) {
     for (const auto& kv : t.at("keys").as_array()) {
       const auto& k = kv.as_object();
       keys.add({"  " + json_text(k.at("name")), json_text(k.at("type")), k.at("required").as_bool() ? "yes" : "",
-                k.at("sensitive").as_bool() ? "yes" : "", json_text(k.at("default")), json_text(k.at("description"))});
+                k.at("sensitive").as_bool() ? "yes" : "",
+                config_value_text(t.at("name").as_string(), k.at("name").as_string(), k.at("default")), json_text(k.at("description"))});
     }
     keys.print(out);
   }

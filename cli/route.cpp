@@ -33,7 +33,7 @@ int run(const Options& opt, Context& ctx) {
     return 0;
   }
   out.line(fmt::format("model {}{}: active provider {}, fallback {}, at most {} attempt(s)",
-                       opt.model.empty() ? "(default)" : "'" + opt.model + "'",
+                       opt.model.empty() ? "(default)" : "'" + printable(opt.model) + "'",
                        pinned ? fmt::format(", pinned to '{}'", *pinned) : "",
                        snap->active_provider().empty() ? "(none)" : "'" + snap->active_provider() + "'",
                        snap->settings.boolean("routing.fallback") ? "on" : "off",

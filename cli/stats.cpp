@@ -22,14 +22,14 @@ struct Options {
   std::string since, until, by, provider;
 };
 
-std::vector<std::string> row(const std::string& key, const db::StatsGroup& g) {
+std::vector<Cell> row(Cell key, const db::StatsGroup& g) {
   const double error_pct =
       g.requests == 0 ? 0.0
                       : 100.0 * static_cast<double>(g.errors) / static_cast<double>(g.requests);
   auto pct = [](const core::Histogram& h, double p) {
     return h.empty() ? std::string("-") : format_us(h.percentile(p));
   };
-  return {key,
+  return {std::move(key),
           std::to_string(g.requests),
           fmt::format("{:.1f}%", error_pct),
           pct(g.latency, 50),
@@ -44,7 +44,7 @@ std::vector<std::string> row(const std::string& key, const db::StatsGroup& g) {
 std::string key_label(const db::StatsResult& s, const db::StatsGroup& g) {
   switch (s.group_by) {
     case db::StatsGroupBy::kProvider:
-    case db::StatsGroupBy::kModel: return g.key.empty() ? "(none)" : printable(g.key);
+    case db::StatsGroupBy::kModel: return g.key.empty() ? "(none)" : g.key;
     case db::StatsGroupBy::kHour: return core::format_local(g.start_ms).substr(0, 16);
     case db::StatsGroupBy::kDay: return g.key;
   }
@@ -58,6 +58,9 @@ int run(const CLI::App& app, const Options& o, Context& ctx) {
                               .by = given(app, "--by", o.by),
                               .provider = given(app, "--provider", o.provider)},
                              core::now_ms());
+  if (q.provider) {
+    require_known_provider(ctx, *q.provider);
+  }
   db::LogRepository repo(ctx.logs_db());
   const db::StatsResult s = repo.stats(q);
   const auto& out = ctx.out();
@@ -68,8 +71,17 @@ int run(const CLI::App& app, const Options& o, Context& ctx) {
   const std::string to = s.until_ms ? core::format_local(*s.until_ms) : "now";
   std::string note = s.exact ? "" : "  (an edge hour was pruned: counted whole from its rollup)";
   out.line(fmt::format("{} → {}{}", core::format_local(s.since_ms), to, out.dim(note)));
+  // Requests no provider was tried for are no provider's errors: their own line, outside the table.
+  const auto unrouted = [&] {
+    if (s.unrouted.requests > 0) {
+      out.line(fmt::format("not routed: {} request(s) no provider was tried for (rejected before routing, "
+                           "e.g. 401/404/413, or no provider available); not in the error rates above",
+                           s.unrouted.requests));
+    }
+  };
   if (s.groups.empty()) {
-    out.line("no requests in this window");
+    out.line(s.unrouted.requests > 0 ? "no routed requests in this window" : "no requests in this window");
+    unrouted();
     return 0;
   }
   std::string head(db::group_by_name(s.group_by));
@@ -82,9 +94,10 @@ int run(const CLI::App& app, const Options& o, Context& ctx) {
     table.add(row(key_label(s, g), g));
   }
   if (s.groups.size() > 1) {
-    table.add(row(out.bold("total"), s.total));
+    table.add(row(Cell("total", Style::kBold), s.total));
   }
   table.print(out);
+  unrouted();
   return 0;
 }
 

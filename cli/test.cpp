@@ -16,53 +16,38 @@ namespace {
 
 constexpr std::size_t kModelsShown = 10;
 
-std::string base_url_of(const providers::Provider& p) {
-  const auto& u = p.base_url();
-  return fmt::format("{}://{}{}", u.tls ? "https" : "http", u.host_header(), u.path);
-}
-
 int run(const std::string& id, Context& ctx) {
   const auto configured = configured_provider(ctx, id);
   const auto& entry = *configured.entry;
   const auto check = check_models(entry);
-  const auto warnings = entry.impl ? entry.impl->warnings(core::now_ms()) : std::vector<std::string>{};
+  const bool healthy = !check.error;
+  const auto& out = ctx.out();
+  if (out.json()) {
+    // The document POST /v1/providers/{id}/test returns.
+    out.print_json(server::health_document(entry, entry.impl ? &check : nullptr, core::now_ms()));
+    return healthy ? 0 : 1;
+  }
   std::vector<std::string> shown;
   for (std::size_t i = 0; i < check.models.size() && i < kModelsShown; ++i) {
     shown.push_back(check.models[i].id);
   }
-  const auto& out = ctx.out();
-  if (out.json()) {
-    boost::json::array models(shown.begin(), shown.end());
-    boost::json::array warns(warnings.begin(), warnings.end());
-    out.print_json(boost::json::object{
-        {"provider", entry.row.id},
-        {"type", entry.row.type},
-        {"enabled", entry.row.enabled},
-        {"base_url", entry.impl ? boost::json::value(base_url_of(*entry.impl)) : boost::json::value(nullptr)},
-        {"healthy", check.ok},
-        {"latency_ms", check.latency_ms},
-        {"status", check.status ? boost::json::value(*check.status) : boost::json::value(nullptr)},
-        {"model_count", check.models.size()},
-        {"models", std::move(models)},
-        {"error", check.error ? boost::json::value(check.error->what()) : boost::json::value(nullptr)},
-        {"warnings", std::move(warns)}});
-    return check.ok ? 0 : 1;
-  }
+  const auto doc = server::health_document(entry, &check, core::now_ms());
   const auto label = fmt::format("provider '{}' ({}{}{})", entry.row.id, entry.row.type,
-                                 entry.impl ? ", " + base_url_of(*entry.impl) : std::string(),
+                                 doc.at("base_url").is_string() ? fmt::format(", {}", doc.at("base_url").as_string())
+                                                                : std::string(),
                                  entry.row.enabled ? "" : ", disabled");
-  if (check.ok) {
-    out.line(fmt::format("{}: {} in {} ms", label, out.green("healthy"), check.latency_ms));
+  const std::int64_t latency_ms = check.latency_us / 1000;
+  if (healthy) {
+    out.line(fmt::format("{}: {} in {} ms", label, out.green("healthy"), latency_ms));
     out.line(fmt::format("models ({}): {}{}", check.models.size(), shown.empty() ? "none" : core::join(shown, ", "),
                          check.models.size() > shown.size() ? ", …" : ""));
   } else {
-    out.line(fmt::format("{}: {} after {} ms: {}", label, out.red("unhealthy"), check.latency_ms,
-                         check.error ? check.error->what() : "no answer"));
+    out.line(fmt::format("{}: {} after {} ms: {}", label, out.red("unhealthy"), latency_ms, check.error->what()));
   }
-  for (const auto& w : warnings) {
-    out.line(out.yellow("warning: " + w));
+  for (const auto& w : doc.at("warnings").as_array()) {
+    out.line(out.yellow(fmt::format("warning: {}", w.as_string().c_str())));
   }
-  return check.ok ? 0 : 1;
+  return healthy ? 0 : 1;
 }
 
 constexpr std::string_view kFooter =

@@ -31,15 +31,14 @@ ConfiguredProvider configured_provider(Context& ctx, const std::string& id) {
     for (const auto& p : out.snapshot->providers) {
       ids.push_back(p.row.id);
     }
-    throw core::Error(core::ErrorCode::kNotFound,
-                      fmt::format("provider '{}' not found{}", wanted, core::did_you_mean(wanted, ids)));
+    core::throw_not_found("provider", wanted, ids);
   }
   return out;
 }
 
-ModelCheck check_models(const routing::ProviderEntry& entry) {
-  ModelCheck out;
+server::ModelsAnswer check_models(const routing::ProviderEntry& entry) {
   if (!entry.impl) {
+    server::ModelsAnswer out;
     out.error = core::Error(core::ErrorCode::kUnavailable,
                             fmt::format("provider '{}' cannot be used: {}", entry.row.id, entry.problem));
     return out;
@@ -47,23 +46,7 @@ ModelCheck check_models(const routing::ProviderEntry& entry) {
   const auto& p = *entry.impl;
   const auto start = core::mono_ns();
   auto r = server::fetch_blocking(p, p.models_request(), kMaxModelList);
-  out.latency_ms = (core::mono_ns() - start) / 1'000'000;
-  if (r.error) {
-    out.error = std::move(r.error);
-    return out;
-  }
-  out.status = r.status;
-  if (r.status < 200 || r.status >= 300) {
-    out.error = p.models_error(r.status, r.content_type, r.body);
-    return out;
-  }
-  try {
-    out.models = p.parse_models(r.body);
-    out.ok = true;
-  } catch (const core::Error& e) {
-    out.error = e;
-  }
-  return out;
+  return server::models_answer(p, std::move(r), (core::mono_ns() - start) / 1000);
 }
 
 }  // namespace router::cli

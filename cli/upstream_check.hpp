@@ -9,6 +9,7 @@
 
 #include "providers/provider.hpp"
 #include "routing/snapshot.hpp"
+#include "server/health_check.hpp"
 
 namespace router::cli {
 
@@ -24,17 +25,9 @@ struct ConfiguredProvider {
 /// an unknown id, kInvalidArgument when no id is given and no provider is active.
 [[nodiscard]] ConfiguredProvider configured_provider(Context& ctx, const std::string& id);
 
-/// What one model-list call found.
-struct ModelCheck {
-  bool ok = false;
-  std::int64_t latency_ms = 0;
-  std::optional<int> status;          ///< the upstream's HTTP status, when one arrived
-  std::vector<providers::UpstreamModel> models;
-  std::optional<core::Error> error;   ///< set when !ok
-};
-
-/// Lists the provider's upstream models (GET, bounded in size and time). Never throws for
-/// upstream trouble: it is reported in the result.
-[[nodiscard]] ModelCheck check_models(const routing::ProviderEntry& entry);
+/// Lists the provider's upstream models (GET, bounded in size and time), read as the server reads
+/// them. Never throws for upstream trouble: it is reported in the result. A provider that cannot
+/// be built (entry.problem) gets a kUnavailable error.
+[[nodiscard]] server::ModelsAnswer check_models(const routing::ProviderEntry& entry);
 
 }  // namespace router::cli

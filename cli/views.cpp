@@ -5,7 +5,9 @@
 
 #include "config/service.hpp"
 #include "context.hpp"
+#include "core/parse.hpp"
 #include "output.hpp"
+#include "providers/types.hpp"
 
 namespace router::cli {
 
@@ -17,6 +19,15 @@ std::string json_text(const boost::json::value& v) {
     return "-";
   }
   return boost::json::serialize(v);
+}
+
+std::string config_value_text(std::string_view type, std::string_view key, const boost::json::value& v) {
+  const auto* t = providers::find_type(type);
+  const auto* k = t != nullptr ? providers::find_key(*t, key) : nullptr;
+  if (k != nullptr && k->type == providers::ValueType::kDurationMs && v.is_int64()) {
+    return core::format_duration_ms(v.as_int64());
+  }
+  return json_text(v);
 }
 
 void show_providers(Context& ctx, const config::ProviderFilter& filter) {
@@ -35,9 +46,10 @@ void show_providers(Context& ctx, const config::ProviderFilter& filter) {
   for (const auto& v : providers) {
     const auto& p = v.as_object();
     const bool active = p.at("active").as_bool();
-    t.add({active ? out.green("*") : "", active ? out.bold(json_text(p.at("id"))) : json_text(p.at("id")),
+    t.add({Cell(active ? "*" : "", Style::kGreen), Cell(json_text(p.at("id")), active ? Style::kBold : Style::kPlain),
            json_text(p.at("name")), json_text(p.at("type")),
-           p.at("enabled").as_bool() ? yes_no(true) : out.yellow(yes_no(false)), json_text(p.at("priority"))});
+           Cell(yes_no(p.at("enabled").as_bool()), p.at("enabled").as_bool() ? Style::kPlain : Style::kYellow),
+           json_text(p.at("priority"))});
   }
   t.print(out);
   if (doc.at("active_provider").is_null()) {

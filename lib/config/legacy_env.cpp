@@ -166,7 +166,9 @@ class Planner {
     for (const auto& spec : kProviders) {
       if (const auto it = providers_.find(spec.id); it != providers_.end()) {
         if (timeout) {
-          it->second.provider.config.push_back(ConfigInput::plain("timeout", *timeout));
+          // The earlier implementation read REQUEST_TIMEOUT as milliseconds; `timeout` wants a unit.
+          const bool bare = timeout->find_first_not_of("0123456789") == std::string::npos;
+          it->second.provider.config.push_back(ConfigInput::plain("timeout", bare ? *timeout + "ms" : *timeout));
           use("REQUEST_TIMEOUT");
         }
         out.providers.push_back(std::move(it->second));

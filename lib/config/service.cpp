@@ -101,7 +101,7 @@ db::ApiKey require_api_key(detail::Tx& tx, std::string_view name) {
   for (const auto& k : tx.api_keys.list()) {
     names.push_back(k.name);
   }
-  throw Error(ErrorCode::kNotFound, fmt::format("key '{}' not found{}", name, core::did_you_mean(name, names)));
+  core::throw_not_found("key", name, names);
 }
 
 // "rk-" + 43 base64url characters: 32 random bytes without padding.

@@ -317,7 +317,7 @@ db::Provider require_provider(Tx& tx, std::string_view id) {
     return *p;
   }
   const auto ids = provider_ids(tx);
-  throw Error(ErrorCode::kNotFound, fmt::format("provider '{}' not found{}", id.substr(0, 100), core::did_you_mean(id, ids)));
+  core::throw_not_found("provider", id, ids);
 }
 
 db::Model require_model(Tx& tx, std::string_view id) {
@@ -328,7 +328,7 @@ db::Model require_model(Tx& tx, std::string_view id) {
   for (const auto& m : tx.models.list()) {
     ids.push_back(m.id);
   }
-  throw Error(ErrorCode::kNotFound, fmt::format("model '{}' not found{}", id.substr(0, 200), core::did_you_mean(id, ids)));
+  core::throw_not_found("model", id, ids);
 }
 
 std::optional<std::string> active_provider(Tx& tx) {
@@ -671,8 +671,14 @@ Outcome ConfigService::sync_models(std::string_view provider, const std::vector<
       }
     }
     if (options.prune) {
+      // A link sends its upstream_model when set (an alias), so that is the name the upstream
+      // must still list; every listed name counts, valid model id or not.
+      std::set<std::string_view, std::less<>> upstream;
+      for (const auto& m : models) {
+        upstream.insert(m.id);
+      }
       for (const auto& l : tx.models.links_of_provider(p.id)) {
-        if (!listed.contains(l.model_id)) {
+        if (!upstream.contains(l.upstream_model.value_or(l.model_id))) {
           tx.put(Entity::kProviderModel, compound_key(p.id, l.model_id), std::nullopt);
         }
       }

@@ -19,6 +19,7 @@ namespace {
 constexpr std::string_view kBodies[] = {"full", "metadata", "off"};
 constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
 constexpr std::string_view kClientAuth[] = {"open", "keys"};
+constexpr std::string_view kRequestLines[] = {"off", "errors", "all"};
 
 constexpr SettingDecl kDecls[] = {
     {"active_provider", SettingType::kProviderRef, "null",
@@ -28,6 +29,9 @@ constexpr SettingDecl kDecls[] = {
      "(an unrevoked key is required, even while none exists)",
      0, 0, kClientAuth},
     {"log.level", SettingType::kEnum, "\"info\"", "Server log verbosity on stderr", 0, 0, kLevels},
+    {"log.requests", SettingType::kEnum, "\"off\"",
+     "Access log: one logfmt line per request on stderr, for all requests, only errors (outcome not ok), or off",
+     0, 0, kRequestLines},
     {"logging.bodies", SettingType::kEnum, "\"full\"",
      "Request/response bodies in the request log: full, metadata (no bodies) or off (no rows)", 0, 0, kBodies},
     {"logging.max_body_bytes", SettingType::kSize, "1048576",
@@ -74,21 +78,6 @@ bool valid_status_entry(std::string_view s) {
 
 [[noreturn]] void invalid(const SettingDecl& d, std::string_view why) {
   throw Error(ErrorCode::kInvalidArgument, fmt::format("invalid value for '{}': {}", d.key, why), std::string(d.key));
-}
-
-std::string format_ms(std::int64_t ms) {
-  if (ms % 86'400'000 == 0 && ms >= 86'400'000) return fmt::format("{}d", ms / 86'400'000);
-  if (ms % 3'600'000 == 0 && ms >= 3'600'000) return fmt::format("{}h", ms / 3'600'000);
-  if (ms % 60'000 == 0 && ms >= 60'000) return fmt::format("{}m", ms / 60'000);
-  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
-  return fmt::format("{}ms", ms);
-}
-
-std::string format_bytes(std::int64_t b) {
-  if (b >= (1LL << 30) && b % (1LL << 30) == 0) return fmt::format("{} GiB", b >> 30);
-  if (b >= (1LL << 20) && b % (1LL << 20) == 0) return fmt::format("{} MiB", b >> 20);
-  if (b >= 1024 && b % 1024 == 0) return fmt::format("{} KiB", b >> 10);
-  return fmt::format("{} B", b);
 }
 
 }  // namespace
@@ -184,9 +173,9 @@ boost::json::value parse_setting(const SettingDecl& d, std::string_view text) {
       }
       invalid(d, "expected true or false");
     case SettingType::kDurationMs:
-      return check_setting(d, core::parse_duration_ms(text));
+      return check_setting(d, core::parse_duration_ms(text, core::bare_number_for(d.key)));
     case SettingType::kSize:
-      return check_setting(d, core::parse_size(text));
+      return check_setting(d, core::parse_size(text, core::bare_number_for(d.key)));
     case SettingType::kStatusList:
     case SettingType::kNameGlobs: {
       boost::json::array a;
@@ -235,9 +224,9 @@ boost::json::value check_setting(const SettingDecl& d, const boost::json::value&
       } else if (v.is_uint64() && v.as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
         n = static_cast<std::int64_t>(v.as_uint64());
       } else if (v.is_string() && d.type == SettingType::kDurationMs) {
-        n = core::parse_duration_ms(v.as_string());
+        n = core::parse_duration_ms(v.as_string(), core::bare_number_for(d.key));
       } else if (v.is_string() && d.type == SettingType::kSize) {
-        n = core::parse_size(v.as_string());
+        n = core::parse_size(v.as_string(), core::bare_number_for(d.key));
       } else {
         invalid(d, "expected a whole number");
       }
@@ -278,9 +267,9 @@ std::string format_setting(const SettingDecl& d, const boost::json::value& v) {
   }
   switch (d.type) {
     case SettingType::kDurationMs:
-      return v.is_int64() ? format_ms(v.as_int64()) : boost::json::serialize(v);
+      return v.is_int64() ? core::format_duration_ms(v.as_int64()) : boost::json::serialize(v);
     case SettingType::kSize:
-      return v.is_int64() ? format_bytes(v.as_int64()) : boost::json::serialize(v);
+      return v.is_int64() ? core::format_size(v.as_int64()) : boost::json::serialize(v);
     case SettingType::kStatusList:
     case SettingType::kNameGlobs: {
       if (v.as_array().empty()) {
@@ -336,6 +325,11 @@ bool Settings::boolean(std::string_view key) const { return value(key).as_bool()
 std::string Settings::string(std::string_view key) const {
   const auto& v = value(key);
   return v.is_string() ? std::string(v.as_string()) : std::string();
+}
+
+RequestLines Settings::request_lines() const {
+  const auto v = string("log.requests");
+  return v == "all" ? RequestLines::kAll : v == "errors" ? RequestLines::kErrors : RequestLines::kOff;
 }
 
 BodyLogging Settings::body_logging() const {

@@ -56,6 +56,9 @@ struct SettingDecl {
 /// logging.bodies: full bodies, metadata only (no bodies), or off (no request rows at all).
 enum class BodyLogging : std::uint8_t { kFull, kMetadata, kOff };
 
+/// log.requests: which requests get an access-log line on stderr.
+enum class RequestLines : std::uint8_t { kOff, kErrors, kAll };
+
 /// The effective value of every declared setting: stored rows over defaults. Immutable.
 class Settings {
  public:
@@ -73,6 +76,7 @@ class Settings {
   [[nodiscard]] BodyLogging body_logging() const;
   /// secrets.env_allow: the globs env: references must match (secrets::env_ref_refusal).
   [[nodiscard]] std::vector<std::string> env_allow() const;
+  [[nodiscard]] RequestLines request_lines() const;
 
  private:
   std::map<std::string, boost::json::value, std::less<>> values_;

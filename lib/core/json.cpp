@@ -2,6 +2,8 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
+#include <cmath>
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -210,6 +212,45 @@ bool is_valid_json(std::string_view text) noexcept {
 
 namespace {
 
+void scalar_into(std::string& out, const boost::json::value& v) {
+  if (v.is_double()) {
+    const double d = v.get_double();
+    out += std::isfinite(d) ? fmt::format("{}", d) : std::string("null");
+  } else {
+    out += boost::json::serialize(v);
+  }
+}
+
+void compact_into(std::string& out, const boost::json::value& v) {
+  if (const auto* o = v.if_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& kv : *o) {
+      if (!first) {
+        out += ',';
+      }
+      first = false;
+      out += boost::json::serialize(boost::json::string_view(kv.key()));
+      out += ':';
+      compact_into(out, kv.value());
+    }
+    out += '}';
+  } else if (const auto* a = v.if_array()) {
+    out += '[';
+    bool first = true;
+    for (const auto& e : *a) {
+      if (!first) {
+        out += ',';
+      }
+      first = false;
+      compact_into(out, e);
+    }
+    out += ']';
+  } else {
+    scalar_into(out, v);
+  }
+}
+
 void pretty_into(std::string& out, const boost::json::value& v, int indent) {
   const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
   const std::string close(static_cast<std::size_t>(indent), ' ');
@@ -248,11 +289,17 @@ void pretty_into(std::string& out, const boost::json::value& v, int indent) {
     }
     out += "\n" + close + "]";
   } else {
-    out += boost::json::serialize(v);
+    scalar_into(out, v);
   }
 }
 
 }  // namespace
+
+std::string compact_json(const boost::json::value& v) {
+  std::string out;
+  compact_into(out, v);
+  return out;
+}
 
 std::string pretty_json(const boost::json::value& v) {
   std::string out;

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 
 #include "core/clock.hpp"
+#include "core/text.hpp"
 
 namespace router::core::log {
 
@@ -38,6 +40,19 @@ bool parse_level(std::string_view text, Level& out) noexcept {
   return false;
 }
 
+namespace {
+void write_all(const std::string& line) noexcept {
+  std::size_t off = 0;
+  while (off < line.size()) {
+    const ssize_t n = ::write(STDERR_FILENO, line.data() + off, line.size() - off);
+    if (n <= 0) {
+      break;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+}
+}  // namespace
+
 void write(Level l, std::string_view message) noexcept {
   try {
     std::string line = format_utc(now_ms());
@@ -46,16 +61,40 @@ void write(Level l, std::string_view message) noexcept {
     line += ' ';
     line += message;
     line += '\n';
-    std::size_t off = 0;
-    while (off < line.size()) {
-      const ssize_t n = ::write(STDERR_FILENO, line.data() + off, line.size() - off);
-      if (n <= 0) {
-        break;
-      }
-      off += static_cast<std::size_t>(n);
-    }
+    write_all(line);
   } catch (...) {  // logging must never take the process down
   }
+}
+
+void write_logfmt(std::string_view fields) noexcept {
+  try {
+    std::string line = "ts=" + format_utc(now_ms()) + " level=info ";
+    line += fields;
+    line += '\n';
+    write_all(line);
+  } catch (...) {
+  }
+}
+
+std::string logfmt_value(std::string_view v) {
+  const bool plain = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u != 0x7f && c != '"' && c != '=' && c != '\\';
+  });
+  if (plain) {
+    return std::string(v);
+  }
+  std::string out = "\"";
+  for (const char c : v) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (!append_control_escape(out, c)) {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
 }
 
 }  // namespace router::core::log

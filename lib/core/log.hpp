@@ -17,6 +17,12 @@ void set_level(Level level) noexcept;
 /// Writes one line "<utc time> <level> <message>" to stderr with a single write(2), so lines from
 /// several threads never interleave.
 void write(Level level, std::string_view message) noexcept;
+/// Writes `fields` as one logfmt line "ts=<utc time> level=info <fields>" to stderr with a single
+/// write(2), whatever the level threshold (the access log has its own switch).
+void write_logfmt(std::string_view fields) noexcept;
+/// A logfmt value: bare when it is a plain token, else double-quoted with \", \\ and control
+/// characters escaped (\n, \r, \t, \x1b), so client-supplied text cannot forge or split lines.
+[[nodiscard]] std::string logfmt_value(std::string_view value);
 
 template <typename... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {

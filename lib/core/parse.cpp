@@ -31,14 +31,27 @@ bool checked_mul(std::int64_t a, std::int64_t b, std::int64_t& out) {
 
 }  // namespace
 
-std::int64_t parse_duration_ms(std::string_view text) {
+BareNumber bare_number_for(std::string_view key) noexcept {
+  for (const std::string_view suffix : {"_ms", "Ms", "_bytes", "Bytes"}) {
+    if (key.size() > suffix.size() && key.ends_with(suffix)) {
+      return BareNumber::kInUnit;
+    }
+  }
+  return BareNumber::kRefuse;
+}
+
+std::int64_t parse_duration_ms(std::string_view text, BareNumber bare) {
   std::int64_t v = 0;
   std::string_view unit;
   std::int64_t mult = 0;
   if (split_number(text, v, unit)) {
-    if (unit == "ms") {
+    if (unit.empty() && bare == BareNumber::kRefuse) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("invalid duration '{}': say the unit, e.g. {}s or {}ms (ms, s, m, h, d or w)", text, v, v));
+    }
+    if (unit == "ms" || unit.empty()) {
       mult = 1;
-    } else if (unit.empty() || unit == "s") {
+    } else if (unit == "s") {
       mult = 1000;
     } else if (unit == "m" || unit == "min") {
       mult = 60'000;
@@ -58,11 +71,15 @@ std::int64_t parse_duration_ms(std::string_view text) {
   return out;
 }
 
-std::int64_t parse_size(std::string_view text) {
+std::int64_t parse_size(std::string_view text, BareNumber bare) {
   std::int64_t v = 0;
   std::string_view unit;
   std::int64_t mult = 0;
   if (split_number(text, v, unit)) {
+    if (unit.empty() && bare == BareNumber::kRefuse) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("invalid size '{}': say the unit, e.g. {}B or {}k (B, k/KiB, M/MiB, G/GiB)", text, v, v));
+    }
     if (unit.empty() || unit == "B" || unit == "b") {
       mult = 1;
     } else if (unit == "k" || unit == "K" || unit == "KiB" || unit == "kiB") {
@@ -82,9 +99,30 @@ std::int64_t parse_size(std::string_view text) {
   std::int64_t out = 0;
   if (mult == 0 || !checked_mul(v, mult, out)) {
     throw Error(ErrorCode::kInvalidArgument,
-                fmt::format("invalid size '{}': use a byte count or k/KiB, M/MiB, G/GiB (e.g. 8MiB)", text));
+                fmt::format("invalid size '{}': use a number with B, k/KiB, M/MiB or G/GiB (e.g. 8MiB)", text));
   }
   return out;
+}
+
+std::string format_duration_ms(std::int64_t ms) {
+  struct Unit {
+    std::int64_t ms;
+    const char* name;
+  };
+  constexpr Unit kUnits[] = {{7 * 86'400'000LL, "w"}, {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+  for (const auto& u : kUnits) {
+    if (ms >= u.ms && ms % u.ms == 0) {
+      return fmt::format("{}{}", ms / u.ms, u.name);
+    }
+  }
+  return fmt::format("{}ms", ms);
+}
+
+std::string format_size(std::int64_t bytes) {
+  if (bytes >= (1LL << 30) && bytes % (1LL << 30) == 0) return fmt::format("{} GiB", bytes >> 30);
+  if (bytes >= (1LL << 20) && bytes % (1LL << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
+  if (bytes >= 1024 && bytes % 1024 == 0) return fmt::format("{} KiB", bytes >> 10);
+  return fmt::format("{} B", bytes);
 }
 
 std::int64_t parse_int(std::string_view text, std::int64_t min, std::int64_t max, std::string_view what) {

@@ -11,27 +11,49 @@ namespace router::core {
 
 namespace {
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  // Optimal string alignment distance: Levenshtein plus adjacent transpositions.
+// Typo costs, in units where inserting or deleting a character costs 2: swapping two adjacent
+// characters (the commonest slip) costs 1, a case-only change 1, and replacing a character 3, so
+// "staus" is nearer "status" (one dropped letter) than "stats" (one wrong letter).
+constexpr std::size_t kIndel = 2;
+constexpr std::size_t kSwap = 1;
+constexpr std::size_t kCase = 1;
+constexpr std::size_t kReplace = 3;
+
+char lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Weighted optimal string alignment distance (Levenshtein plus adjacent transpositions).
+std::size_t typo_distance(std::string_view a, std::string_view b) {
   const std::size_t n = a.size();
   const std::size_t m = b.size();
   std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
   for (std::size_t i = 0; i <= n; ++i) {
-    d[i][0] = i;
+    d[i][0] = i * kIndel;
   }
   for (std::size_t j = 0; j <= m; ++j) {
-    d[0][j] = j;
+    d[0][j] = j * kIndel;
   }
   for (std::size_t i = 1; i <= n; ++i) {
     for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      const char x = a[i - 1];
+      const char y = b[j - 1];
+      const std::size_t cost = x == y ? 0 : lower(x) == lower(y) ? kCase : kReplace;
+      d[i][j] = std::min({d[i - 1][j] + kIndel, d[i][j - 1] + kIndel, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && x == b[j - 2] && a[i - 2] == y) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + kSwap);
       }
     }
   }
   return d[n][m];
+}
+
+std::size_t common_prefix(std::string_view a, std::string_view b) noexcept {
+  std::size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) {
+    ++i;
+  }
+  return i;
 }
 
 }  // namespace
@@ -40,17 +62,25 @@ std::optional<std::string> suggest(std::string_view word, std::span<const std::s
   if (word.empty() || word.size() > 200) {
     return std::nullopt;
   }
+  // One typo per three characters (at most three), and one wrong character even in a short word.
+  const std::size_t limit = kIndel * std::max<std::size_t>(1, std::min<std::size_t>(3, word.size() / 3)) + 1;
   std::optional<std::string> best;
   std::size_t best_d = 0;
-  const std::size_t limit = std::max<std::size_t>(1, std::min<std::size_t>(3, word.size() / 3));
+  std::size_t best_prefix = 0;
   for (const auto& c : candidates) {
-    std::size_t dist = edit_distance(word, c);
-    if (dist > limit && c.size() > word.size() && c.starts_with(word) && word.size() >= 3) {
-      dist = limit;  // an unambiguous prefix is as good as a typo
+    if (c.size() > 200 || c == word) {
+      continue;
     }
-    if (dist <= limit && (!best || dist < best_d)) {
+    std::size_t dist = typo_distance(word, c);
+    if (dist > limit && word.size() >= 3 && c.starts_with(word)) {
+      dist = limit;  // an abbreviation is as good as a typo
+    }
+    // Equal distances go to the candidate sharing the longer prefix: typos happen late.
+    const std::size_t prefix = common_prefix(word, c);
+    if (dist <= limit && (!best || dist < best_d || (dist == best_d && prefix > best_prefix))) {
       best = c;
       best_d = dist;
+      best_prefix = prefix;
     }
   }
   return best;
@@ -61,6 +91,29 @@ std::string did_you_mean(std::string_view word, std::span<const std::string> can
     return fmt::format(" (did you mean '{}'?)", *s);
   }
   return {};
+}
+
+bool append_control_escape(std::string& out, char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (c == '\n') {
+    out += "\\n";
+  } else if (c == '\r') {
+    out += "\\r";
+  } else if (c == '\t') {
+    out += "\\t";
+  } else if (u < 0x20 || u == 0x7f) {
+    out += fmt::format("\\x{:02x}", u);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void throw_not_found(std::string_view what, std::string_view name, std::span<const std::string> candidates,
+                     std::string param) {
+  throw Error(ErrorCode::kNotFound,
+              fmt::format("{} '{}' not found{}", what, name.substr(0, 100), did_you_mean(name, candidates)),
+              std::move(param));
 }
 
 namespace {

@@ -13,6 +13,15 @@ namespace router::core {
                                                  std::span<const std::string> candidates);
 /// " (did you mean 'x'?)" or "" — ready to append to an error message.
 [[nodiscard]] std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
+/// Throws kNotFound "<what> '<name>' not found (did you mean 'x'?)" naming `param`: the one
+/// wording of a missing provider, model or key (the name is cut to 100 characters).
+[[noreturn]] void throw_not_found(std::string_view what, std::string_view name,
+                                  std::span<const std::string> candidates, std::string param = {});
+
+/// Appends `c` to `out` as a visible escape ("\\n", "\\r", "\\t", "\\x1b") when it is a C0
+/// control or DEL and returns true; returns false (appending nothing) for any other byte. The
+/// terminal-safe CLI output and the logfmt access log both escape with it.
+bool append_control_escape(std::string& out, char c);
 
 /// Strict UTF-8 validation (no overlongs, no surrogates, nothing above U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;

@@ -288,6 +288,7 @@ object stats_document(const StatsResult& s) {
               {"raw_rows_scanned", s.raw_rows_scanned}}},
       {"groups", std::move(groups)},
       {"total", group_document(s.total, s.group_by, true)},
+      {"unrouted", group_document(s.unrouted, s.group_by, true)},
   };
 }
 

@@ -61,7 +61,15 @@ SELECT created_at, provider_id, model_requested, outcome, duration_us, ttft_us, 
   completion_tokens
 FROM request_logs
 WHERE request_id >= ?1 AND request_id < ?2 AND (?3 IS NULL OR provider_id = ?3))sql";
+constexpr std::string_view kProviderIds =
+    "SELECT DISTINCT provider_id FROM request_rollups WHERE provider_id <> '' ORDER BY 1";
 constexpr std::string_view kOldestId = "SELECT min(request_id) FROM request_logs";
+// The rollup counts every request the writer ever logged in an hour; fewer raw rows than that
+// means retention deleted some of them.
+constexpr std::string_view kHourRolledUp =
+    "SELECT coalesce(sum(requests), 0) FROM request_rollups WHERE hour = ?1";
+constexpr std::string_view kHourRaw =
+    "SELECT count(*) FROM request_logs WHERE request_id >= ?1 AND request_id < ?2";
 
 // The smallest request id at `ms`, saturating instead of overflowing for absurd dates.
 std::int64_t id_at(std::int64_t ms) {
@@ -334,6 +342,18 @@ std::optional<RequestLog> LogRepository::find(std::int64_t request_id) {
   return out;
 }
 
+std::vector<std::string> LogRepository::provider_ids() {
+  std::vector<std::string> ids;
+  db_.read([&] {
+    ids.clear();
+    SQLite::Statement s(db_.sqlite(), std::string(kProviderIds));
+    while (s.executeStep()) {
+      ids.push_back(s.getColumn(0).getString());
+    }
+  });
+  return ids;
+}
+
 std::optional<RequestSummary> LogRepository::last_request() {
   HistoryPage page = history({}, 1);
   if (page.rows.empty()) {
@@ -375,6 +395,7 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
   db_.read([&] {
     result.raw_rows_scanned = 0;
     result.exact = true;
+    result.unrouted = StatsGroup{};
     result.since_ms = since;
     result.until_ms = q.until_ms;
     grouper = Grouper(q.group_by);
@@ -389,8 +410,21 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
     }
     std::int64_t rollup_from = first_full;
     std::int64_t rollup_to = std::max(end_full, first_full);
+    // An edge hour is complete in raw rows unless retention pruned some of them: either no row
+    // before it was deleted (the oldest row is older), or the hour still holds as many rows as
+    // its rollup counted (a fresh database, or one whose first request came later).
+    auto hour_complete = [&](std::int64_t hour) {
+      SQLite::Statement rolled(db_.sqlite(), std::string(kHourRolledUp));
+      rolled.bind(1, static_cast<std::int64_t>(hour));
+      const std::int64_t counted = rolled.executeStep() ? rolled.getColumn(0).getInt64() : 0;
+      SQLite::Statement raw(db_.sqlite(), std::string(kHourRaw));
+      raw.bind(1, static_cast<std::int64_t>(id_at(hour * kHourMs)));
+      raw.bind(2, static_cast<std::int64_t>(id_at((hour + 1) * kHourMs)));
+      return raw.executeStep() && raw.getColumn(0).getInt64() >= counted;
+    };
     for (Edge& e : edges) {
-      e.raw = oldest && *oldest <= id_at(e.from_ms);
+      e.raw = (oldest && *oldest <= id_at(e.from_ms)) ||
+              hour_complete(floor_div(e.from_ms, kHourMs));
       if (e.raw) {
         continue;
       }
@@ -410,9 +444,13 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
     r.bind(1, static_cast<std::int64_t>(rollup_from));
     r.bind(2, static_cast<std::int64_t>(rollup_to));
     bind_opt(r, 3, q.provider);
+    // Rows and rollups without a provider (never routed) are counted on their own line.
+    auto group_of = [&](std::int64_t hour, const char* provider, const char* model) -> StatsGroup& {
+      return *provider == '\0' ? result.unrouted : grouper.group(hour, provider, model);
+    };
     while (r.executeStep()) {
-      StatsGroup& g = grouper.group(r.getColumn(0).getInt64(), r.getColumn(1).getText(),
-                                    r.getColumn(2).getText());
+      StatsGroup& g = group_of(r.getColumn(0).getInt64(), r.getColumn(1).getText(),
+                               r.getColumn(2).getText());
       g.requests += r.getColumn(3).getInt64();
       g.errors += r.getColumn(4).getInt64();
       g.prompt_tokens += r.getColumn(5).getInt64();
@@ -437,8 +475,8 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
       bind_opt(s, 3, q.provider);
       while (s.executeStep()) {
         ++result.raw_rows_scanned;
-        StatsGroup& g = grouper.group(floor_div(s.getColumn(0).getInt64(), kHourMs),
-                                      s.getColumn(1).getText(), s.getColumn(2).getText());
+        StatsGroup& g = group_of(floor_div(s.getColumn(0).getInt64(), kHourMs),
+                                 s.getColumn(1).getText(), s.getColumn(2).getText());
         // NULL token counts read as 0.
         g.add_request(parse_outcome(s.getColumn(3).getText()).value_or(Outcome::kOk),
                       s.getColumn(4).getInt64(), opt_int(s.getColumn(5)), s.getColumn(6).getInt64(),
@@ -448,6 +486,7 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
   });
   result.groups = grouper.take();
   result.total.key = "total";
+  result.unrouted.key = "unrouted";
   for (const StatsGroup& g : result.groups) {
     result.total.merge(g);
   }

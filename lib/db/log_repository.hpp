@@ -84,7 +84,10 @@ struct StatsResult {
   bool exact = true;                  ///< both edges are the requested times
   std::int64_t raw_rows_scanned = 0;  ///< rows read for partial edge hours
   std::vector<StatsGroup> groups;     ///< provider/model: most requests first; hour/day: by time
-  StatsGroup total;
+  StatsGroup total;                   ///< the groups summed: requests some provider was tried for
+  /// Requests no provider was tried for (rejected before routing: 401, 404, 413, malformed; or no
+  /// provider available): in neither the groups nor the total, so they inflate no error rate.
+  StatsGroup unrouted;
 };
 
 /// What prune() deleted (or, with dry_run, would delete).
@@ -127,6 +130,9 @@ class LogRepository {
                                     std::optional<std::int64_t> cursor = std::nullopt);
   /// Everything about one request: bodies and attempts. nullopt when unknown or pruned.
   [[nodiscard]] std::optional<RequestLog> find(std::int64_t request_id);
+  /// Every provider id that answered (or was last tried for) a request still counted in the
+  /// rollups, sorted: what a `--provider` filter can match.
+  [[nodiscard]] std::vector<std::string> provider_ids();
   /// The newest request, for `router status`.
   [[nodiscard]] std::optional<RequestSummary> last_request();
 

@@ -24,7 +24,7 @@ namespace {
   {"headers", ValueType::kObject, false, true, "",                                                             \
    "Extra HTTP headers sent upstream (JSON object; sealed and masked like a secret)"},                          \
       {"timeout", ValueType::kDurationMs, false, false, "120000",                                              \
-       "Time to the first response byte, and between stream events (ms; CLI accepts 30s, 2m)"},                \
+       "Time to the first response byte, and between stream events (30s, 2m; JSON numbers are ms)"},                \
       {"insecureSkipVerify", ValueType::kBoolean, false, false, "false",                                       \
        "Do not verify the upstream TLS certificate (unsafe; for self-signed test servers only)"}
 
@@ -63,7 +63,7 @@ constexpr ConfigKey kQwenDirect[] = {
     {"baseURL", ValueType::kUrl, false, false, "\"https://chat.qwen.ai\"", "Qwen web API origin"},
     {"expiresAt", ValueType::kInteger, false, false, "",
      "Credential expiry (Unix seconds); derived from the JWT when unset"},
-    {"sessionTtl", ValueType::kDurationMs, false, false, "86400000", "How long conversation state is kept (ms)"},
+    {"sessionTtl", ValueType::kDurationMs, false, false, "86400000", "How long conversation state is kept (12h, 1d; JSON numbers are ms)"},
     {"thinking", ValueType::kBoolean, false, false, "false", "Enable the think phase (sent as reasoning_content)"},
     {"defaultModel", ValueType::kString, false, false, "\"qwen3-max\"",
      "Model sent when a request names none or 'default'"},
@@ -175,7 +175,7 @@ std::string_view type_name(ValueType t) noexcept {
     case ValueType::kString: return "string";
     case ValueType::kUrl: return "url";
     case ValueType::kInteger: return "integer";
-    case ValueType::kDurationMs: return "duration (ms)";
+    case ValueType::kDurationMs: return "duration";
     case ValueType::kBoolean: return "boolean";
     case ValueType::kObject: return "object";
   }
@@ -193,9 +193,7 @@ boost::json::value coerce(const ConfigKey& key, std::string_view text) {
       v = core::parse_int(text, 0, INT64_MAX, fmt::format("value for '{}'", key.name));
       break;
     case ValueType::kDurationMs:
-      v = core::parse_duration_ms(text.find_first_not_of("0123456789") == std::string_view::npos && !text.empty()
-                                      ? std::string(text) + "ms"
-                                      : std::string(text));
+      v = core::parse_duration_ms(text, core::bare_number_for(key.name));
       break;
     case ValueType::kBoolean:
       if (text == "true" || text == "1" || text == "yes" || text == "on") {

@@ -23,7 +23,8 @@ HotSettings::HotSettings(const config::Settings& s)
       max_attempts(static_cast<std::size_t>(s.integer("routing.max_attempts"))),
       fallback(s.boolean("routing.fallback")),
       client_keys_required(s.string("auth.clients") == "keys"),
-      body_logging(s.body_logging()) {
+      body_logging(s.body_logging()),
+      request_lines(s.request_lines()) {
   for (int status = 100; status < 600; ++status) {
     retry_statuses[static_cast<std::size_t>(status)] = s.retry_on(status);
   }
@@ -127,8 +128,8 @@ SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys
 }
 
 SnapshotCache::SnapshotCache(std::unique_ptr<db::Database> connection, const secrets::KeyStore& keys,
-                             core::EnvLookup env)
-    : db_(std::move(connection)), keys_(keys), env_(std::move(env)) {}
+                             core::EnvLookup env, OnLoad on_load)
+    : db_(std::move(connection)), keys_(keys), env_(std::move(env)), on_load_(std::move(on_load)) {}
 
 SnapshotCache::~SnapshotCache() = default;
 
@@ -137,8 +138,12 @@ const SnapshotPtr& SnapshotCache::get() {
     const auto version = db_->data_version();
     if (!current_ || version != current_->data_version) {
       current_ = load_snapshot(*db_, keys_, env_);
-      for (const auto& p : current_->problems) {
-        core::log::warn("configuration: {}", p);
+      if (on_load_) {
+        on_load_(*current_);
+      } else {
+        for (const auto& p : current_->problems) {
+          core::log::warn("configuration: {}", p);
+        }
       }
     }
   } catch (const core::Error& e) {

@@ -2,6 +2,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -55,6 +56,7 @@ struct HotSettings {
   bool fallback;
   bool client_keys_required;  ///< auth.clients = keys
   config::BodyLogging body_logging;
+  config::RequestLines request_lines;
   std::bitset<600> retry_statuses;
 
   [[nodiscard]] bool retry_on(int status) const noexcept {
@@ -96,7 +98,12 @@ using SnapshotPtr = std::shared_ptr<const Snapshot>;
 /// CLI is seen by the very next request.
 class SnapshotCache {
  public:
-  SnapshotCache(std::unique_ptr<db::Database> connection, const secrets::KeyStore& keys, core::EnvLookup env);
+  /// Called with each snapshot this cache loads (on the loading thread). Without one, the cache
+  /// logs the snapshot's problems itself.
+  using OnLoad = std::function<void(const Snapshot&)>;
+
+  SnapshotCache(std::unique_ptr<db::Database> connection, const secrets::KeyStore& keys, core::EnvLookup env,
+                OnLoad on_load = {});
   ~SnapshotCache();
   /// The current snapshot. Throws core::Error when the database cannot be read and no snapshot
   /// was loaded before; otherwise keeps serving the last good one.
@@ -106,6 +113,7 @@ class SnapshotCache {
   std::unique_ptr<db::Database> db_;
   const secrets::KeyStore& keys_;
   core::EnvLookup env_;
+  OnLoad on_load_;
   SnapshotPtr current_;
 };
 

@@ -208,7 +208,7 @@ const std::string& model_param(const Call& call, std::size_t i) {
 }
 
 void reply(Call& call, int status, const boost::json::object& doc) {
-  call.session->respond(json_response(call, status, boost::json::serialize(doc)));
+  call.session->respond(json_response(call, status, core::compact_json(doc)));
 }
 
 boost::json::object outcome_with(const config::Outcome& outcome, std::string_view field, boost::json::value resource) {

@@ -22,7 +22,6 @@ namespace {
 
 constexpr int kOk = 200;
 constexpr int kCreated = 201;
-constexpr std::size_t kTestModelsShown = 20;
 
 config::ConfigService& service(Call& call) { return call.worker.admin.config(); }
 
@@ -171,31 +170,15 @@ void handle_test_provider(Call& call) {
   const auto& id = provider_param(call, 0);
   require_no_body(call);
   const auto& entry = require_provider_entry(*call.snapshot, id);
-  boost::json::object doc{{"provider", entry.row.id}, {"type", entry.row.type}, {"enabled", entry.row.enabled}};
   if (!entry.impl) {
     // A configuration that cannot work (a secret that does not open, an unset env: reference)
     // is an unhealthy provider, not a failed call.
-    doc.insert({{"healthy", false},
-                {"status", nullptr},
-                {"latency_ms", nullptr},
-                {"model_count", nullptr},
-                {"models", boost::json::array()},
-                {"error", entry.problem}});
-    return reply(call, kOk, doc);
+    return reply(call, kOk, health_document(entry, nullptr, core::now_ms()));
   }
   auto shared = std::make_shared<Call>(std::move(call));
-  fetch_models(shared->worker.pool, entry.impl, [shared, doc = std::move(doc)](ModelsAnswer&& a) mutable {
-    boost::json::array models;
-    for (std::size_t i = 0; i < a.models.size() && i < kTestModelsShown; ++i) {
-      models.emplace_back(a.models[i].id);
-    }
-    doc.insert({{"healthy", !a.error},
-                {"status", a.status == 0 ? boost::json::value(nullptr) : boost::json::value(a.status)},
-                {"latency_ms", static_cast<double>(a.latency_us) / 1000.0},
-                {"model_count", a.error ? boost::json::value(nullptr) : boost::json::value(a.models.size())},
-                {"models", std::move(models)},
-                {"error", a.error ? boost::json::value(a.error->what()) : boost::json::value(nullptr)}});
-    reply(*shared, kOk, doc);
+  // The snapshot is held by the call, so `entry` outlives the request.
+  fetch_models(shared->worker.pool, entry.impl, [shared, &entry](ModelsAnswer&& a) {
+    reply(*shared, kOk, health_document(entry, &a, core::now_ms()));
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 #include "core/version.hpp"
 #include "db/migration.hpp"
@@ -90,30 +91,14 @@ const routing::ProviderEntry& require_provider_entry(const routing::Snapshot& sn
   for (const auto& e : snapshot.providers) {
     ids.push_back(e.row.id);
   }
-  throw Error(ErrorCode::kNotFound, fmt::format("provider '{}' not found{}", id.substr(0, 80), core::did_you_mean(id, ids)),
-              std::string(param));
+  core::throw_not_found("provider", id, ids, std::string(param));
 }
 
 void fetch_models(http::UpstreamPool& pool, const providers::ProviderPtr& impl, std::function<void(ModelsAnswer&&)> done) {
   const auto started = core::mono_ns();
   // `impl` is captured so the provider outlives a snapshot replaced while the request is out.
   fetch(pool, *impl, impl->models_request(), kMaxModelList, [impl, started, done = std::move(done)](FetchResult&& r) {
-    ModelsAnswer a;
-    a.status = r.status;
-    a.latency_us = (core::mono_ns() - started) / 1000;
-    if (r.error) {
-      a.error = std::move(r.error);
-    } else if (r.status < 200 || r.status >= 300) {
-      a.error = Error(ErrorCode::kUpstreamFailed,
-                      fmt::format("provider '{}' answered the model list with HTTP {}", impl->id(), r.status));
-    } else {
-      try {
-        a.models = impl->parse_models(r.body);
-      } catch (const Error& e) {
-        a.error = Error(ErrorCode::kUpstreamFailed, e.what());
-      }
-    }
-    done(std::move(a));
+    done(models_answer(*impl, std::move(r), (core::mono_ns() - started) / 1000));
   });
 }
 
@@ -132,7 +117,7 @@ void handle_health(Call& call) {
       {"log_queue", call.worker.shared.logs->queue_depth()},
       {"log_failures", call.worker.shared.logs->failures()},
       {"draining", call.worker.shared.draining.load()}};
-  call.session->respond(json_response(call, 200, boost::json::serialize(doc)));
+  call.session->respond(json_response(call, 200, core::compact_json(doc)));
 }
 
 void handle_metrics(Call& call) {
@@ -201,7 +186,7 @@ void handle_route(Call& call) {
     core::require_slug(*provider, "provider");
   }
   const auto d = routing::decide(*call.snapshot, model, provider);
-  call.session->respond(json_response(call, 200, boost::json::serialize(routing::decision_json(*call.snapshot, d))));
+  call.session->respond(json_response(call, 200, core::compact_json(routing::decision_json(*call.snapshot, d))));
 }
 
 }  // namespace router::server

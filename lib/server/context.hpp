@@ -14,6 +14,7 @@
 #include "http/upstream.hpp"
 #include "routing/snapshot.hpp"
 #include "secrets/secrets.hpp"
+#include "server/announcer.hpp"
 #include "server/admin.hpp"
 #include "server/dispatcher.hpp"
 #include "server/reject_limiter.hpp"
@@ -40,6 +41,7 @@ struct Shared {
   bool public_listen = false;                    ///< bound to a non-loopback address
   std::atomic<bool> clients_open{false};         ///< auth.clients = open, as the newest snapshot says
   http::ConnectionGate connections;              ///< server.max_connections, across workers
+  ConfigAnnouncer announcer;                     ///< configuration changes, said once
 };
 
 /// The warning for client routes open to anyone (auth.clients = open) on a non-loopback address.

@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "providers/provider.hpp"
@@ -213,6 +214,27 @@ db::RequestLog begin_log(const Call& call) {
 
 namespace {
 
+// log.requests: one logfmt line per finished client request, on stderr.
+void access_line(const db::RequestLog& log, config::RequestLines mode) {
+  if (mode == config::RequestLines::kOff || (mode == config::RequestLines::kErrors && log.outcome == db::Outcome::kOk)) {
+    return;
+  }
+  using core::log::logfmt_value;
+  std::string line = fmt::format("msg=request id={} method={} path={} status={} outcome={} duration_ms={:.1f}",
+                                 core::format_request_id(log.request_id), logfmt_value(log.method),
+                                 logfmt_value(log.endpoint), log.status, db::outcome_name(log.outcome),
+                                 static_cast<double>(log.duration_us) / 1000.0);
+  const std::pair<const char*, const std::string*> optional[] = {
+      {"provider", &log.provider_id}, {"model", &log.model_requested}, {"client", &log.client_addr},
+      {"key", &log.api_key_name},     {"error", &log.error}};
+  for (const auto& [name, value] : optional) {
+    if (!value->empty()) {
+      fmt::format_to(std::back_inserter(line), " {}={}", name, logfmt_value(*value));
+    }
+  }
+  core::log::write_logfmt(line);
+}
+
 // Queues a record whatever the route's access (refusals are logged on every route).
 void queue_log(const Call& call, db::RequestLog&& log) {
   static const routing::HotSettings defaults;
@@ -220,6 +242,7 @@ void queue_log(const Call& call, db::RequestLog&& log) {
   if (log.duration_us == 0 && call.session) {
     log.duration_us = (core::mono_ns() - call.session->received_ns()) / 1000;
   }
+  access_line(log, hot.request_lines);
   LogItem item{std::move(log), hot.body_logging, static_cast<std::size_t>(hot.log_max_body_bytes), hot.retention_days};
   call.worker.shared.logs->push(call.worker.index, std::move(item));
 }

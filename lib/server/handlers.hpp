@@ -11,6 +11,7 @@
 #include "providers/provider.hpp"
 #include "routing/snapshot.hpp"
 #include "server/dispatcher.hpp"
+#include "server/health_check.hpp"
 
 namespace router::server {
 
@@ -67,14 +68,6 @@ void handle_stats(Call& call);
 /// The snapshot's provider, or kNotFound with "did you mean" naming `param`.
 [[nodiscard]] const routing::ProviderEntry& require_provider_entry(const routing::Snapshot& snapshot,
                                                                    std::string_view id, std::string_view param = {});
-
-/// An upstream's answer to its model list request.
-struct ModelsAnswer {
-  std::optional<core::Error> error;  ///< no usable list: I/O failure, non-2xx status, unparsable body
-  int status = 0;                    ///< the upstream's HTTP status; 0 when no answer arrived
-  std::int64_t latency_us = 0;       ///< from sending to the complete answer (or the failure)
-  std::vector<providers::UpstreamModel> models;
-};
 
 /// Asks the provider for its model list (the health check, too) through fetch(); `done` runs on
 /// the pool's thread and must not throw.

@@ -25,7 +25,8 @@ using core::ErrorCode;
 Worker::Worker(std::size_t i, Shared& s)
     : index(i),
       shared(s),
-      snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{false}), s.keys, s.env),
+      snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{false}), s.keys, s.env,
+                [&s](const routing::Snapshot& snap) { s.announcer.on_snapshot(snap); }),
       pool(ioc, *s.tls),
       sessions(s.paths.logs_db),
       ids(static_cast<unsigned>(i)),
@@ -115,7 +116,7 @@ void Server::start() {
   // The first snapshot decides listen address, threads and log level.
   db::Database probe(o.paths.config_db, db::DatabaseOptions{false});
   const auto snap = routing::load_snapshot(probe, shared.keys, o.env);
-  impl_->warnings = snap->problems;
+  // The configuration's problems are said by the announcer as the workers load it.
   shared.connections.set_limit(snap->hot.max_connections);
   for (const auto& p : snap->providers) {
     if (p.impl) {  // credentials about to expire, said once at start as `router test` says them

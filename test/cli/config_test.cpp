@@ -17,7 +17,8 @@ TEST_CASE("cli config: list, get, set, unset and schema", "[cli]") {
   r = t.run({"config", "set", "server.request_timeout", "90s"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  CHECK(r.out == "set server.request_timeout (r1)\n");
+  // The headline, then the change as old → new (every mutation prints its change lines).
+  CHECK_THAT(r.out, Catch::StartsWith("set server.request_timeout (r1)\n") && Contains("10m (default) → 90s"));
   CHECK(t.run({"config", "get", "server.request_timeout"}).out == "90s\n");
   auto doc = t.json({"config", "get", "server.request_timeout"});
   CHECK(doc == boost::json::parse(R"({"key":"server.request_timeout","value":90000,"default":600000,

@@ -216,6 +216,9 @@ TEST_CASE("cli stats: per provider with a total; --by, --provider; invalid value
   CHECK_THAT(table.out, Contains("PROVIDER") && Contains("P99") && Contains("TTFT P95") &&
                             Contains("TOKENS OUT"));
   CHECK_THAT(table.out, Contains("openai") && Contains("groq") && Contains("total"));
+  // Nothing was pruned: the window starts before the first request, which is no pruning.
+  CHECK_THAT(table.out, !Contains("pruned"));
+  CHECK(boost::json::parse(logs.run({"--json", "stats"}).out).at("window").at("exact") == true);
 
   const auto json = logs.run({"--json", "stats", "--since", "2h", "--by", "model"});
   REQUIRE(json.exit_code == 0);
@@ -249,6 +252,8 @@ TEST_CASE("cli history and stats on an empty logs database", "[cli]") {
   const auto s = run_router(db, {"stats"});
   CHECK(s.exit_code == 0);
   CHECK_THAT(s.out, Contains("no requests in this window"));
+  CHECK_THAT(s.out, !Contains("pruned"));
+  CHECK(boost::json::parse(run_router(db, {"--json", "stats"}).out).at("window").at("exact") == true);
   const auto j = run_router(db, {"--json", "history"});
   CHECK(boost::json::parse(j.out).at("data").as_array().empty());
 }

@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <set>
+#include <string>
+
 #include "support/cli.hpp"
 #include "support/fixtures.hpp"
 #include "support/mock_upstream.hpp"
@@ -147,4 +150,25 @@ TEST_CASE("cli model sync: upstream models become one revision of models and lin
   r = t.run({"model", "sync", "qw"});
   CHECK(r.exit_code == 5);
   CHECK_THAT(r.err, Contains("credentials are invalid or expired"));
+}
+
+TEST_CASE("cli model sync --prune: an alias link stays while the upstream still lists its upstream model", "[cli]") {
+  MockUpstream up;
+  up.on("/api/models", MockUpstream::json(fixture("qwen/models.json")));
+  CliDb t;
+  add_qwen(t, up);
+  // "max" is an alias: requests for it send qwen3-max, which the upstream lists.
+  REQUIRE(t.run({"model", "link", "qw", "max", "--upstream", "qwen3-max"}).exit_code == 0);
+  REQUIRE(t.run({"model", "link", "qw", "gone", "--upstream", "qwen2-old"}).exit_code == 0);
+  const auto r = t.run({"model", "sync", "qw", "--prune"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::set<std::string> linked;
+  const auto doc = t.json({"model", "list", "--provider", "qw"});
+  for (const auto& m : doc.at("models").as_array()) {
+    linked.insert(std::string(m.at("id").as_string()));
+  }
+  CHECK(linked.contains("max"));
+  CHECK_FALSE(linked.contains("gone"));  // its upstream name is no longer listed
+  CHECK(linked.contains("qwen3-max"));
 }

@@ -16,7 +16,6 @@ using namespace router::core;
 
 TEST_CASE("parse_duration_ms: units and rejections", "[core]") {
   CHECK(parse_duration_ms("250ms") == 250);
-  CHECK(parse_duration_ms("30") == 30'000);
   CHECK(parse_duration_ms("30s") == 30'000);
   CHECK(parse_duration_ms("30m") == 1'800'000);
   CHECK(parse_duration_ms("24h") == 86'400'000);
@@ -28,8 +27,35 @@ TEST_CASE("parse_duration_ms: units and rejections", "[core]") {
   }
 }
 
+TEST_CASE("units: a bare number is refused with a hint unless the key's name carries the unit", "[core]") {
+  // "timeout=30" once meant 30 ms for a provider and 30 s for a setting.
+  CHECK_THROWS_WITH(parse_duration_ms("30"), Catch::Contains("say the unit, e.g. 30s or 30ms"));
+  CHECK_THROWS_WITH(parse_size("1024"), Catch::Contains("say the unit, e.g. 1024B or 1024k"));
+  CHECK(parse_duration_ms("30", BareNumber::kInUnit) == 30);
+  CHECK(parse_size("1024", BareNumber::kInUnit) == 1024);
+  CHECK(bare_number_for("server.max_body_bytes") == BareNumber::kInUnit);
+  CHECK(bare_number_for("poll_ms") == BareNumber::kInUnit);
+  CHECK(bare_number_for("timeout") == BareNumber::kRefuse);
+  CHECK(bare_number_for("server.read_timeout") == BareNumber::kRefuse);
+  CHECK(bare_number_for("_ms") == BareNumber::kRefuse);
+  // The human forms read back to the same value.
+  for (const std::int64_t ms : {1LL, 250LL, 1000LL, 30'000LL, 90'000LL, 120'000LL, 3'600'000LL, 86'400'000LL,
+                                604'800'000LL, 1'234'567LL}) {
+    CAPTURE(ms);
+    CHECK(parse_duration_ms(format_duration_ms(ms)) == ms);
+  }
+  CHECK(format_duration_ms(120'000) == "2m");
+  CHECK(format_duration_ms(90'000) == "90s");
+  CHECK(format_duration_ms(250) == "250ms");
+  for (const std::int64_t b : {1LL, 1000LL, 1024LL, 65'536LL, 8LL << 20, 1LL << 30, 3'000'000LL}) {
+    CAPTURE(b);
+    CHECK(parse_size(format_size(b)) == b);
+  }
+  CHECK(format_size(8LL << 20) == "8 MiB");
+}
+
 TEST_CASE("parse_size: binary and decimal multiples", "[core]") {
-  CHECK(parse_size("1024") == 1024);
+  CHECK(parse_size("1024B") == 1024);
   CHECK(parse_size("64k") == 65536);
   CHECK(parse_size("8MiB") == 8 * 1024 * 1024);
   CHECK(parse_size("1MB") == 1'000'000);
@@ -75,12 +101,20 @@ TEST_CASE("RequestIdGenerator: ids increase, encode time, and round-trip as text
 }
 
 TEST_CASE("text: suggestions, UTF-8, slugs and masking", "[core]") {
-  const std::vector<std::string> cands{"provider", "model", "migrate", "status"};
+  const std::vector<std::string> cands{"provider", "model", "migrate", "stats", "status"};
   CHECK(suggest("provdier", cands) == "provider");
+  // A dropped letter beats a wrong one; a swap beats both.
+  CHECK(suggest("staus", cands) == "status");
+  CHECK(suggest("stast", cands) == "stats");
   CHECK(suggest("stauts", cands) == "status");
   CHECK(suggest("mig", cands) == "migrate");
   CHECK_FALSE(suggest("zzzzzz", cands).has_value());
   CHECK(did_you_mean("modle", cands) == " (did you mean 'model'?)");
+  const std::vector<std::string> ids{"alive", "dead", "oa", "baseURL"};
+  CHECK(suggest("ded", ids) == "dead");
+  CHECK(suggest("ao", ids) == "oa");
+  CHECK(suggest("baseUrl", ids) == "baseURL");  // case slips are cheap
+  CHECK_FALSE(suggest("nosuch", ids).has_value());
 
   CHECK(is_valid_utf8("héllo ✓ 😀"));
   CHECK_FALSE(is_valid_utf8("\xc3\x28"));

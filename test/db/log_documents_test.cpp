@@ -224,7 +224,7 @@ TEST_CASE("log documents: request, history and stats shapes", "[db]") {
     const auto stats = logs.repo.stats(
         {.since_ms = base, .until_ms = base + kHourMs, .group_by = StatsGroupBy::kHour});
     const auto doc = router::db::stats_document(stats);
-    CHECK(keys_of(doc) == std::set<std::string>{"object", "group_by", "window", "groups", "total"});
+    CHECK(keys_of(doc) == std::set<std::string>{"object", "group_by", "window", "groups", "total", "unrouted"});
     CHECK(doc.at("group_by") == "hour");
     const auto& window = doc.at("window").as_object();
     CHECK(window.at("since") == boost::json::value(router::core::format_utc(base)));

@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/temp_dir.hpp"
+
 extern char** environ;
 
 namespace router::test {
