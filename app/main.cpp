@@ -166,6 +166,9 @@ int run(int argc, char** argv) {
       case Needs::kDatabases:
         ctx.open_databases();
         break;
+      case Needs::kExisting:
+        ctx.open_databases(false);
+        break;
     }
     const int rc = it->second.runner(ctx);
     std::fflush(stdout);

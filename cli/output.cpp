@@ -40,6 +40,12 @@ void Output::line(std::string_view text) const {
   std::fputc('\n', stdout);
 }
 
+void Output::note(std::string_view text) const {
+  std::fflush(stdout);  // keeps the order the user sees when both go to a terminal
+  const std::string l = fmt::format("note: {}\n", text);
+  std::fwrite(l.data(), 1, l.size(), stderr);
+}
+
 std::string Output::paint(std::string_view code, std::string_view s) const {
   if (!color_ || s.empty()) {
     return std::string(s);

@@ -17,6 +17,8 @@ class Output {
   [[nodiscard]] bool json() const noexcept { return json_; }
   void print_json(const boost::json::value& doc) const;
   void line(std::string_view text) const;
+  /// "note: TEXT" on stderr: what the user should know without it mixing into the output.
+  void note(std::string_view text) const;
 
   [[nodiscard]] std::string bold(std::string_view s) const { return paint("1", s); }
   [[nodiscard]] std::string dim(std::string_view s) const { return paint("2", s); }

@@ -123,6 +123,11 @@ const routing::KeyEntry* find_key(const routing::Snapshot& snap, std::string_vie
   return &it->second;
 }
 
+bool is_local_token(std::string_view local_token, const http::Request& req) {
+  const auto token = bearer_token(req);
+  return token && !local_token.empty() && core::constant_time_equal(*token, local_token);
+}
+
 bool is_client_path(std::string_view path) { return path.starts_with("/v1/") || path == "/v1"; }
 
 void set_common_headers(http::Response& res, std::string_view request_id, bool draining) {
@@ -289,7 +294,11 @@ void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& r
     if (key != nullptr) {
       call.key_name = key->name;
     }
-    if (route->access == Access::kAdmin) {
+    // The CLI on this machine reads the token from this server's record (0600, beside the
+    // database it could read anyway), so read-only admin routes open to it without an admin key.
+    const bool local_read = route->access == Access::kAdmin && call.request.method() == bhttp::verb::get &&
+                            is_local_token(worker_.shared.local_token, call.request);
+    if (route->access == Access::kAdmin && !local_read) {
       if (!snap.has_admin_keys) {
         throw Error(ErrorCode::kPermissionDenied,
                     "the admin API is disabled until an admin key exists: run 'router key create NAME --admin'");

@@ -7,6 +7,7 @@
 #include <regex>
 #include <thread>
 
+#include "support/cli.hpp"
 #include "support/http_client.hpp"
 #include "support/mock_upstream.hpp"
 #include "support/process.hpp"
@@ -15,24 +16,6 @@
 using router::test::MockUpstream;
 using router::test::run_router;
 
-namespace {
-
-// Starts the real `router serve` on an ephemeral port and returns that port (0 on failure).
-std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait) {
-  const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::smatch m;
-    const std::string text = router::test::read_file(log);
-    if (std::regex_search(text, m, re)) {
-      return static_cast<std::uint16_t>(std::stoi(m[1]));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return 0;
-}
-
-}  // namespace
 
 TEST_CASE("serve: the real binary serves, and SIGTERM drains in-flight requests and the log queue", "[server]") {
   MockUpstream up;
@@ -50,7 +33,7 @@ TEST_CASE("serve: the real binary serves, and SIGTERM drains in-flight requests 
   router::test::ProcessOptions opts;
   opts.unset_env = {"ROUTER_DB", "ROUTER_MASTER_KEY"};
   router::test::Child serve({ROUTER_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"}, opts, log.string());
-  const auto port = wait_for_port(log, std::chrono::seconds(10));
+  const auto port = router::test::wait_for_port(log, std::chrono::seconds(10));
   INFO(router::test::read_file(log));
   REQUIRE(port != 0);
 
@@ -80,11 +63,13 @@ TEST_CASE("serve: the real binary serves, and SIGTERM drains in-flight requests 
   CHECK(doc.at("data").as_array().size() == kClients);  // SIGTERM loses nothing
 }
 
-TEST_CASE("serve: a busy port is a clear error with exit 6", "[server]") {
+// Issue 19 item 14: a busy port is no database problem (it was exit 6, "database unavailable").
+TEST_CASE("serve: a busy port is exit 1 and says the port is in use", "[server][cli]") {
   router::test::TempDir dir;
   MockUpstream holder;  // something already listening
   const auto r = run_router((dir / "router.db").string(),
                             {"serve", "--listen", "127.0.0.1:" + std::to_string(holder.port())});
-  CHECK(r.exit_code == 6);
+  CHECK(r.exit_code == 1);
   CHECK(r.err.find("error: cannot listen on 127.0.0.1:") != std::string::npos);
+  CHECK(r.err.find("the port is in use") != std::string::npos);
 }

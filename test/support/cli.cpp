@@ -3,7 +3,11 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <signal.h>
+
+#include <regex>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -48,5 +52,36 @@ boost::json::object router_json(const std::string& db, const std::vector<std::st
   }
   return boost::json::parse(r.out).as_object();
 }
+
+std::uint16_t wait_for_port(const std::filesystem::path& log, std::chrono::milliseconds wait) {
+  const std::regex re(R"(listening on http://127\.0\.0\.1:(\d+))");
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    const std::string text = read_file(log);
+    if (std::regex_search(text, m, re)) {
+      return static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+namespace {
+ProcessOptions serve_options(ProcessOptions opts) {
+  opts.unset_env.emplace_back("ROUTER_DB");
+  opts.unset_env.emplace_back("ROUTER_MASTER_KEY");
+  return opts;
+}
+}  // namespace
+
+ServeProcess::ServeProcess(const std::string& db, const std::filesystem::path& log, ProcessOptions opts)
+    : log_(log),
+      child_({ROUTER_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"}, serve_options(std::move(opts)), log.string()),
+      port_(wait_for_port(log, std::chrono::seconds(20))) {}
+
+std::string ServeProcess::log() const { return read_file(log_); }
+
+int ServeProcess::stop() { return child_.stop(SIGTERM, std::chrono::seconds(20)); }
 
 }  // namespace router::test
