@@ -40,10 +40,14 @@ void Output::line(std::string_view text) const {
   std::fputc('\n', stdout);
 }
 
-void Output::note(std::string_view text) const {
+void Output::note(std::string_view text) const { notes_.push_back(fmt::format("note: {}\n", text)); }
+
+void Output::flush_notes() const {
   std::fflush(stdout);  // keeps the order the user sees when both go to a terminal
-  const std::string l = fmt::format("note: {}\n", text);
-  std::fwrite(l.data(), 1, l.size(), stderr);
+  for (const auto& n : notes_) {
+    std::fwrite(n.data(), 1, n.size(), stderr);
+  }
+  notes_.clear();
 }
 
 std::string Output::paint(std::string_view code, std::string_view s) const {

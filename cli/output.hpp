@@ -17,8 +17,10 @@ class Output {
   [[nodiscard]] bool json() const noexcept { return json_; }
   void print_json(const boost::json::value& doc) const;
   void line(std::string_view text) const;
-  /// "note: TEXT" on stderr: what the user should know without it mixing into the output.
+  /// "note: TEXT" on stderr: what the user should know without it mixing into the output. Kept
+  /// until flush_notes() (after the command, and after its error line), so "error: " stays first.
   void note(std::string_view text) const;
+  void flush_notes() const;
 
   [[nodiscard]] std::string bold(std::string_view s) const { return paint("1", s); }
   [[nodiscard]] std::string dim(std::string_view s) const { return paint("2", s); }
@@ -31,6 +33,7 @@ class Output {
 
   bool json_;
   bool color_;
+  mutable std::vector<std::string> notes_;
 };
 
 /// Left-aligned columns separated by two spaces; widths count UTF-8 code points and ignore
