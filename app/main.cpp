@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -159,8 +160,11 @@ int run(int argc, char** argv) {
     return router::core::kExitUsage;
   }
 
+  std::unique_ptr<router::cli::Context> ctx_holder;
   try {
-    router::cli::Context ctx(global, router::core::process_env, root, ::isatty(STDOUT_FILENO) == 1);
+    ctx_holder = std::make_unique<router::cli::Context>(global, router::core::process_env, root,
+                                                        ::isatty(STDOUT_FILENO) == 1);
+    auto& ctx = *ctx_holder;
     switch (it->second.needs) {
       case Needs::kNothing:
         break;
@@ -170,17 +174,27 @@ int run(int argc, char** argv) {
       case Needs::kDatabases:
         ctx.open_databases();
         break;
+      case Needs::kExisting:
+        ctx.open_databases(false);
+        break;
     }
     const int rc = it->second.runner(ctx);
     std::fflush(stdout);
+    ctx.out().flush_notes();
     return rc;
   } catch (const router::core::Error& e) {
     std::fflush(stdout);
     print_error(e.what());
+    if (ctx_holder) {
+      ctx_holder->out().flush_notes();
+    }
     return router::core::exit_code(e.code());
   } catch (const std::exception& e) {
     std::fflush(stdout);
     print_error(fmt::format("internal error: {}", e.what()));
+    if (ctx_holder) {
+      ctx_holder->out().flush_notes();
+    }
     return 1;
   }
 }

@@ -18,7 +18,9 @@ class Context;
 enum class Needs : std::uint8_t {
   kNothing,    ///< version, help
   kPaths,      ///< resolves paths; the command opens databases with its own schema policy
-  kDatabases,  ///< both databases at the current schema (created on first run; exit 6 if pending)
+  kDatabases,  ///< both databases at the current schema (created on first run, said on stderr;
+               ///< exit 6 if pending)
+  kExisting,   ///< read-only commands: kDatabases, but a missing database is exit 6, never created
 };
 
 /// Runs a parsed command; returns the exit code. Throws core::Error for failures.
@@ -67,6 +69,7 @@ Runner setup_provider_remove(CLI::App& sub);
 Runner setup_provider_show(CLI::App& sub);
 Runner setup_provider_test(CLI::App& sub);
 Runner setup_provider_types(CLI::App& sub);
+Runner setup_restore(CLI::App& sub);
 Runner setup_revert(CLI::App& sub);
 Runner setup_route(CLI::App& sub);
 Runner setup_secrets_rotate(CLI::App& sub);

@@ -1,5 +1,7 @@
 #include "context.hpp"
 
+#include <fmt/format.h>
+
 #include "config/service.hpp"
 #include "core/error.hpp"
 #include "db/database.hpp"
@@ -37,14 +39,25 @@ const core::Paths& Context::paths() {
   return *paths_;
 }
 
-void Context::open_databases() {
+void Context::open_databases(bool may_create) {
   const auto& p = paths();
-  if (!config_db_) {
-    config_db_ = std::make_unique<db::Database>(db::open_current(p.config_db, db::DbKind::kConfig));
-  }
-  if (!logs_db_) {
-    logs_db_ = std::make_unique<db::Database>(db::open_current(p.logs_db, db::DbKind::kLogs));
-  }
+  const auto open = [&](std::unique_ptr<db::Database>& slot, const std::filesystem::path& path, db::DbKind kind) {
+    if (slot) {
+      return;
+    }
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(path, ec);
+    if (!existed && !may_create) {
+      throw core::Error(core::ErrorCode::kUnavailable,
+                        fmt::format("no database at {} (create it with `router migrate`)", path.string()));
+    }
+    slot = std::make_unique<db::Database>(db::open_current(path, kind));
+    if (!existed) {
+      out_.note(fmt::format("created a new {} database at {} (from {})", db::kind_name(kind), path.string(), p.source));
+    }
+  };
+  open(config_db_, p.config_db, db::DbKind::kConfig);
+  open(logs_db_, p.logs_db, db::DbKind::kLogs);
 }
 
 db::Database& Context::config_db() {

@@ -43,8 +43,9 @@ class Context {
   /// Resolved and checked (core::check_storage, warnings on stderr) on first use (DESIGN.md §2).
   /// Throws kInvalidArgument when nothing resolves, kUnavailable for an unsafe directory.
   [[nodiscard]] const core::Paths& paths();
-  /// Opens both databases at the current schema (Needs::kDatabases); see db::open_current.
-  void open_databases();
+  /// Opens both databases at the current schema; see db::open_current. A missing database is
+  /// created when `may_create` (said on stderr), else kUnavailable "no database at PATH".
+  void open_databases(bool may_create = true);
   /// Valid after open_databases().
   [[nodiscard]] db::Database& config_db();
   [[nodiscard]] db::Database& logs_db();

@@ -21,6 +21,7 @@ namespace {
 
 struct Options {
   std::string provider, model, outcome, status, since, until, limit, cursor;
+  bool utc = false;
 };
 
 constexpr const char* kListOptions[] = {"--provider", "--model", "--outcome", "--status",
@@ -55,7 +56,7 @@ int run_list(const CLI::App& app, const Options& o, Context& ctx) {
       {"TIME", "ID", "ENDPOINT", "PROVIDER", "MODEL", "STATUS", "OUTCOME", "DURATION", "TTFT", "TOKENS"});
   for (const auto& s : page.rows) {
     const db::RequestLog& r = s.request;
-    table.add({core::format_local(r.created_at), core::format_request_id(r.request_id),
+    table.add({core::format_time(r.created_at, o.utc), core::format_request_id(r.request_id),
                fmt::format("{} {}", r.method, r.endpoint), or_dash(r.provider_id), or_dash(r.model_requested), std::to_string(r.status),
                Cell(std::string(db::outcome_name(r.outcome)), outcome_style(r.outcome)), format_us(r.duration_us), format_us(r.ttft_us),
                format_tokens(r.prompt_tokens, r.completion_tokens)});
@@ -97,6 +98,7 @@ Runner setup_history(CLI::App& sub) {
                              db::kDefaultHistoryLimit, db::LogRepository::kMaxHistoryLimit));
   sub.add_option("--cursor", o->cursor,
                  "Continue after this request id (printed below a full page)");
+  sub.add_flag("--utc", o->utc, "Print times in UTC (default: the local time zone, named)");
   CLI::App* show =
       sub.add_subcommand("show", "Everything about one request: attempts, timings, bodies");
   CLI::App* prune =

@@ -11,7 +11,7 @@ namespace router::cli {
 
 namespace {
 
-int run(std::int64_t limit, Context& ctx) {
+int run(std::int64_t limit, bool utc, Context& ctx) {
   const auto doc = ctx.config().revisions_document(limit);
   const auto& out = ctx.out();
   if (out.json()) {
@@ -26,7 +26,9 @@ int run(std::int64_t limit, Context& ctx) {
   Table t({"REV", "TIME", "ACTOR", "SOURCE", "CHANGES", "MESSAGE"});
   for (const auto& v : revs) {
     const auto& r = v.as_object();
-    t.add({"r" + json_text(r.at("rev")), json_text(r.at("at")), json_text(r.at("actor")), json_text(r.at("source")),
+    // The document's "at" is ISO UTC to the millisecond; the table shows seconds, zone named.
+    const auto at = json_text(r.at("at"));
+    t.add({"r" + json_text(r.at("rev")), core::format_time(core::parse_time_point(at.substr(0, 19) + "Z", 0), utc), json_text(r.at("actor")), json_text(r.at("source")),
            json_text(r.at("change_count")), json_text(r.at("message"))});
   }
   t.print(out);
@@ -36,9 +38,14 @@ int run(std::int64_t limit, Context& ctx) {
 }  // namespace
 
 Runner setup_log(CLI::App& sub) {
-  auto limit = std::make_shared<std::int64_t>(20);
-  sub.add_option("-n,--limit", *limit, "How many revisions, newest first")->capture_default_str();
-  return [limit](Context& ctx) { return run(*limit, ctx); };
+  struct Options {
+    std::int64_t limit = 20;
+    bool utc = false;
+  };
+  auto opt = std::make_shared<Options>();
+  sub.add_option("-n,--limit", opt->limit, "How many revisions, newest first")->capture_default_str();
+  sub.add_flag("--utc", opt->utc, "Print times in UTC (default: the local time zone, named)");
+  return [opt](Context& ctx) { return run(opt->limit, opt->utc, ctx); };
 }
 
 }  // namespace router::cli

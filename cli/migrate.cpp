@@ -59,6 +59,9 @@ void print_import(const Context& ctx, const std::string& file, const config::Leg
   if (outcome.changed()) {
     print_changes(out, outcome.changes, "  ");
   }
+  for (const auto& i : plan.inferred) {
+    out.line(fmt::format("  inferred {}", i));
+  }
   for (const auto& i : plan.ignored) {
     out.line(out.dim(fmt::format("  ignored {}: {}", i.name, i.reason)));
   }

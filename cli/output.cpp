@@ -73,6 +73,16 @@ void Output::line(std::string_view text) const {
   std::fputc('\n', stdout);
 }
 
+void Output::note(std::string_view text) const { notes_.push_back(fmt::format("note: {}\n", text)); }
+
+void Output::flush_notes() const {
+  std::fflush(stdout);  // keeps the order the user sees when both go to a terminal
+  for (const auto& n : notes_) {
+    std::fwrite(n.data(), 1, n.size(), stderr);
+  }
+  notes_.clear();
+}
+
 std::string Output::paint(Style style, std::string_view s) const {
   if (!color_ || s.empty() || style == Style::kPlain) {
     return std::string(s);

@@ -29,6 +29,10 @@ class Output {
   void line(std::string_view text) const;
   /// "warning: TEXT" on stderr, so it never mixes with a --json document.
   void warn(std::string_view text) const;
+  /// "note: TEXT" on stderr: what the user should know without it mixing into the output. Kept
+  /// until flush_notes() (after the command, and after its error line), so "error: " stays first.
+  void note(std::string_view text) const;
+  void flush_notes() const;
 
   [[nodiscard]] std::string bold(std::string_view s) const { return paint(Style::kBold, s); }
   [[nodiscard]] std::string dim(std::string_view s) const { return paint(Style::kDim, s); }
@@ -41,6 +45,7 @@ class Output {
 
   bool json_;
   bool color_;
+  mutable std::vector<std::string> notes_;
 };
 
 /// One table cell: its text (escaped with printable() when printed) and its colour. Colour is

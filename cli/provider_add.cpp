@@ -1,4 +1,5 @@
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "command.hpp"
@@ -6,6 +7,9 @@
 #include "context.hpp"
 #include "core/parse.hpp"
 #include "mutation.hpp"
+#include "providers/provider.hpp"
+#include "providers/types.hpp"
+#include "upstream_check.hpp"
 
 namespace router::cli {
 
@@ -23,6 +27,50 @@ struct Options {
   MutationOptions mutation;
 };
 
+// LM Studio serves the models its user loaded, so a model name fixed in the type would be a guess
+// (it was qwen3-max). Without a defaultModel, the first model LM Studio lists becomes the default;
+// when it does not answer, the provider gets none and the user is told how to set one.
+void default_to_first_listed(config::NewProvider& p, const Context& ctx) {
+  for (const auto& c : p.config) {
+    if (c.key == "defaultModel") {
+      return;
+    }
+  }
+  std::string url;
+  for (const auto& c : p.config) {
+    if (c.key == "baseURL" && c.text) {
+      url = *c.text;
+    }
+  }
+  if (url.empty()) {
+    const auto* k = providers::find_key(*providers::find_type(p.type), "baseURL");
+    url = std::string(boost::json::parse(k->fallback).as_string());
+  }
+  std::optional<std::string> first;
+  std::string why;
+  try {
+    routing::ProviderEntry entry;
+    entry.row.id = p.id;
+    entry.impl = providers::make_provider(p.id, p.type, boost::json::object{{"baseURL", url}});
+    auto check = check_models(entry);
+    if (check.ok && !check.models.empty()) {
+      first = check.models.front().id;
+    } else {
+      why = check.ok ? "it lists no model" : check.error->what();
+    }
+  } catch (const core::Error& e) {
+    why = e.what();
+  }
+  if (first) {
+    p.config.push_back(config::ConfigInput::plain("defaultModel", *first));
+    ctx.out().note(fmt::format("defaultModel: '{}', the first model LM Studio lists at {}", *first, url));
+  } else {
+    ctx.out().note(fmt::format("no default model: LM Studio at {} did not list one ({}); requests must name a model "
+                               "until you set one ('router provider edit {} --set defaultModel=NAME')",
+                               url, why, p.id));
+  }
+}
+
 int run(const Options& opt, Context& ctx) {
   config::NewProvider p;
   p.id = opt.id;
@@ -34,6 +82,9 @@ int run(const Options& opt, Context& ctx) {
   p.description = opt.description;
   p.enabled = !opt.disabled;
   p.config = config_inputs(opt.sets, opt.secrets);
+  if (p.type == "lm-studio") {
+    default_to_first_listed(p, ctx);
+  }
   const auto outcome = ctx.config().add_provider(p, make_actor(opt.mutation, ctx));
   report(ctx, outcome, fmt::format("added provider '{}'", opt.id));
   return 0;

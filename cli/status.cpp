@@ -16,6 +16,7 @@
 #include "db/schema.hpp"
 #include "providers/types.hpp"
 #include "server/probe.hpp"
+#include "server/record.hpp"
 
 namespace router::cli {
 
@@ -61,15 +62,23 @@ std::string describe(const Output& out, const DbState& s) {
   return fmt::format("schema v{} (up to date)", s.current);
 }
 
+// A server that recorded itself for this database, and what its /health says.
+struct LiveServer {
+  server::ServerRecord record;
+  std::optional<boost::json::object> health;
+  bool verified = false;  ///< /health names this database's id
+};
+
 // What the configuration says about serving, when the configuration database is readable.
 struct ServingState {
-  std::string listen = "127.0.0.1:3001";
+  std::string listen = "127.0.0.1:3001";  ///< server.listen, what a new `serve` would bind
+  std::string database_id;
+  std::vector<LiveServer> servers;        ///< from the server records, never from server.listen
   std::optional<db::Provider> active;
   std::string active_id;
   std::string active_url;
   std::size_t providers = 0;
   std::string auth_clients;  // "" when the configuration could not be read
-  std::optional<boost::json::object> health;  // a running server's /health
   std::optional<db::RequestSummary> last;
 };
 
@@ -82,6 +91,7 @@ ServingState serving(const core::Paths& p, const DbState& config, const DbState&
     d.read([&] {
       rows = db::SettingsRepository(d).list();
       providers = db::ProviderRepository(d).list();
+      s.database_id = db::SettingsRepository(d).meta("database_id").value_or("");
     });
     const config::Settings settings(rows);
     s.listen = settings.string("server.listen");
@@ -110,7 +120,15 @@ ServingState serving(const core::Paths& p, const DbState& config, const DbState&
     db::Database d(p.logs_db, db::DatabaseOptions{false});
     s.last = db::LogRepository(d).last_request();
   }
-  s.health = server::probe_health(s.listen, std::chrono::milliseconds(500));
+  for (auto& rec : server::live_servers(p.config_db)) {
+    LiveServer live{std::move(rec), std::nullopt, false};
+    live.health = server::probe_health(live.record.listen, std::chrono::milliseconds(500));
+    if (live.health) {
+      const auto* id = live.health->if_contains("database_id");
+      live.verified = id != nullptr && id->is_string() && !s.database_id.empty() && id->as_string() == s.database_id;
+    }
+    s.servers.push_back(std::move(live));
+  }
   return s;
 }
 
@@ -123,6 +141,68 @@ boost::json::value active_json(const ServingState& s) {
                              {"type", s.active ? boost::json::value(s.active->type) : nullptr},
                              {"enabled", s.active ? boost::json::value(s.active->enabled) : nullptr},
                              {"base_url", s.active_url.empty() ? boost::json::value(nullptr) : boost::json::value(s.active_url)}};
+}
+
+boost::json::object server_json(const ServingState& s) {
+  boost::json::array servers;
+  for (const auto& l : s.servers) {
+    servers.push_back(boost::json::object{
+        {"pid", l.record.pid},
+        {"host", l.record.host},
+        {"listen", l.record.listen},
+        {"version", l.record.version},
+        {"started_at", core::format_utc(l.record.started_ms)},
+        {"heartbeat_at", core::format_utc(l.record.heartbeat_ms)},
+        {"reachable", l.health.has_value()},
+        {"verified", l.verified},
+        {"health", l.health ? boost::json::value(*l.health) : nullptr}});
+  }
+  bool running = false;
+  for (const auto& l : s.servers) {
+    running = running || l.verified;
+  }
+  return {{"running", running}, {"configured_listen", s.listen}, {"servers", std::move(servers)}};
+}
+
+void print_servers(const Output& out, const ServingState& s) {
+  if (s.servers.empty()) {
+    out.line(fmt::format("{:<14}{}  {}", "server", out.yellow("not running"),
+                         out.dim(fmt::format("(no live server record for this database; 'router serve' would listen "
+                                             "on http://{})",
+                                             s.listen))));
+    return;
+  }
+  for (const auto& l : s.servers) {
+    std::string state;
+    if (l.verified) {
+      state = out.green("running");
+      state += fmt::format(" (pid {}, version {}, up {} s, heartbeat {} s ago, log queue {}, failed log writes {})",
+                           l.record.pid, l.record.version,
+                           boost::json::serialize(l.health->at("uptime_seconds")),
+                           std::max<std::int64_t>(0, (core::now_ms() - l.record.heartbeat_ms) / 1000),
+                           boost::json::serialize(l.health->at("log_queue")),
+                           boost::json::serialize(l.health->at("log_failures")));
+    } else if (l.health) {
+      state = out.red(fmt::format("pid {} recorded this address, but the server answering there serves another "
+                                  "database",
+                                  l.record.pid));
+    } else {
+      state = out.yellow(fmt::format("not answering (pid {} recorded it, heartbeat {} s ago)", l.record.pid,
+                                     std::max<std::int64_t>(0, (core::now_ms() - l.record.heartbeat_ms) / 1000)));
+    }
+    out.line(fmt::format("{:<14}http://{}  {}", "server", l.record.listen, state));
+  }
+}
+
+// The report is printed either way; a database this binary refuses (newer schema, tampered
+// history) then makes the command fail with exit 6.
+int refused(std::span<const DbState> dbs) {
+  for (const auto& d : dbs) {
+    if (!d.error.empty()) {
+      throw core::Error(core::ErrorCode::kUnavailable, d.error);
+    }
+  }
+  return 0;
 }
 
 int run(Context& ctx) {
@@ -147,13 +227,12 @@ int run(Context& ctx) {
                    {"source", p.source}}},
         {"databases", std::move(databases)},
         {"master_key", {{"file_exists", key_exists}}},
-        {"server", {{"listen", serve.listen}, {"reachable", serve.health.has_value()},
-                    {"health", serve.health ? boost::json::value(*serve.health) : nullptr}}},
+        {"server", server_json(serve)},
         {"active_provider", active_json(serve)},
         {"providers", serve.providers},
         {"auth_clients", serve.auth_clients.empty() ? boost::json::value(nullptr) : boost::json::value(serve.auth_clients)},
         {"last_request", serve.last ? boost::json::value(db::request_summary_document(*serve.last)) : nullptr}});
-    return 0;
+    return refused(dbs);
   }
   out.line(fmt::format("{:<14}{}  {}", "config db", p.config_db.string(), out.dim("(from " + p.source + ")")));
   out.line(fmt::format("{:<14}{}", "", describe(out, dbs[0])));
@@ -162,16 +241,7 @@ int run(Context& ctx) {
   out.line(fmt::format("{:<14}{}  {}", "master key", p.key_file.string(),
                        out.dim(key_exists ? "" : "(created on first secret)")));
   out.line(fmt::format("{:<14}{}", "backups", p.backups_dir.string()));
-  std::string server_line = serve.health ? out.green("running") : out.yellow("not reachable");
-  if (serve.health) {
-    const auto& v = serve.health->at("version");
-    server_line += fmt::format(" (version {}, up {} s, log queue {}, failed log writes {})",
-                               v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v),
-                               boost::json::serialize(serve.health->at("uptime_seconds")),
-                               boost::json::serialize(serve.health->at("log_queue")),
-                               boost::json::serialize(serve.health->at("log_failures")));
-  }
-  out.line(fmt::format("{:<14}http://{}  {}", "server", serve.listen, server_line));
+  print_servers(out, serve);
   if (serve.active_id.empty()) {
     out.line(fmt::format("{:<14}{}", "active", out.yellow("(none): run 'router set <provider>'")));
   } else if (!serve.active) {
@@ -188,13 +258,13 @@ int run(Context& ctx) {
   }
   if (serve.last) {
     const auto& r = serve.last->request;
-    out.line(fmt::format("{:<14}{}  {}  {}  {} {}", "last request", core::format_local(r.created_at),
+    out.line(fmt::format("{:<14}{}  {}  {}  {} {}", "last request", core::format_time(r.created_at, false),
                          core::format_request_id(r.request_id), r.provider_id.empty() ? "-" : r.provider_id, r.status,
                          db::outcome_name(r.outcome)));
   } else {
     out.line(fmt::format("{:<14}{}", "last request", out.dim("(none)")));
   }
-  return 0;
+  return refused(dbs);
 }
 
 }  // namespace

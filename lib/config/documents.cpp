@@ -106,7 +106,8 @@ boost::json::object settings_schema_document() {
     boost::json::object o{{"key", d.key},
                           {"type", type_name(d.type)},
                           {"default", boost::json::parse(d.fallback)},
-                          {"description", d.description}};
+                          {"description", d.description},
+                          {"restart_required", d.restart}};
     if (d.type == SettingType::kInteger || d.type == SettingType::kDurationMs || d.type == SettingType::kSize) {
       o["min"] = d.min;
       o["max"] = d.max;

@@ -71,7 +71,7 @@ struct ProviderSpec {
 
 // Priorities follow the earlier implementation's seeder (LM Studio 10, Qwen direct 8, proxy 5).
 constexpr std::array<ProviderSpec, 6> kProviders{{
-    {"lm-studio", "lm-studio", "LM Studio", 10, "qwen3-max"},
+    {"lm-studio", "lm-studio", "LM Studio", 10, ""},  // the router sends LM Studio's first listed model
     {"qwen-proxy", "qwen-proxy", "Qwen Proxy", 5, "qwen3-max"},
     {"qwen-direct", "qwen-direct", "Qwen Direct", 8, "qwen3-max"},
     {"qwen-dashscope", "openai", "Qwen DashScope", 8, ""},
@@ -178,6 +178,17 @@ class Planner {
     out.active_is_fallback = active_is_fallback_;
     out.active_source = active_source_;
     out.settings = std::move(settings_);
+    for (const auto& p : out.providers) {
+      if (p.default_model && !p.default_model_explicit) {
+        inferred_.push_back(fmt::format("provider '{}' gets default model '{}' (the earlier implementation's default)",
+                                        p.provider.id, *p.default_model));
+      } else if (!p.default_model && p.provider.type == "lm-studio") {
+        inferred_.push_back(fmt::format("provider '{}' gets no default model (LM Studio lists its own): requests name "
+                                        "one, or set LM_STUDIO_DEFAULT_MODEL",
+                                        p.provider.id));
+      }
+    }
+    out.inferred = std::move(inferred_);
     for (const auto& name : order_) {
       if (used_.contains(name)) {
         out.used.push_back(name);
@@ -236,6 +247,8 @@ class Planner {
       auto& p = provider(v.provider);
       p.provider.config.push_back(v.secret ? ConfigInput::secret(std::string(v.key), *value)
                                            : ConfigInput::plain(std::string(v.key), *value));
+      inferred_.push_back(fmt::format("{} → provider '{}' ({}, type {}), config {}", v.variable, v.provider,
+                                      p.provider.name.value_or(p.provider.id), p.provider.type, v.key));
       if (v.key == "defaultModel") {
         p.default_model = *value;
         p.default_model_explicit = true;
@@ -257,6 +270,8 @@ class Planner {
     }
     provider(target).provider.config.push_back(ConfigInput::plain("baseURL", *url));
     use("QWEN_BASE_URL");
+    inferred_.push_back(fmt::format("QWEN_BASE_URL → provider '{}' (the URL {} an OpenAI-compatible DashScope URL)",
+                                    target, target == "qwen-dashscope" ? "is" : "is not"));
   }
 
   void map_active_provider() {
@@ -270,6 +285,9 @@ class Planner {
         active_ = providers_.begin()->first;
       }
       active_is_fallback_ = true;
+      if (active_) {
+        inferred_.push_back(fmt::format("no DEFAULT_PROVIDER: '{}' becomes the active provider when none is set", *active_));
+      }
       return;
     }
     use("DEFAULT_PROVIDER");
@@ -284,6 +302,7 @@ class Planner {
       (void)provider(id);
     }
     active_ = id;
+    inferred_.push_back(fmt::format("DEFAULT_PROVIDER={} → active provider '{}'", *raw, id));
   }
 
   void check_consistency() const {
@@ -304,8 +323,9 @@ class Planner {
   void map_settings() {
     for (auto& [id, p] : providers_) {
       if (p.provider.type == "openai" && !has_config(id, "baseURL")) {
-        p.provider.config.push_back(
-            ConfigInput::plain("baseURL", std::string(id == "qwen-dashscope" ? kDashScopeUrl : kOpenAiUrl)));
+        const std::string_view url = id == "qwen-dashscope" ? kDashScopeUrl : kOpenAiUrl;
+        p.provider.config.push_back(ConfigInput::plain("baseURL", std::string(url)));
+        inferred_.push_back(fmt::format("provider '{}' gets baseURL {} (the file names none)", id, url));
       }
     }
     const auto host = get("HOST");
@@ -343,6 +363,7 @@ class Planner {
   std::set<std::string, std::less<>> used_;
   std::vector<std::pair<std::string, std::string>> settings_;
   std::optional<std::string> active_;
+  std::vector<std::string> inferred_;
   bool active_is_fallback_ = false;
   std::string active_source_;
 };

@@ -47,6 +47,9 @@ struct LegacyImport {
   std::string active_source;  ///< "DEFAULT_PROVIDER=<value>" for messages, empty for the fallback
   std::vector<std::pair<std::string, std::string>> settings;  ///< setting key, CLI text
   std::vector<std::string> used;  ///< variables that were imported, in file order
+  /// What the mapping decided beyond copying a value ("QWEN_API_KEY → provider 'qwen-dashscope'
+  /// (OpenAI-compatible DashScope API)"), for the human output.
+  std::vector<std::string> inferred;
   std::vector<IgnoredVariable> ignored;
 };
 

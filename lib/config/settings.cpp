@@ -28,7 +28,7 @@ constexpr SettingDecl kDecls[] = {
      "Client routes (/v1/chat/completions, /v1/models, ...): open to anyone who can connect, or keys "
      "(an unrevoked key is required, even while none exists)",
      0, 0, kClientAuth},
-    {"log.level", SettingType::kEnum, "\"info\"", "Server log verbosity on stderr", 0, 0, kLevels},
+    {"log.level", SettingType::kEnum, "\"info\"", "Server log verbosity on stderr", 0, 0, kLevels, true},
     {"log.requests", SettingType::kEnum, "\"off\"",
      "Access log: one logfmt line per request on stderr, for all requests, only errors (outcome not ok), or off",
      0, 0, kRequestLines},
@@ -46,7 +46,7 @@ constexpr SettingDecl kDecls[] = {
     {"secrets.env_allow", SettingType::kNameGlobs, "[\"*_API_KEY\",\"*_TOKEN\",\"*_COOKIES\",\"*_SECRET\"]",
      "Environment variables an env:NAME secret may name: globs ('*' any run, '?' one character), whole name, "
      "case-sensitive; ROUTER_* is always refused; an empty list disables env: references"},
-    {"server.listen", SettingType::kListen, "\"127.0.0.1:3001\"", "Address router serve listens on"},
+    {"server.listen", SettingType::kListen, "\"127.0.0.1:3001\"", "Address router serve listens on", 0, INT64_MAX, {}, true},
     {"server.max_body_bytes", SettingType::kSize, "8388608", "Largest accepted request body", 1024, 1LL << 30},
     {"server.max_connections", SettingType::kInteger, "4096",
      "Open client connections beyond this are answered 503 and closed at once (counted in /metrics)", 1,
@@ -59,7 +59,7 @@ constexpr SettingDecl kDecls[] = {
      0, 100'000},
     {"server.request_timeout", SettingType::kDurationMs, "600000",
      "Upper bound on one client request, streams included", 1000, 86'400'000},
-    {"server.threads", SettingType::kInteger, "0", "I/O threads of router serve (0: one per core)", 0, 256},
+    {"server.threads", SettingType::kInteger, "0", "I/O threads of router serve (0: one per core)", 0, 256, {}, true},
     {"server.write_timeout", SettingType::kDurationMs, "60000",
      "A client that accepts no response bytes for this long is disconnected", 1000, 3'600'000},
 };

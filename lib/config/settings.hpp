@@ -36,6 +36,7 @@ struct SettingDecl {
   std::int64_t min = 0;
   std::int64_t max = INT64_MAX;
   std::span<const std::string_view> choices = {};
+  bool restart = false;  ///< read once when `router serve` starts: a change waits for a restart
 };
 
 [[nodiscard]] std::span<const SettingDecl> setting_decls();

@@ -48,6 +48,16 @@ std::string format_local(std::int64_t ms) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+std::string format_time(std::int64_t ms, bool utc) {
+  const std::tm tm = to_tm(ms, !utc);
+  char zone[16] = "UTC";
+  if (!utc && std::strftime(zone, sizeof zone, "%Z", &tm) == 0) {
+    std::strftime(zone, sizeof zone, "%z", &tm);
+  }
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+}
+
 std::string format_compact_utc(std::int64_t ms) {
   const std::tm tm = to_tm(ms, false);
   return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,

@@ -15,6 +15,9 @@ namespace router::core {
 [[nodiscard]] std::string format_utc(std::int64_t ms);
 /// "2026-11-22 11:04:05" in the local time zone (human tables).
 [[nodiscard]] std::string format_local(std::int64_t ms);
+/// Human tables: "2026-11-22 11:04:05 CET" in the local time zone, named, or with `utc`
+/// "2026-11-22 10:04:05 UTC" (the --utc flag of `log` and `history`).
+[[nodiscard]] std::string format_time(std::int64_t ms, bool utc);
 /// "20261122T100405Z", safe in file names.
 [[nodiscard]] std::string format_compact_utc(std::int64_t ms);
 

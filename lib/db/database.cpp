@@ -1,6 +1,7 @@
 #include "db/database.hpp"
 
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include <fmt/format.h>
@@ -139,16 +142,28 @@ std::int64_t Database::data_version() {
   return v;
 }
 
-void Database::backup_to(const std::filesystem::path& destination) {
+namespace {
+
+// The snapshot of `src` written to `destination` by the backup API: one read transaction, a
+// temporary file created 0600 with O_EXCL|O_NOFOLLOW (backups hold sealed secrets and key hashes,
+// and a planted symlink must not redirect them), renamed over the destination.
+void write_snapshot(SQLite::Database& src, const std::filesystem::path& source_name,
+                    const std::filesystem::path& destination, const std::function<void(const std::function<void()>&)>& retry) {
   core::ensure_parent_dir(destination);
   const auto tmp = destination.string() + fmt::format(".tmp-{}", ::getpid());
   std::error_code ec;
   std::filesystem::remove(tmp, ec);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("backup to '{}' failed: {}", destination.string(), std::strerror(errno)));
+  }
+  ::close(fd);
   try {
     {
-      SQLite::Database dst(tmp, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-      retry_busy([&] {
-        SQLite::Backup backup(dst, *db_);
+      SQLite::Database dst(tmp, SQLite::OPEN_READWRITE);
+      retry([&] {
+        SQLite::Backup backup(dst, src);
         // One step copies everything under a single read transaction: a consistent snapshot.
         const int rc = backup.executeStep(-1);
         if (rc != SQLITE_DONE) {
@@ -159,11 +174,44 @@ void Database::backup_to(const std::filesystem::path& destination) {
     std::filesystem::rename(tmp, destination);
   } catch (const SQLite::Exception& e) {
     std::filesystem::remove(tmp, ec);
-    rethrow(e, fmt::format("backup of '{}' to '{}' failed", path_.string(), destination.string()));
+    rethrow(e, fmt::format("backup of '{}' to '{}' failed", source_name.string(), destination.string()));
   } catch (const std::filesystem::filesystem_error& e) {
     std::filesystem::remove(tmp, ec);
     throw Error(ErrorCode::kUnavailable, fmt::format("backup to '{}' failed: {}", destination.string(),
                                                      e.code().message()));
+  } catch (...) {
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+}
+
+}  // namespace
+
+void Database::backup_to(const std::filesystem::path& destination) {
+  write_snapshot(*db_, path_, destination, [this](const std::function<void()>& f) { retry_busy(f); });
+}
+
+void Database::copy_file(const std::filesystem::path& source, const std::filesystem::path& destination) {
+  try {
+    SQLite::Database src(source.string(), SQLite::OPEN_READONLY);
+    write_snapshot(src, source, destination, [](const std::function<void()>& f) { f(); });
+  } catch (const SQLite::Exception& e) {
+    rethrow(e, fmt::format("cannot read '{}'", source.string()));
+  }
+}
+
+void Database::restore_from(const std::filesystem::path& source) {
+  try {
+    SQLite::Database src(source.string(), SQLite::OPEN_READONLY);
+    retry_busy([&] {
+      SQLite::Backup backup(*db_, src);
+      const int rc = backup.executeStep(-1);
+      if (rc != SQLITE_DONE) {
+        throw SQLite::Exception("restore did not complete", rc);
+      }
+    });
+  } catch (const SQLite::Exception& e) {
+    rethrow(e, fmt::format("restore of '{}' from '{}' failed", path_.string(), source.string()));
   }
 }
 

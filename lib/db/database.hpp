@@ -51,6 +51,11 @@ class Database {
   /// Consistent online copy through the SQLite backup API (one read transaction, so writers
   /// are never blocked). The destination is replaced atomically. Throws kUnavailable.
   void backup_to(const std::filesystem::path& destination);
+  /// backup_to() of the database file `source`, opened read-only (it is never modified).
+  static void copy_file(const std::filesystem::path& source, const std::filesystem::path& destination);
+  /// Replaces this database's whole content with the database file `source` through the backup
+  /// API, under one write lock: other connections see the old content or the new, never a mix.
+  void restore_from(const std::filesystem::path& source);
 
   /// lib/db only.
   [[nodiscard]] SQLite::Database& sqlite() noexcept { return *db_; }

@@ -1,5 +1,7 @@
 #include "db/schema.hpp"
 
+#include <SQLiteCpp/Database.h>
+
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
@@ -82,6 +84,46 @@ void apply_migrations(MigrationPlan& plan, const std::filesystem::path& backups_
     plan.backup = dest;
   }
   migrator.apply(on_applied);
+}
+
+BackupInfo inspect_backup(const std::filesystem::path& backup, const std::filesystem::path& staging) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(backup, ec)) {
+    throw Error(ErrorCode::kNotFound, fmt::format("backup '{}' does not exist", backup.string()));
+  }
+  Database::copy_file(backup, staging);
+  DatabaseOptions opts;
+  opts.create = false;
+  Database db(staging, opts);
+  std::string integrity;
+  bool config = false;
+  bool logs = false;
+  db.read([&] {
+    integrity = db.sqlite().execAndGet("PRAGMA integrity_check").getString();
+    config = db.sqlite().execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'providers'").getInt() == 1;
+    logs = db.sqlite().execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'request_logs'").getInt() == 1;
+  });
+  if (integrity != "ok") {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("backup '{}' fails SQLite's integrity check: {}", backup.string(), integrity));
+  }
+  if (config == logs) {
+    throw Error(ErrorCode::kUnavailable,
+                fmt::format("'{}' is not a router backup (neither a configuration nor a logs database)", backup.string()));
+  }
+  const DbKind kind = config ? DbKind::kConfig : DbKind::kLogs;
+  try {
+    return BackupInfo{kind, Migrator(db, migrations_for(kind)).status()};
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("backup '{}': {}", backup.string(), e.what()));
+  }
+}
+
+void remove_database_files(const std::filesystem::path& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path.string() + suffix, ec);
+  }
 }
 
 }  // namespace router::db

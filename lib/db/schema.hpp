@@ -40,4 +40,18 @@ struct MigrationPlan {
 void apply_migrations(MigrationPlan& plan, const std::filesystem::path& backups_dir, bool backup,
                       const std::function<void(const Migration&)>& on_applied);
 
+/// What a backup file holds, checked without modifying it.
+struct BackupInfo {
+  DbKind kind;          ///< told by its tables
+  SchemaStatus status;  ///< against this binary's migrations
+};
+
+/// Copies `backup` to `staging` (a scratch file the caller removes) and checks the copy: SQLite's
+/// integrity_check, which database it is, and a schema this binary accepts (not newer, history not
+/// tampered). Throws kUnavailable naming what is wrong.
+[[nodiscard]] BackupInfo inspect_backup(const std::filesystem::path& backup, const std::filesystem::path& staging);
+
+/// Removes a database file and its -wal and -shm companions (scratch files only).
+void remove_database_files(const std::filesystem::path& path);
+
 }  // namespace router::db

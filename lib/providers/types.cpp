@@ -39,8 +39,8 @@ constexpr ConfigKey kOpenAi[] = {
 
 constexpr ConfigKey kLmStudio[] = {
     {"baseURL", ValueType::kUrl, false, false, "\"http://localhost:1234/v1\"", "LM Studio server URL including /v1"},
-    {"defaultModel", ValueType::kString, false, false, "\"qwen3-max\"",
-     "Model sent when a request names none or 'default'"},
+    {"defaultModel", ValueType::kString, false, false, "",
+     "Model sent when a request names none or 'default' (provider add: the first model LM Studio lists)"},
     {"streamUsage", ValueType::kBoolean, false, false, "true",
      "Ask the upstream for usage in streams (stream_options.include_usage) for the audit log"},
     ROUTER_COMMON_KEYS,

@@ -3,6 +3,9 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/error.hpp"
+#include "core/text.hpp"
+
 namespace router::routing {
 
 bool is_default_model(std::string_view model) noexcept { return model.empty() || model == "default"; }
@@ -98,7 +101,13 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
       skip(p.row.id, [&] { return "routing.fallback is off"; });
       continue;
     }
-    const bool linked = is_default_model(model) ? (s.default_link.contains(p.row.id) || (p.impl && p.impl->default_model()))
+    // Unusable first: a disabled or misconfigured provider has no model to offer either, and
+    // "disabled" is the reason that matters.
+    if (auto reason = unusable(p); !reason.empty()) {
+      skip(p.row.id, [&] { return std::move(reason); });
+      continue;
+    }
+    const bool linked = is_default_model(model) ? (s.default_link.contains(p.row.id) || p.impl->default_model())
                                                 : s.link(p.row.id, model) != nullptr;
     if (!linked) {
       skip(p.row.id, [&] { return is_default_model(model) ? "no default model"
@@ -108,6 +117,18 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
     consider(p, [&] { return fmt::format("fallback (priority {})", p.row.priority); });
   }
   return d;
+}
+
+void require_provider(const Snapshot& s, std::string_view id) {
+  if (s.find(id) != nullptr) {
+    return;
+  }
+  std::vector<std::string> ids;
+  for (const auto& p : s.providers) {
+    ids.push_back(p.row.id);
+  }
+  throw core::Error(core::ErrorCode::kNotFound,
+                    fmt::format("provider '{}' not found{}", id, core::did_you_mean(id, ids)));
 }
 
 }  // namespace router::routing

@@ -40,6 +40,10 @@ struct Decision {
 /// The document `router route --json` prints and GET /v1/route returns.
 [[nodiscard]] boost::json::object decision_json(const Snapshot& snapshot, const Decision& decision);
 
+/// Throws kNotFound ("provider 'x' not found (did you mean …)") unless `id` is configured: a
+/// pinned provider that does not exist is an error for `router route` and GET /v1/route.
+void require_provider(const Snapshot& snapshot, std::string_view id);
+
 /// True for the model names that mean "the provider's default".
 [[nodiscard]] bool is_default_model(std::string_view model) noexcept;
 

@@ -152,6 +152,14 @@ MasterKey KeyStore::load_or_create() const {
   return *k;
 }
 
+void KeyStore::export_key(const MasterKey& key, const std::filesystem::path& destination) {
+  std::error_code ec;
+  if (std::filesystem::exists(destination, ec)) {
+    throw Error(ErrorCode::kUnavailable, fmt::format("'{}' already exists", destination.string()));
+  }
+  write_key_file(destination, key, true);
+}
+
 void KeyStore::stage(const MasterKey& key) const { write_key_file(staged_path(file_), key, false); }
 
 void KeyStore::commit_staged() const {

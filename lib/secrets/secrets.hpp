@@ -51,6 +51,9 @@ class KeyStore {
   [[nodiscard]] bool from_env() const;
   [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_; }
 
+  /// Writes `key` to `destination` as a key file (0600, fsynced; never over an existing file:
+  /// kUnavailable). `router backup --with-key`.
+  static void export_key(const MasterKey& key, const std::filesystem::path& destination);
   /// Writes `key` to <file>.new (0600, fsynced). Used by rotation before the database commit.
   void stage(const MasterKey& key) const;
   /// Renames <file>.new over the key file (after the database commit).

@@ -110,6 +110,7 @@ void handle_health(Call& call) {
       {"version", core::kVersion},
       {"uptime_seconds", (core::now_ms() - call.worker.shared.started_ms) / 1000},
       {"listen", call.worker.shared.listen},
+      {"database_id", call.worker.shared.database_id},
       {"schema",
        {{"config", db::config_migrations().back().version}, {"logs", db::logs_migrations().back().version}, {"pending", 0}}},
       {"providers", s.providers.size()},
@@ -184,6 +185,7 @@ void handle_route(Call& call) {
   auto provider = call.query_param("provider");
   if (provider) {
     core::require_slug(*provider, "provider");
+    routing::require_provider(*call.snapshot, *provider);
   }
   const auto d = routing::decide(*call.snapshot, model, provider);
   call.session->respond(json_response(call, 200, core::compact_json(routing::decision_json(*call.snapshot, d))));

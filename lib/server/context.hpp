@@ -35,6 +35,8 @@ struct Shared {
   http::TlsContexts* tls = nullptr;
   std::int64_t started_ms = 0;
   std::string listen;                 ///< the bound address, "127.0.0.1:3001"
+  std::string database_id;            ///< meta database_id, reported by /health
+  std::string local_token;            ///< opens read-only admin routes (server/record.hpp)
   std::atomic<bool> draining{false};  ///< SIGTERM: answer in-flight requests, close keep-alives
   std::vector<const http::UpstreamPool*> pools;  ///< every worker's, for /metrics
   std::vector<const RejectLimiter*> limiters;    ///< every worker's, for /metrics (one per worker)

@@ -124,6 +124,11 @@ const routing::KeyEntry* find_key(const routing::Snapshot& snap, std::string_vie
   return &it->second;
 }
 
+bool is_local_token(std::string_view local_token, const http::Request& req) {
+  const auto token = bearer_token(req);
+  return token && !local_token.empty() && core::constant_time_equal(*token, local_token);
+}
+
 bool is_client_path(std::string_view path) { return path.starts_with("/v1/") || path == "/v1"; }
 
 void set_common_headers(http::Response& res, std::string_view request_id, bool draining) {
@@ -362,11 +367,15 @@ bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&&
     if (key != nullptr) {
       call.key_name = key->name;
     }
-    if (const auto denied = authorize(*route, snap, key)) {
+    // The CLI on this machine reads the token from this server's record (0600, beside the
+    // database it could read anyway), so read-only admin routes open to it without an admin key.
+    const bool local_read = route->access == Access::kAdmin && call.request.method() == bhttp::verb::get &&
+                            is_local_token(worker_.shared.local_token, call.request);
+    if (const auto denied = local_read ? std::nullopt : authorize(*route, snap, key)) {
       refuse(call, error_response(call, denied->code(), denied->what()), denied->what());
       return false;
     }
-    if (route->access == Access::kAdmin) {
+    if (route->access == Access::kAdmin && key != nullptr) {
       // Client keys' use is read from their request records; admin calls leave none.
       if (!head_only) {
         worker_.shared.logs->note_key_use(worker_.index, key->name, call.received_ms);

@@ -18,7 +18,8 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
-std::optional<boost::json::object> probe_health(const std::string& listen, std::chrono::milliseconds timeout) {
+std::optional<ProbeReply> probe_get(const std::string& listen, const std::string& target, const std::string& bearer,
+                                    std::chrono::milliseconds timeout) {
   try {
     auto addr = config::parse_listen(listen);
     // A wildcard listen address is reached through loopback.
@@ -30,8 +31,11 @@ std::optional<boost::json::object> probe_health(const std::string& listen, std::
     net::io_context ioc;
     net::ip::tcp::resolver resolver(ioc);
     beast::tcp_stream stream(ioc);
-    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/health", 11};
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
     req.set(bhttp::field::host, listen);
+    if (!bearer.empty()) {
+      req.set(bhttp::field::authorization, "Bearer " + bearer);
+    }
     req.keep_alive(false);
     beast::flat_buffer buf;
     bhttp::response_parser<bhttp::string_body> parser;
@@ -53,16 +57,24 @@ std::optional<boost::json::object> probe_health(const std::string& listen, std::
     if (!done) {
       return std::nullopt;
     }
-    const auto res = parser.release();
-    boost::system::error_code ec;
-    const auto v = boost::json::parse(res.body(), ec);
-    if (res.result_int() != 200 || ec || !v.is_object()) {
-      return std::nullopt;
-    }
-    return v.as_object();
+    auto res = parser.release();
+    return ProbeReply{static_cast<int>(res.result_int()), std::move(res.body())};
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+std::optional<boost::json::object> probe_health(const std::string& listen, std::chrono::milliseconds timeout) {
+  const auto reply = probe_get(listen, "/health", "", timeout);
+  if (!reply || reply->status != 200) {
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(reply->body, ec);
+  if (ec || !v.is_object()) {
+    return std::nullopt;
+  }
+  return v.as_object();
 }
 
 }  // namespace router::server

@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -10,11 +12,15 @@
 #include "config/settings.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/version.hpp"
+#include "db/config_repository.hpp"
 #include "db/database.hpp"
 #include "db/schema.hpp"
 #include "server/context.hpp"
 #include "server/log_writer.hpp"
+#include "server/record.hpp"
 
 namespace router::server {
 
@@ -59,6 +65,7 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::shared_ptr<http::Listener> listener;
+  std::unique_ptr<RecordKeeper> record;
   net::ip::tcp::endpoint bound;
   std::vector<std::string> warnings;
   bool started = false;
@@ -116,6 +123,8 @@ void Server::start() {
   // The first snapshot decides listen address, threads and log level.
   db::Database probe(o.paths.config_db, db::DatabaseOptions{false});
   const auto snap = routing::load_snapshot(probe, shared.keys, o.env);
+  probe.read([&] { shared.database_id = db::SettingsRepository(probe).meta("database_id").value_or(""); });
+  shared.local_token = core::random_hex(64);
   // The configuration's problems are said by the announcer as the workers load it.
   shared.connections.set_limit(snap->hot.max_connections);
   for (const auto& p : snap->providers) {
@@ -161,10 +170,32 @@ void Server::start() {
                                                        refusal_response());
   } catch (const boost::system::system_error& e) {
     impl_->writer->stop();
-    throw Error(ErrorCode::kUnavailable, fmt::format("cannot listen on {}: {}", listen, e.code().message()));
+    // Not a database problem: exit 1 (runtime failure), and name the usual cause plainly.
+    if (e.code() == boost::asio::error::address_in_use) {
+      throw Error(ErrorCode::kInternal,
+                  fmt::format("cannot listen on {}: the port is in use (another program or router serves it; "
+                              "choose another with --listen or the setting server.listen)",
+                              listen));
+    }
+    throw Error(ErrorCode::kInternal, fmt::format("cannot listen on {}: {}", listen, e.code().message()));
   }
   impl_->bound = impl_->listener->local_endpoint();
   shared.listen = address();
+  ServerRecord record;
+  record.pid = static_cast<int>(::getpid());
+  record.host = host_name();
+  record.listen = shared.listen;
+  record.version = core::kVersion;
+  record.database_id = shared.database_id;
+  record.started_ms = shared.started_ms;
+  record.token = shared.local_token;
+  try {
+    impl_->record = std::make_unique<RecordKeeper>(o.paths.config_db, std::move(record));
+  } catch (const Error&) {
+    impl_->listener->stop();
+    impl_->writer->stop();
+    throw;
+  }
   impl_->listener->run();
   for (auto& w : impl_->workers) {
     impl_->threads.emplace_back([&ioc = w->ioc] {
@@ -190,6 +221,7 @@ void Server::stop() {
   auto& shared = *impl_->shared;
   shared.draining = true;
   impl_->listener->stop();
+  impl_->record.reset();  // from now on no CLI takes this server for a live one
   // In-flight requests finish (bounded by the grace period); keep-alive connections get
   // "Connection: close" on their last answer.
   const auto deadline = std::chrono::steady_clock::now() + impl_->options.grace;

@@ -27,8 +27,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Binds and starts every thread. Throws core::Error (kUnavailable when the address is in
-  /// use or a database cannot be opened, kInvalidArgument for a bad listen address).
+  /// Binds, writes its server record (server/record.hpp) and starts every thread. Throws
+  /// core::Error (kInternal when the address cannot be bound, e.g. the port is in use;
+  /// kUnavailable when a database cannot be opened; kInvalidArgument for a bad listen address).
   void start();
   /// Graceful stop: no new connections, in-flight requests finish (up to the grace period),
   /// the log queue is written out, threads end. Idempotent.

@@ -10,6 +10,7 @@ using router::test::CliDb;
 
 TEST_CASE("cli config: list, get, set, unset and schema", "[cli]") {
   CliDb t;
+  REQUIRE(t.run({"migrate"}).exit_code == 0);  // read-only commands never create one (issue 19 item 2)
   auto r = t.run({"config", "get", "server.request_timeout"});
   REQUIRE(r.exit_code == 0);
   CHECK(r.out == "10m\n");

@@ -38,6 +38,8 @@ struct CliLogs {
     cut.body_truncated = true;
     router::test::LogsDb logs(dir / "router-logs.db");
     (void)logs.repo.insert_batch(rows);
+    // The configuration database too: read-only commands never create one (issue 19 item 2).
+    REQUIRE(run_router(config.string(), {"migrate"}).exit_code == 0);
   }
 
   router::test::ProcessResult run(const std::vector<std::string>& args) const {
@@ -246,6 +248,7 @@ TEST_CASE("cli stats: per provider with a total; --by, --provider; invalid value
 TEST_CASE("cli history and stats on an empty logs database", "[cli]") {
   router::test::TempDir dir;
   const auto db = (dir / "router.db").string();
+  REQUIRE(run_router(db, {"migrate"}).exit_code == 0);
   const auto h = run_router(db, {"history"});
   CHECK(h.exit_code == 0);
   CHECK_THAT(h.out, Contains("no requests match"));

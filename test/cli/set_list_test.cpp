@@ -38,6 +38,7 @@ TEST_CASE("cli set: prints from → to; unknown and disabled providers are refus
 
 TEST_CASE("cli list: providers with the active one marked", "[cli]") {
   CliDb t;
+  REQUIRE(t.run({"migrate"}).exit_code == 0);  // read-only commands never create one (issue 19 item 2)
   auto r = t.run({"list"});
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("no providers"));

@@ -86,7 +86,8 @@ TEST_CASE("plan_legacy_import: the earlier implementation's variables map to pro
   REQUIRE(find(plan, "lm-studio"));
   CHECK(config_text(*find(plan, "lm-studio"), "baseURL") == "http://192.168.0.22:1234/v1");
   CHECK(config_text(*find(plan, "lm-studio"), "timeout") == "60000ms");  // the legacy value was milliseconds: imported with its unit
-  CHECK(find(plan, "lm-studio")->default_model == "qwen3-max");
+  // Issue 19 item 14: LM Studio gets no cloud model name as its default (was "qwen3-max").
+  CHECK_FALSE(find(plan, "lm-studio")->default_model);
   CHECK_FALSE(find(plan, "lm-studio")->default_model_explicit);
   REQUIRE(find(plan, "qwen-direct"));
   CHECK(config_text(*find(plan, "qwen-direct"), "baseURL") == "https://chat.qwen.ai");

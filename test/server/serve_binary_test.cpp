@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "support/cli.hpp"
 #include "support/http_client.hpp"
 #include "support/mock_upstream.hpp"
 #include "support/process.hpp"
@@ -61,13 +62,15 @@ TEST_CASE("serve: the real binary serves, and SIGTERM drains in-flight requests 
   CHECK(doc.at("data").as_array().size() == kClients);  // SIGTERM loses nothing
 }
 
-TEST_CASE("serve: a busy port is a clear error with exit 6", "[server]") {
+// Issue 19 item 14: a busy port is no database problem (it was exit 6, "database unavailable").
+TEST_CASE("serve: a busy port is exit 1 and says the port is in use", "[server][cli]") {
   router::test::TempDir dir;
   MockUpstream holder;  // something already listening
   const auto r = run_router((dir / "router.db").string(),
                             {"serve", "--listen", "127.0.0.1:" + std::to_string(holder.port())});
-  CHECK(r.exit_code == 6);
+  CHECK(r.exit_code == 1);
   CHECK(r.err.find("error: cannot listen on 127.0.0.1:") != std::string::npos);
+  CHECK(r.err.find("the port is in use") != std::string::npos);
 }
 
 TEST_CASE("serve: on a non-loopback address, auth.clients open is warned at start and again when a live change opens it",

@@ -3,7 +3,11 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <signal.h>
+
+#include <regex>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -62,5 +66,22 @@ void put_config_row(const std::filesystem::path& path, const std::string& provid
         db::ProviderConfigValue{provider, key, boost::json::serialize(value), sensitive, now, now});
   });
 }
+
+namespace {
+ProcessOptions serve_options(ProcessOptions opts) {
+  opts.unset_env.emplace_back("ROUTER_DB");
+  opts.unset_env.emplace_back("ROUTER_MASTER_KEY");
+  return opts;
+}
+}  // namespace
+
+ServeProcess::ServeProcess(const std::string& db, const std::filesystem::path& log, ProcessOptions opts)
+    : log_(log),
+      child_({ROUTER_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"}, serve_options(std::move(opts)), log.string()),
+      port_(wait_for_listen_port(log.string(), std::chrono::seconds(20))) {}
+
+std::string ServeProcess::log() const { return read_file(log_); }
+
+int ServeProcess::stop() { return child_.stop(SIGTERM, std::chrono::seconds(20)); }
 
 }  // namespace router::test

@@ -40,4 +40,23 @@ struct CliDb {
   }
 };
 
+/// The real `router serve` on 127.0.0.1 port 0 for the database `db`, its stderr in `log`;
+/// SIGTERM on destruction. port() is 0 when it did not start listening within 20 s.
+class ServeProcess {
+ public:
+  ServeProcess(const std::string& db, const std::filesystem::path& log, ProcessOptions opts = {});
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] std::string listen() const { return "127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] int pid() const noexcept { return child_.pid(); }
+  [[nodiscard]] std::string log() const;
+  /// SIGTERM and wait; the exit code.
+  int stop();
+
+ private:
+  std::filesystem::path log_;
+  Child child_;
+  std::uint16_t port_ = 0;
+};
+
+
 }  // namespace router::test
