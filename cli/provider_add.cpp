@@ -53,10 +53,10 @@ void default_to_first_listed(config::NewProvider& p, const Context& ctx) {
     entry.row.id = p.id;
     entry.impl = providers::make_provider(p.id, p.type, boost::json::object{{"baseURL", url}});
     auto check = check_models(entry);
-    if (check.ok && !check.models.empty()) {
+    if (!check.error && !check.models.empty()) {
       first = check.models.front().id;
     } else {
-      why = check.ok ? "it lists no model" : check.error->what();
+      why = check.error ? check.error->what() : "it lists no model";
     }
   } catch (const core::Error& e) {
     why = e.what();
