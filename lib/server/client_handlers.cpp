@@ -66,7 +66,10 @@ void list_upstream_models(Call& call, const std::string& provider_id) {
   fetch_models(shared->worker.pool, impl, [shared, impl](ModelsAnswer&& a) {
     Call& c = *shared;
     if (a.error) {
-      const int status = core::http_status(a.error->code());
+      // The upstream refusing the provider's credential is the router's upstream failing, not
+      // the client's key: a 401 here would send the client after the wrong key.
+      const auto code = a.error->code() == ErrorCode::kUnauthenticated ? ErrorCode::kUpstreamFailed : a.error->code();
+      const int status = core::http_status(code);
       return respond_logged(c, status, providers::openai_error_body(status, a.error->what()), db::Outcome::kUpstreamError,
                             a.error->what());
     }

@@ -209,7 +209,7 @@ TEST_CASE("cli secrets: headers are sealed and masked, and refuse what would bre
   MockUpstream up;
   up.on("/v1/models", MockUpstream::json(kModels));
   CliDb t;
-  REQUIRE(t.run({"list"}).exit_code == 0);
+  REQUIRE(t.run({"migrate"}).exit_code == 0);
   router::db::Database holder(t.db);  // keeps the WAL on disk for database_bytes()
   const std::string base = "baseURL=" + up.url("/v1");
   const std::string secret = "team-header-secret-7Q2W9E4R";
@@ -275,7 +275,7 @@ TEST_CASE("cli secrets: plain headers stored by an older version are masked, use
   MockUpstream up;
   up.on("/v1/models", MockUpstream::json(kModels));
   CliDb t;
-  REQUIRE(t.run({"list"}).exit_code == 0);  // creates the database; no write yet
+  REQUIRE(t.run({"migrate"}).exit_code == 0);  // creates the database; no configuration write yet
   const std::string secret = "legacy-header-secret-KQ81Z";
   const boost::json::object legacy_doc{
       {"provider_id", "oa"}, {"key", "headers"}, {"sensitive", false}, {"value", boost::json::object{{"X-Legacy", secret}}}};

@@ -392,7 +392,7 @@ void run_flood(const std::string& prefix) {
   router::test::TempDir dir;
   const auto db = (dir / "router.db").string();
   REQUIRE(router::test::run_router(db, {"provider", "add", "up", "--type", "openai", "--set", "baseURL=" + up.url("/v1"),
-                                        "--set", "timeout=20000"})
+                                        "--set", "timeout=20s"})
               .exit_code == 0);
   REQUIRE(router::test::run_router(db, {"set", "up"}).exit_code == 0);
   const auto log = (dir / "serve.log").string();
