@@ -21,6 +21,15 @@ boost::json::object back_up_key(const std::filesystem::path& dir, const std::str
   const auto& paths = ctx.paths();
   const secrets::KeyStore keys(paths.key_file, ctx.env());
   const auto& out = ctx.out();
+  std::error_code ec;
+  const bool no_key_yet = !keys.from_env() && !std::filesystem::exists(paths.key_file, ec);
+  if (!with_key && no_key_yet) {
+    // Nothing is sealed, so nothing needs the key: naming a file that does not exist misleads.
+    if (!out.json()) {
+      out.line(fmt::format("{:<7}{}", "key", out.dim("(none: no secret was ever sealed)")));
+    }
+    return {{"included", false}, {"path", nullptr}};
+  }
   if (!with_key) {
     if (!out.json()) {
       out.line(out.yellow(fmt::format(

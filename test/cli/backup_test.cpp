@@ -89,6 +89,17 @@ TEST_CASE("backup --with-key: the master key beside the snapshots, 0600", "[cli]
   CHECK_FALSE(without.at("master_key").at("included").as_bool());
 }
 
+TEST_CASE("backup: with no secret sealed yet, no key file is named", "[cli][backup]") {
+  CliDb c;
+  REQUIRE(c.run({"provider", "add", "p1", "--type", "openai", "--set", "baseURL=http://127.0.0.1:9/v1"}).exit_code == 0);
+  REQUIRE_FALSE(std::filesystem::exists(c.dir / "router.key"));
+  const auto r = c.run({"backup", (c.dir / "b").string()});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("no secret was ever sealed") != std::string::npos);
+  CHECK(r.out.find("router.key") == std::string::npos);
+}
+
 TEST_CASE("restore: puts a backup back, keeping what it replaced", "[cli][backup]") {
   CliDb c;
   REQUIRE(c.run({"provider", "add", "keep", "--type", "openai", "--set", "baseURL=http://127.0.0.1:9/v1"}).exit_code == 0);
