@@ -47,6 +47,10 @@ int run(const Options& o, Context& ctx) {
   if (res.rollups > 0) {
     out.line(out.dim(fmt::format("{} hourly rollups past their retention dropped", res.rollups)));
   }
+  if (res.bodies > 0 || res.items > 0) {
+    out.line(out.dim(fmt::format("{} request bodies deleted, {} stored items no kept body uses collected",
+                                 res.bodies, res.items)));
+  }
   return 0;
 }
 
