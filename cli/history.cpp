@@ -12,7 +12,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "log_format.hpp"
 
 namespace router::cli {

@@ -14,9 +14,9 @@
 #include "core/hash.hpp"
 #include "core/ids.hpp"
 #include "core/paths.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/schema.hpp"
 #include "secrets/secrets.hpp"
 #include "server/server.hpp"
 

@@ -27,9 +27,9 @@
 #include "core/error.hpp"
 #include "core/histogram.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace {
 
