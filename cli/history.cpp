@@ -11,9 +11,9 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "log_format.hpp"
 
 namespace router::cli {

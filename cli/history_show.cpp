@@ -15,7 +15,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "log_format.hpp"
 
 namespace router::cli {

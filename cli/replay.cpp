@@ -12,10 +12,10 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "server/probe.hpp"
 #include "server/record.hpp"
 

@@ -12,7 +12,7 @@
 
 #include <boost/json/object.hpp>
 
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 
 namespace router::db {
 

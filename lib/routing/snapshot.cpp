@@ -5,8 +5,8 @@
 #include "config/resolve.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 #include "secrets/secrets.hpp"
 
 namespace router::routing {

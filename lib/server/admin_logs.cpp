@@ -7,7 +7,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "server/admin.hpp"
 #include "server/context.hpp"
 #include "server/handlers.hpp"

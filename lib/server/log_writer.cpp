@@ -12,10 +12,10 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "db/body_split.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace router::server {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "support/log_rows.hpp"
 #include "support/temp_dir.hpp"
 

@@ -9,8 +9,8 @@
 
 #include "core/hash.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "providers/assembler.hpp"
 #include "support/admin_api.hpp"
 #include "support/fixtures.hpp"

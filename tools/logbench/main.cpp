@@ -38,9 +38,9 @@
 #include "core/histogram.hpp"
 #include "core/ids.hpp"
 #include "db/body_split.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace {
 

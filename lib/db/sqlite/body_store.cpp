@@ -14,7 +14,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "db/body_split.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 
 namespace router::db {
 

@@ -1,5 +1,5 @@
 // The read side of LogRepository: history pages, one request, stats from rollups.
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -17,7 +17,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 
 namespace router::db {
 

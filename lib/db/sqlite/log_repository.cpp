@@ -1,6 +1,6 @@
 // The write side of the logs database: the writer's batch insert with rollups, and retention.
 // The read side (history, find, stats) is in log_query.cpp.
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 
 #include <sqlite3.h>
 
@@ -18,8 +18,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
-#include "db/sqlite_error.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/sqlite_error.hpp"
 
 namespace router::db {
 
