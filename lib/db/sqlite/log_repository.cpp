@@ -142,13 +142,6 @@ class Stmt {
       bind_text(i, s);
     }
   }
-  void bind_text_opt(int i, const std::optional<std::string>& s) {
-    if (s) {
-      bind_text(i, *s);
-    } else {
-      check(sqlite3_bind_null(stmt_, i));
-    }
-  }
   void bind_blob(int i, std::string_view b) {
     check(sqlite3_bind_blob(stmt_, i, b.data(), static_cast<int>(b.size()), SQLITE_STATIC));
   }
@@ -462,9 +455,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
         ins.bind(22, r.total_tokens);
         ins.bind(23, r.request_bytes);
         ins.bind(24, r.response_bytes);
-        ins.bind_text_opt(25, r.request_body);
-        ins.bind_text_opt(26, r.response_body);
-        ins.bind(27, std::int64_t{r.body_truncated ? 1 : 0});
+        ins.bind(25, std::int64_t{r.body_truncated ? 1 : 0});
         ins.step();
       }
       if (sqlite3_changes(handle) == 0) {
