@@ -9,8 +9,8 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "server/context.hpp"
 
 namespace router::server {

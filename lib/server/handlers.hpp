@@ -61,6 +61,7 @@ void handle_revert_revision(Call& call);
 // --- admin: request logs (admin_logs.cpp) ----------------------------------------------------------
 void handle_list_requests(Call& call);
 void handle_get_request(Call& call);
+void handle_get_request_body(Call& call);
 void handle_stats(Call& call);
 
 // --- shared by handlers ----------------------------------------------------------------------------

@@ -1,16 +1,21 @@
 #include "server/log_writer.hpp"
 
 #include <malloc.h>
+#include <pthread.h>
+
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
-#include "db/schema.hpp"
+#include "db/body_split.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace router::server {
 
@@ -31,6 +36,38 @@ bool truncate_utf8(std::string& body, std::size_t max) {
   body.resize(cut);
   return true;
 }
+
+namespace {
+
+// The body policy and the CPU-heavy part of body storage (scan, SHA-256, compression) run here,
+// on the worker that served the request: the one writer thread then only looks items up and
+// stores the new ones, so its cost per request does not grow with a conversation's length.
+void prepare_for_store(LogItem& item) {
+  auto& log = item.log;
+  switch (item.policy) {
+    case config::BodyLogging::kOff:
+      return;  // write() drops the whole row
+    case config::BodyLogging::kMetadata:
+      log.request_body.reset();
+      log.response_body.reset();
+      return;
+    case config::BodyLogging::kFull:
+      if (log.request_body && truncate_utf8(*log.request_body, item.max_body_bytes)) {
+        log.body_truncated = true;
+      }
+      if (log.response_body && truncate_utf8(*log.response_body, item.max_body_bytes)) {
+        log.body_truncated = true;
+      }
+      break;
+  }
+  if (log.request_body || log.response_body) {
+    log.prepared = std::make_shared<const db::PreparedBodies>(
+        db::prepare_bodies(std::exchange(log.request_body, std::nullopt), log.response_body));
+    log.response_body.reset();
+  }
+}
+
+}  // namespace
 
 LogWriter::LogWriter(std::filesystem::path logs_db, std::filesystem::path config_db, std::size_t shards)
     : path_(std::move(logs_db)), config_path_(std::move(config_db)) {
@@ -53,6 +90,8 @@ void LogWriter::start() {
 
 void LogWriter::push(std::size_t shard, LogItem&& item) {
   retention_days_.store(item.retention_days, std::memory_order_relaxed);
+  body_retention_days_.store(item.body_retention_days, std::memory_order_relaxed);
+  prepare_for_store(item);
   Shard& s = *shards_[shard];
   std::unique_lock lock(s.mutex);
   if (s.items.size() >= kShardCapacity) {
@@ -142,6 +181,8 @@ void LogWriter::drain(std::vector<LogItem>& batch) {
 }
 
 void LogWriter::run() {
+  // Named so `top -H` and scripts/bench-logs --agent can tell its CPU from the workers'.
+  (void)pthread_setname_np(pthread_self(), "router-logs");
   std::vector<LogItem> batch;
   while (true) {
     {
@@ -219,24 +260,10 @@ void LogWriter::write(std::vector<LogItem>& batch) {
     }
   }
   for (auto& item : batch) {
-    auto& log = item.log;
-    switch (item.policy) {
-      case config::BodyLogging::kOff:
-        continue;
-      case config::BodyLogging::kMetadata:
-        log.request_body.reset();
-        log.response_body.reset();
-        break;
-      case config::BodyLogging::kFull:
-        if (log.request_body && truncate_utf8(*log.request_body, item.max_body_bytes)) {
-          log.body_truncated = true;
-        }
-        if (log.response_body && truncate_utf8(*log.response_body, item.max_body_bytes)) {
-          log.body_truncated = true;
-        }
-        break;
+    if (item.policy == config::BodyLogging::kOff) {
+      continue;  // push() applied the other policies
     }
-    rows.push_back(std::move(log));
+    rows.push_back(std::move(item.log));
   }
   if (rows.empty()) {
     return;
@@ -259,11 +286,14 @@ void LogWriter::retention(std::int64_t now_ms) {
   }
   next_retention_ms_ = now_ms + 1000;
   const std::int64_t days = retention_days_.load(std::memory_order_relaxed);
+  const std::int64_t body_days = body_retention_days_.load(std::memory_order_relaxed);
   try {
-    if (days > 0) {
+    if (days > 0 || body_days > 0) {
       // Small steps between batches: the write lock is never held long.
-      const std::int64_t cutoff = now_ms - days * 86'400'000;
-      if (state_->repo->prune_step(cutoff, 2000) == 2000) {
+      const std::int64_t cutoff = days > 0 ? now_ms - days * 86'400'000 : 0;
+      const auto body_cutoff = body_days > 0 ? std::optional<std::int64_t>(now_ms - body_days * 86'400'000)
+                                             : std::nullopt;
+      if (state_->repo->prune_step(cutoff, 2000, body_cutoff) == 2000) {
         next_retention_ms_ = now_ms;  // more to do: continue after the next batch
       }
     }

@@ -24,6 +24,7 @@ struct LogItem {
   config::BodyLogging policy = config::BodyLogging::kFull;
   std::size_t max_body_bytes = 1 << 20;
   std::int64_t retention_days = 30;
+  std::int64_t body_retention_days = 7;
 };
 
 /// The one writer thread of the logs database. Workers push into their own shard (a mutex only
@@ -89,6 +90,7 @@ class LogWriter {
   mutable std::mutex metrics_mutex_;
   Metrics metrics_;
   std::atomic<std::int64_t> retention_days_{30};
+  std::atomic<std::int64_t> body_retention_days_{7};
   std::int64_t next_retention_ms_ = 0;
   std::int64_t next_key_flush_ms_ = 0;
   std::int64_t next_trim_ms_ = 0;

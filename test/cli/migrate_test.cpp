@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 #include "db/migration.hpp"
-#include "db/migrator.hpp"
+#include "db/sqlite/migrator.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include "support/cli.hpp"

@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 #include "server/dispatcher.hpp"
 #include "support/admin_api.hpp"
 #include "support/cli.hpp"

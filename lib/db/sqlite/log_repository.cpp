@@ -1,6 +1,6 @@
 // The write side of the logs database: the writer's batch insert with rollups, and retention.
 // The read side (history, find, stats) is in log_query.cpp.
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 
 #include <sqlite3.h>
 
@@ -18,8 +18,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
-#include "db/sqlite_error.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/sqlite_error.hpp"
 
 namespace router::db {
 
@@ -35,9 +35,9 @@ constexpr std::string_view kInsertLog = R"sql(
 INSERT OR IGNORE INTO request_logs (request_id, created_at, endpoint, method, client_addr,
   api_key_name, model_requested, model_sent, provider_id, provider_type, stream, status, outcome,
   error, duration_us, ttfb_us, ttft_us, upstream_us, attempts, prompt_tokens, completion_tokens,
-  total_tokens, request_bytes, response_bytes, request_body, response_body, body_truncated)
+  total_tokens, request_bytes, response_bytes, body_truncated)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-  ?21, ?22, ?23, ?24, ?25, ?26, ?27))sql";
+  ?21, ?22, ?23, ?24, ?25))sql";
 
 // REPLACE, not IGNORE: attempts are only written for a request row that was just inserted, so a
 // row already there can only be an orphan, and the new request owns the id now.
@@ -83,6 +83,7 @@ WHERE outcome IN ('ok', 'client_error', 'upstream_error', 'timeout', 'truncated'
 constexpr std::string_view kCountAttempts =
     "SELECT count(*) FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kCountRollups = "SELECT count(*) FROM request_rollups WHERE hour < ?1";
+constexpr std::string_view kCountBodies = "SELECT count(*) FROM request_bodies WHERE request_id < ?1";
 
 // Prune pacing (docs/stats.md): each transaction aims at kTargetLockHold so the server's writer,
 // whose busy handler retries every few milliseconds, waits at most about that long; the pause
@@ -139,13 +140,6 @@ class Stmt {
       check(sqlite3_bind_null(stmt_, i));
     } else {
       bind_text(i, s);
-    }
-  }
-  void bind_text_opt(int i, const std::optional<std::string>& s) {
-    if (s) {
-      bind_text(i, *s);
-    } else {
-      check(sqlite3_bind_null(stmt_, i));
     }
   }
   void bind_blob(int i, std::string_view b) {
@@ -221,6 +215,7 @@ std::int64_t delete_below(Database& db, std::string_view sql, std::int64_t bound
 struct Step {
   std::int64_t done = 0;
   std::int64_t attempts = 0;  // deletion steps: attempts deleted with the rows
+  std::int64_t bodies = 0;    // deletion steps: bodies deleted with the rows
   bool finished = false;      // nothing is left to do after this step
   Clock::duration hold{};
 };
@@ -271,7 +266,7 @@ void touch_pages(Database& db, std::int64_t bound, const KeySet& providers, cons
 // read transaction, table, index and attempt pages alike, so the write transaction finds them in
 // memory: on a database larger than the page cache, cold reads under the lock stalled it for
 // hundreds of milliseconds.
-Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
+Step delete_batch(Database& db, BodyStore& bodies, std::int64_t cutoff_id, std::size_t max_rows) {
   std::int64_t bound = cutoff_id;
   db.read([&] {
     bound = cutoff_id;
@@ -302,6 +297,7 @@ Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
   Step step = timed_write(db, [&](Step& s) {
     s.done = delete_below(db, kDeleteLogs, bound);
     s.attempts = delete_below(db, kDeleteAttempts, bound);
+    s.bodies = bodies.delete_below(bound, true);
   });
   // Decided by the scan, not by the count deleted: another pruner may have taken rows meanwhile.
   step.finished = bound == cutoff_id;
@@ -411,6 +407,7 @@ struct LogRepository::Statements {
 LogRepository::LogRepository(Database& logs) : db_(logs) {
   try {
     stmts_ = std::make_unique<Statements>(db_.sqlite().getHandle());
+    bodies_ = std::make_unique<BodyStore>(db_);
   } catch (const SQLite::Exception& e) {
     rethrow(e, "cannot prepare the logs statements (is the logs schema migrated?)");
   }
@@ -427,6 +424,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
   // Database::write re-runs the lambda after a late SQLITE_BUSY, so all state starts inside it.
   db_.write([&] {
     result = {};
+    bodies_->begin();
     std::map<RollupKey, StatsGroup> rollups;
     auto& ins = stmts_->insert_log;
     auto& att = stmts_->insert_attempt;
@@ -457,9 +455,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
         ins.bind(22, r.total_tokens);
         ins.bind(23, r.request_bytes);
         ins.bind(24, r.response_bytes);
-        ins.bind_text_opt(25, r.request_body);
-        ins.bind_text_opt(26, r.response_body);
-        ins.bind(27, std::int64_t{r.body_truncated ? 1 : 0});
+        ins.bind(25, std::int64_t{r.body_truncated ? 1 : 0});
         ins.step();
       }
       if (sqlite3_changes(handle) == 0) {
@@ -479,6 +475,10 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
         att.bind_text_or_null(7, a.error);
         att.bind(8, a.duration_us);
         att.step();
+      }
+      bodies_->put(r);
+      if (r.replay_of) {
+        bodies_->link_replay(r.request_id, *r.replay_of);
       }
       rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}].add_request(
           r.outcome, r.duration_us, r.ttft_us, r.prompt_tokens.value_or(0),
@@ -519,8 +519,15 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
       up.step();
     }
   });
+  bodies_->committed();
   return result;
 }
+
+void LogRepository::link_replay(std::int64_t request_id, std::int64_t original) {
+  db_.write([&] { bodies_->link_replay(request_id, original); });
+}
+
+StorageReport LogRepository::storage(std::int64_t since_ms) { return bodies_->report(since_ms); }
 
 PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
   const auto started = Clock::now();
@@ -534,16 +541,27 @@ PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
       result.rows = count_below(db_, kCountLogs, cutoff_id);
       result.attempts = count_below(db_, kCountAttempts, cutoff_id);
       result.rollups = count_below(db_, kCountRollups, rollup_hour);
+      result.bodies = count_below(db_, kCountBodies, cutoff_id);
     });
   } else {
     const ManualCheckpoints checkpoints(db_);
     paced(db_, kFirstPruneBatch, kMaxPruneBatch, result, [&](std::size_t rows) {
-      const Step step = delete_batch(db_, cutoff_id, rows);
+      const Step step = delete_batch(db_, *bodies_, cutoff_id, rows);
       result.rows += step.done;
       result.attempts += step.attempts;
+      result.bodies += step.bodies;
       return step;
     });
     db_.write([&] { result.rollups = delete_below(db_, kDeleteRollups, rollup_hour); });
+    paced(db_, kItemBatch, kMaxPruneBatch, result, [&](std::size_t n) {
+      Step step;
+      const auto started_step = Clock::now();
+      step.done = static_cast<std::int64_t>(bodies_->collect_items_step(before_ms, n));
+      step.hold = Clock::now() - started_step;
+      step.finished = step.done < static_cast<std::int64_t>(n);
+      result.items += step.done;
+      return step;
+    });
     if (auto_vacuum_incremental(db_) && free_pages(db_) > 0) {
       std::int64_t pages = 0;
       paced(db_, kFirstVacuumStep, kMaxVacuumStep, result, [&](std::size_t n) {
@@ -558,15 +576,25 @@ PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
   return result;
 }
 
-std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_rows) {
+std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_rows,
+                                      std::optional<std::int64_t> body_cutoff_ms) {
   if (max_rows == 0) {
     return 0;
   }
   const std::int64_t cutoff_id = core::first_request_id_at(std::max<std::int64_t>(cutoff_ms, 0));
-  const Step step = delete_batch(db_, cutoff_id, max_rows);
-  const auto deleted = static_cast<std::size_t>(step.done);
+  const Step step = delete_batch(db_, *bodies_, cutoff_id, max_rows);
+  auto deleted = static_cast<std::size_t>(step.done);
   if (step.finished) {
     db_.write([&] { (void)delete_below(db_, kDeleteRollups, rollup_cutoff_hour(cutoff_ms)); });
+    // Bodies go before their rows (logging.body_retention_days), never after them; then the items
+    // no kept body can use, a small batch per step.
+    const std::int64_t body_cutoff = std::max(cutoff_ms, body_cutoff_ms.value_or(0));
+    if (body_cutoff_ms && bodies_->prune_bodies_step(body_cutoff, max_rows) == max_rows) {
+      return max_rows;
+    }
+    if (body_cutoff > 0 && bodies_->collect_items_step(body_cutoff, kItemBatch) == kItemBatch) {
+      return max_rows;
+    }
     if (auto_vacuum_incremental(db_)) {
       const std::int64_t excess = free_pages(db_) - kFreePageSlack;
       if (excess > 0) {
