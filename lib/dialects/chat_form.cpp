@@ -1,0 +1,106 @@
+#include "dialects/chat_form.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+#include "providers/chunks.hpp"
+
+namespace router::dialects {
+
+using core::Error;
+using core::ErrorCode;
+using providers::int_field;
+using providers::object_field;
+using providers::string_field;
+
+providers::ChatRequest chat_request(Ingress&& ingress, std::string& raw) {
+  raw = boost::json::serialize(ingress.chat);
+  providers::ChatRequest r;
+  r.body = std::move(ingress.chat);
+  r.raw = raw;
+  r.model = std::string(string_field(r.body, "model"));
+  if (const auto* s = r.body.if_contains("stream"); s != nullptr && s->is_bool()) {
+    r.stream = s->as_bool();
+  }
+  if (const auto* so = object_field(r.body, "stream_options")) {
+    const auto* iu = so->if_contains("include_usage");
+    r.include_usage = iu != nullptr && iu->is_bool() && iu->as_bool();
+  }
+  return r;
+}
+
+TokenUsage token_usage(const boost::json::object& usage) noexcept {
+  TokenUsage u;
+  u.prompt = int_field(usage, "prompt_tokens");
+  u.completion = int_field(usage, "completion_tokens");
+  if (const auto* d = object_field(usage, "prompt_tokens_details")) {
+    u.cached = int_field(*d, "cached_tokens");
+    u.cache_creation = int_field(*d, "cache_creation_tokens");
+  }
+  if (const auto* d = object_field(usage, "completion_tokens_details")) {
+    u.reasoning = int_field(*d, "reasoning_tokens");
+  }
+  return u;
+}
+
+void append_event(std::string& out, std::string_view type, const boost::json::object& data) {
+  out += "event: ";
+  out += type;
+  out += "\ndata: ";
+  out += boost::json::serialize(data);
+  out += "\n\n";
+}
+
+std::string openai_error_body(ErrorCode code, std::string_view message, std::string_view param) {
+  boost::json::object err{{"message", core::to_valid_utf8(message)},
+                          {"type", core::error_type(code)},
+                          {"param", param.empty() ? boost::json::value(nullptr) : boost::json::value(core::to_valid_utf8(param))},
+                          {"code", core::error_name(code)}};
+  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
+}
+
+std::string derived_id(std::string_view prefix, std::string_view completion_id) {
+  auto rest = completion_id;
+  for (const std::string_view known : {"chatcmpl-", "msg_", "resp_"}) {
+    if (rest.starts_with(known)) {
+      rest.remove_prefix(known.size());
+      break;
+    }
+  }
+  if (rest.empty()) {
+    return std::string(prefix) + providers::new_completion_id().substr(9);
+  }
+  return std::string(prefix) + std::string(rest);
+}
+
+boost::json::object arguments_object(std::string_view arguments) {
+  if (core::trim(arguments).empty()) {
+    return {};
+  }
+  boost::system::error_code ec;
+  auto v = boost::json::parse(arguments, ec);
+  if (ec || !v.is_object()) {
+    return {};
+  }
+  return std::move(v.as_object());
+}
+
+void invalid(std::string message, std::string param) {
+  throw Error(ErrorCode::kInvalidArgument, std::move(message), std::move(param));
+}
+
+const boost::json::value* optional_field(const boost::json::object& obj, std::string_view key,
+                                         bool (boost::json::value::*is)() const noexcept, std::string_view kind,
+                                         std::string_view param) {
+  const auto* v = obj.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    return nullptr;
+  }
+  if (!((*v).*is)()) {
+    invalid(fmt::format("'{}' must be {}", param, kind), std::string(param));
+  }
+  return v;
+}
+
+}  // namespace router::dialects
