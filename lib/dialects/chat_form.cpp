@@ -1,8 +1,11 @@
 #include "dialects/chat_form.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/json.hpp"
 #include "core/text.hpp"
 #include "providers/chunks.hpp"
 
@@ -84,6 +87,34 @@ boost::json::object arguments_object(std::string_view arguments) {
     return {};
   }
   return std::move(v.as_object());
+}
+
+boost::json::object parse_body(std::string_view body, std::string_view dialect) {
+  if (body.empty()) {
+    invalid(fmt::format("request body is empty: send {}", dialect), "");
+  }
+  auto v = core::parse_json(body, "JSON body");
+  if (!v.is_object()) {
+    invalid("request body must be a JSON object", "");
+  }
+  return std::move(v.as_object());
+}
+
+void add_ignored(const boost::json::object& body, std::span<const std::string_view> translated,
+                 std::vector<std::string>& ignored) {
+  for (const auto& kv : body) {
+    if (std::find(translated.begin(), translated.end(), kv.key()) == translated.end() && !kv.value().is_null()) {
+      ignored.emplace_back(kv.key());
+    }
+  }
+}
+
+const boost::json::object* first_choice(const boost::json::object& completion) noexcept {
+  const auto* choices = completion.if_contains("choices");
+  if (choices == nullptr || !choices->is_array() || choices->as_array().empty() || !choices->as_array()[0].is_object()) {
+    return nullptr;
+  }
+  return &choices->as_array()[0].as_object();
 }
 
 void invalid(std::string message, std::string param) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,15 @@ void append_event(std::string& out, std::string_view type, const boost::json::ob
 /// A tool call's JSON arguments as an object: {} for empty text, and {} too for text that is
 /// not a JSON object (an upstream's malformed arguments; docs/dialects.md "what is lost").
 [[nodiscard]] boost::json::object arguments_object(std::string_view arguments);
+
+/// A client's request body as a JSON object; throws kInvalidArgument for an empty body
+/// (naming `dialect`, "a JSON Messages request"), invalid JSON or anything but an object.
+[[nodiscard]] boost::json::object parse_body(std::string_view body, std::string_view dialect);
+/// Appends to `ignored` the names of the non-null fields of `body` that are not in `translated`.
+void add_ignored(const boost::json::object& body, std::span<const std::string_view> translated,
+                 std::vector<std::string>& ignored);
+/// The first choice of a chat.completion or chunk, nullptr when there is none.
+[[nodiscard]] const boost::json::object* first_choice(const boost::json::object& completion) noexcept;
 
 /// Throws kInvalidArgument "<what>" naming `param`.
 [[noreturn]] void invalid(std::string message, std::string param);

@@ -452,23 +452,13 @@ Ingress messages_to_chat(const object& body) {
   chat["messages"] = std::move(messages);
   sampling(body, chat);
   tools(body, chat);
-  for (const auto& kv : body) {
-    if (std::find(kTranslated.begin(), kTranslated.end(), kv.key()) == kTranslated.end() && !kv.value().is_null()) {
-      in.ignored.emplace_back(kv.key());
-    }
-  }
+  add_ignored(body, kTranslated, in.ignored);
   return in;
 }
 
 Ingress parse_messages(std::string_view body) {
-  if (body.empty()) {
-    invalid("request body is empty: send a JSON Messages request", "");
-  }
-  const auto v = core::parse_json(body, "JSON body");
-  if (!v.is_object()) {
-    invalid("request body must be a JSON object", "");
-  }
-  return messages_to_chat(v.as_object());
+  const auto v = parse_body(body, "a JSON Messages request");
+  return messages_to_chat(v);
 }
 
 std::string_view anthropic_error_type(ErrorCode code) noexcept {
@@ -512,27 +502,16 @@ std::int64_t estimate_input_tokens(const object& request) {
 }
 
 std::string count_tokens_estimate(std::string_view body) {
-  if (body.empty()) {
-    invalid("request body is empty: send a JSON Messages request", "");
-  }
-  const auto v = core::parse_json(body, "JSON body");
-  if (!v.is_object()) {
-    invalid("request body must be a JSON object", "");
-  }
-  (void)messages_to_chat(v.as_object());  // the same validation as POST /v1/messages
-  return boost::json::serialize(object{{"input_tokens", estimate_input_tokens(v.as_object())}});
+  const auto v = parse_body(body, "a JSON Messages request");
+  (void)messages_to_chat(v);  // the same validation as POST /v1/messages
+  return boost::json::serialize(object{{"input_tokens", estimate_input_tokens(v)}});
 }
 
 MessagesEgress::MessagesEgress(std::string model) : model_(std::move(model)) {}
 
 std::string MessagesEgress::reply(const object& completion) {
-  const object* message = nullptr;
-  const object* choice = nullptr;
-  if (const auto* choices = completion.if_contains("choices");
-      choices != nullptr && choices->is_array() && !choices->as_array().empty() && choices->as_array()[0].is_object()) {
-    choice = &choices->as_array()[0].as_object();
-    message = object_field(*choice, "message");
-  }
+  const object* choice = first_choice(completion);
+  const object* message = choice != nullptr ? object_field(*choice, "message") : nullptr;
   array content;
   std::string_view finish = "stop";
   std::string_view stop_sequence;
@@ -657,11 +636,11 @@ void MessagesEgress::chunk(const object& chunk, std::string& out) {
   if (const auto* u = object_field(chunk, "usage")) {
     usage_ = token_usage(*u);
   }
-  const auto* choices = chunk.if_contains("choices");
-  if (choices == nullptr || !choices->is_array() || choices->as_array().empty() || !choices->as_array()[0].is_object()) {
+  const auto* first = first_choice(chunk);
+  if (first == nullptr) {
     return;
   }
-  const auto& choice = choices->as_array()[0].as_object();
+  const auto& choice = *first;
   if (const auto* d = object_field(choice, "delta")) {
     if (const auto text = string_field(*d, "reasoning_content"); !text.empty()) {
       if (open_ != Block::kThinking || signed_) {

@@ -1,12 +1,10 @@
 #include "dialects/responses.hpp"
 
-#include <algorithm>
 #include <array>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "core/json.hpp"
 #include "core/text.hpp"
 #include "providers/chunks.hpp"
 
@@ -380,11 +378,7 @@ ResponsesRequest responses_to_chat(const object& body, const ResolvePrevious& re
   }
   options(body, chat);
   tools(body, chat, out.ingress.ignored);
-  for (const auto& kv : body) {
-    if (std::find(kTranslated.begin(), kTranslated.end(), kv.key()) == kTranslated.end() && !kv.value().is_null()) {
-      out.ingress.ignored.emplace_back(kv.key());
-    }
-  }
+  add_ignored(body, kTranslated, out.ingress.ignored);
   for (const auto& [key, fallback] : kEcho) {
     const auto* v = body.if_contains(key);
     out.echo[key] = v != nullptr && !v->is_null() ? *v : boost::json::parse(fallback);
@@ -394,14 +388,8 @@ ResponsesRequest responses_to_chat(const object& body, const ResolvePrevious& re
 }
 
 ResponsesRequest parse_responses(std::string_view body, const ResolvePrevious& resolve) {
-  if (body.empty()) {
-    invalid("request body is empty: send a JSON Responses request", "");
-  }
-  const auto v = core::parse_json(body, "JSON body");
-  if (!v.is_object()) {
-    invalid("request body must be a JSON object", "");
-  }
-  return responses_to_chat(v.as_object(), resolve);
+  const auto v = parse_body(body, "a JSON Responses request");
+  return responses_to_chat(v, resolve);
 }
 
 ResponsesEgress::ResponsesEgress(object echo, std::int64_t created_at)
@@ -426,9 +414,8 @@ std::string ResponsesEgress::reply(const object& completion) {
   }
   array output;
   std::string_view finish = "stop";
-  if (const auto* choices = completion.if_contains("choices");
-      choices != nullptr && choices->is_array() && !choices->as_array().empty() && choices->as_array()[0].is_object()) {
-    const auto& choice = choices->as_array()[0].as_object();
+  if (const auto* first = first_choice(completion)) {
+    const auto& choice = *first;
     finish = string_field(choice, "finish_reason");
     if (const auto* message = object_field(choice, "message")) {
       if (const auto reasoning = string_field(*message, "reasoning_content"); !reasoning.empty()) {
@@ -549,11 +536,11 @@ void ResponsesEgress::chunk(const object& chunk, std::string& out) {
   if (const auto* u = object_field(chunk, "usage")) {
     usage_ = token_usage(*u);
   }
-  const auto* choices = chunk.if_contains("choices");
-  if (choices == nullptr || !choices->is_array() || choices->as_array().empty() || !choices->as_array()[0].is_object()) {
+  const auto* first = first_choice(chunk);
+  if (first == nullptr) {
     return;
   }
-  const auto& choice = choices->as_array()[0].as_object();
+  const auto& choice = *first;
   if (const auto* d = object_field(choice, "delta")) {
     if (const auto text = string_field(*d, "reasoning_content"); !text.empty()) {
       if (open_ != Item::kReasoning) {

@@ -9,7 +9,6 @@
 // /v1/messages and /v1/responses routes. Run: scripts/test-agents [ROUTER_BINARY].
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { spawn, execFile, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { listen, json, sse } from '../node/mock_http.mjs';
 
 const ROUTER = process.env.ROUTER_BIN;
 if (!ROUTER) throw new Error('ROUTER_BIN must name the router binary');
@@ -34,31 +34,6 @@ const QUIET = {
 };
 
 // --- mock upstreams -------------------------------------------------------------------------------
-
-function listen(handler) {
-  return new Promise((resolve) => {
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => handler(req, body, res));
-    });
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` }));
-  });
-}
-
-function json(res, status, body) {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-async function sse(res, text, piece = 9) {
-  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-  for (let i = 0; i < text.length; i += piece) {
-    res.write(text.slice(i, i + piece));
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  res.end();
-}
 
 // An OpenAI-compatible chat completions upstream. With tools and no tool result yet it calls the
 // first tool (Codex's exec_command runs `echo router-tool-ok`); with a tool result it answers with
@@ -170,11 +145,13 @@ after(async () => {
 
 const anthropic = () => new Anthropic({ baseURL: base, apiKey: 'rk-unused', maxRetries: 0, timeout: 20000 });
 
-// Runs a CLI client to completion; its output on failure says why.
+// Runs a CLI client to completion; its output on failure says why. Stdin is closed at once:
+// `codex exec` otherwise waits for more prompt on an open pipe.
 function run(file, args, env, cwd) {
   return new Promise((resolve) => {
-    execFile(file, args, { env: { PATH: process.env.PATH, ...QUIET, ...env }, cwd, timeout: 120000, maxBuffer: 1 << 24 },
+    const child = execFile(file, args, { env: { PATH: process.env.PATH, ...QUIET, ...env }, cwd, timeout: 120000, maxBuffer: 1 << 24 },
       (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }));
+    child.stdin.end();
   });
 }
 
@@ -220,7 +197,7 @@ for (const model of ['mock-model', 'claude-sonnet-4-5']) {
   });
 }
 
-test('anthropic sdk: an unknown route answers in the Anthropic error shape', async () => {
+test('anthropic sdk: a bad request answers in the Anthropic error shape', async () => {
   await assert.rejects(anthropic().messages.create({ model: 'mock-model', max_tokens: 0, messages: [] }),
     (e) => e.status === 400 && e.error?.type === 'error' && e.error?.error?.type === 'invalid_request_error');
 });
