@@ -109,6 +109,35 @@ void add_ignored(const boost::json::object& body, std::span<const std::string_vi
   }
 }
 
+boost::json::object chat_tool(const boost::json::object& tool, std::string_view schema_key, const std::string& param) {
+  const auto name = string_field(tool, "name");
+  if (name.empty()) {
+    invalid(fmt::format("'{}.name' must be a non-empty string", param), param + ".name");
+  }
+  boost::json::object fn{{"name", name}};
+  if (const auto d = string_field(tool, "description"); !d.empty()) {
+    fn["description"] = d;
+  }
+  const auto* schema = object_field(tool, schema_key);
+  fn["parameters"] = schema != nullptr ? *schema
+                                       : boost::json::object{{"type", "object"}, {"properties", boost::json::object{}}};
+  return boost::json::object{{"type", "function"}, {"function", std::move(fn)}};
+}
+
+void copy_sampling_and_stream(const boost::json::object& body, boost::json::object& chat) {
+  for (const auto key : {"temperature", "top_p"}) {
+    if (const auto* v = optional_field(body, key, &boost::json::value::is_number, "a number", key)) {
+      chat[key] = *v;
+    }
+  }
+  if (const auto* s = optional_field(body, "stream", &boost::json::value::is_bool, "a boolean", "stream")) {
+    chat["stream"] = *s;
+    if (s->as_bool()) {
+      chat["stream_options"] = boost::json::object{{"include_usage", true}};
+    }
+  }
+}
+
 const boost::json::object* first_choice(const boost::json::object& completion) noexcept {
   const auto* choices = completion.if_contains("choices");
   if (choices == nullptr || !choices->is_array() || choices->as_array().empty() || !choices->as_array()[0].is_object()) {

@@ -53,6 +53,14 @@ void append_event(std::string& out, std::string_view type, const boost::json::ob
 /// Appends to `ignored` the names of the non-null fields of `body` that are not in `translated`.
 void add_ignored(const boost::json::object& body, std::span<const std::string_view> translated,
                  std::vector<std::string>& ignored);
+/// A chat-form function tool from a client's tool definition: its `name` (required,
+/// kInvalidArgument naming `<param>.name`), `description`, and its JSON schema under `schema_key`
+/// (an empty object schema when absent).
+[[nodiscard]] boost::json::object chat_tool(const boost::json::object& tool, std::string_view schema_key,
+                                            const std::string& param);
+/// Copies `temperature` and `top_p` (numbers, else kInvalidArgument), and `stream` (a boolean)
+/// with `stream_options.include_usage: true`: a translated stream's last event carries the usage.
+void copy_sampling_and_stream(const boost::json::object& body, boost::json::object& chat);
 /// The first choice of a chat.completion or chunk, nullptr when there is none.
 [[nodiscard]] const boost::json::object* first_choice(const boost::json::object& completion) noexcept;
 

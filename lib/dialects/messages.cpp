@@ -259,17 +259,7 @@ void tools(const object& body, object& chat) {
                             type.substr(0, 60)),
                 p + ".type");
       }
-      const auto name = string_field(tool, "name");
-      if (name.empty()) {
-        invalid(fmt::format("'{}.name' must be a non-empty string", p), p + ".name");
-      }
-      object fn{{"name", name}};
-      if (const auto d = string_field(tool, "description"); !d.empty()) {
-        fn["description"] = d;
-      }
-      const auto* schema = object_field(tool, "input_schema");
-      fn["parameters"] = schema != nullptr ? *schema : object{{"type", "object"}, {"properties", object{}}};
-      object spec{{"type", "function"}, {"function", std::move(fn)}};
+      auto spec = chat_tool(tool, "input_schema", p);
       copy_cache_control(tool, spec);
       out.push_back(std::move(spec));
     }
@@ -302,11 +292,7 @@ void sampling(const object& body, object& chat) {
     }
     chat["max_tokens"] = *m;
   }
-  for (const auto key : {"temperature", "top_p"}) {
-    if (const auto* v = optional_field(body, key, &value::is_number, "a number", key)) {
-      chat[key] = *v;
-    }
-  }
+  copy_sampling_and_stream(body, chat);
   if (const auto* v = optional_field(body, "top_k", &value::is_int64, "a whole number", "top_k")) {
     chat["top_k"] = *v;
   }
@@ -323,12 +309,6 @@ void sampling(const object& body, object& chat) {
   if (const auto* m = optional_field(body, "metadata", &value::is_object, "an object", "metadata")) {
     if (const auto user = string_field(m->as_object(), "user_id"); !user.empty()) {
       chat["user"] = user;
-    }
-  }
-  if (const auto* s = optional_field(body, "stream", &value::is_bool, "a boolean", "stream")) {
-    chat["stream"] = *s;
-    if (s->as_bool()) {
-      chat["stream_options"] = object{{"include_usage", true}};  // message_delta carries the usage
     }
   }
   if (const auto* t = optional_field(body, "thinking", &value::is_object, "an object", "thinking")) {

@@ -199,20 +199,11 @@ void tools(const object& body, object& chat, std::vector<std::string>& ignored) 
         ignored.push_back(fmt::format("{} (type '{}')", p, type.substr(0, 60)));  // hosted tools: no chat equivalent
         continue;
       }
-      const auto name = string_field(tool, "name");
-      if (name.empty()) {
-        invalid(fmt::format("'{}.name' must be a non-empty string", p), p + ".name");
-      }
-      object fn{{"name", name}};
-      if (const auto d = string_field(tool, "description"); !d.empty()) {
-        fn["description"] = d;
-      }
-      const auto* params = object_field(tool, "parameters");
-      fn["parameters"] = params != nullptr ? *params : object{{"type", "object"}, {"properties", object{}}};
+      auto spec = chat_tool(tool, "parameters", p);
       if (const auto* s = tool.if_contains("strict"); s != nullptr && s->is_bool()) {
-        fn["strict"] = *s;
+        spec["function"].as_object()["strict"] = *s;
       }
-      out.push_back(object{{"type", "function"}, {"function", std::move(fn)}});
+      out.push_back(std::move(spec));
     }
     if (!out.empty()) {
       chat["tools"] = std::move(out);
@@ -237,11 +228,7 @@ void options(const object& body, object& chat) {
     }
     chat["max_tokens"] = *m;
   }
-  for (const auto key : {"temperature", "top_p"}) {
-    if (const auto* v = optional_field(body, key, &value::is_number, "a number", key)) {
-      chat[key] = *v;
-    }
-  }
+  copy_sampling_and_stream(body, chat);
   if (const auto* v = optional_field(body, "parallel_tool_calls", &value::is_bool, "a boolean", "parallel_tool_calls")) {
     chat["parallel_tool_calls"] = *v;
   }
@@ -269,12 +256,6 @@ void options(const object& body, object& chat) {
       } else if (type == "json_object") {
         chat["response_format"] = object{{"type", "json_object"}};
       }
-    }
-  }
-  if (const auto* s = optional_field(body, "stream", &value::is_bool, "a boolean", "stream")) {
-    chat["stream"] = *s;
-    if (s->as_bool()) {
-      chat["stream_options"] = object{{"include_usage", true}};  // response.completed carries the usage
     }
   }
 }
