@@ -212,3 +212,18 @@ TEST_CASE("messages ingress: Claude Code 2.1.332's first request (shape recorded
   CHECK(in.chat.at("tools").as_array().size() == 3);
   CHECK(in.chat.at("user").as_string().starts_with("{\"device_id\""));
 }
+
+TEST_CASE("chat form: strip_extensions leaves what an OpenAI-compatible upstream accepts", "[dialects]") {
+  auto chat = parse_messages(fixture("dialects/messages_request.json")).chat;
+  router::dialects::strip_extensions(chat);
+  const auto text = router::core::compact_json(chat);
+  for (const auto* gone : {"thinking_blocks", "cache_control", "is_error", "\"thinking\"", "top_k", "/9j/4AAQ"}) {
+    INFO(gone);
+    CHECK(text.find(gone) == std::string::npos);
+  }
+  const auto& messages = chat.at("messages").as_array();
+  CHECK(messages[2].at("reasoning_content") == "The user wants weather. I should call the tool.");
+  CHECK(messages[3].at("content") == boost::json::parse(R"([{"type":"text","text":"18 C, cloudy"}])"));
+  CHECK(messages[1].at("content").as_array().size() == 3);  // user images stay
+  CHECK(chat.at("reasoning_effort") == "medium");
+}
