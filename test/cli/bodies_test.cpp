@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -169,7 +170,6 @@ TEST_CASE("cli replay: re-sends a logged request through the running server and 
   REQUIRE(c.run({"model", "link", "ob", "gpt-a"}).exit_code == 0);
   REQUIRE(c.run({"set", "oa"}).exit_code == 0);
 
-  // No server: the replay says how to get one.
   ServeProcess serve(c.db, c.dir / "serve.log");
   INFO(serve.log());
   REQUIRE(serve.port() != 0);
@@ -221,6 +221,7 @@ TEST_CASE("cli replay: re-sends a logged request through the running server and 
   CHECK(r.exit_code == 3);
   r = c.run({"replay", original, "--provider", "Not A Slug"});
   CHECK(r.exit_code == 2);
+  // No server: the replay says how to get one.
   serve.stop();
   r = c.run({"replay", original});
   CHECK(r.exit_code == 6);
