@@ -6,6 +6,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "core/log.hpp"
 #include "db/sqlite/config_repository.hpp"
 #include "db/sqlite/database.hpp"
@@ -243,6 +244,11 @@ void LogWriter::write(std::vector<LogItem>& batch) {
   }
   try {
     const auto r = state_->repo->insert_batch(rows);
+    for (const auto id : r.duplicate_ids) {
+      // Ids carry a per-process random tag: a clash means two writers drew the same tag, or a
+      // row was replayed. Said and counted; the stored row is kept.
+      core::log::error("request log row {} refused: its id is already stored", core::format_request_id(id));
+    }
     std::lock_guard lock(metrics_mutex_);
     metrics_.add_log_written(static_cast<std::int64_t>(r.inserted));
     metrics_.add_log_duplicate(static_cast<std::int64_t>(r.duplicates));

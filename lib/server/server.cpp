@@ -35,7 +35,7 @@ Worker::Worker(std::size_t i, Shared& s)
                 [&s](const routing::Snapshot& snap) { s.announcer.on_snapshot(snap); }),
       pool(ioc, *s.tls),
       sessions(s.paths.logs_db),
-      ids(static_cast<unsigned>(i)),
+      ids(s.ids),
       admin(s),
       dispatcher(*this) {}
 
@@ -142,7 +142,7 @@ void Server::start() {
   if (threads == 0) {
     threads = std::max(1U, std::thread::hardware_concurrency());
   }
-  threads = std::min<std::size_t>(threads, 64);  // the request id has 6 bits of lane
+  threads = std::min<std::size_t>(threads, 64);
   const auto endpoint = resolve_listen(listen);
   shared.public_listen = !endpoint.address().is_loopback();
   shared.clients_open = !snap->hot.client_keys_required;
