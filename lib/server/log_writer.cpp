@@ -1,14 +1,11 @@
 #include "server/log_writer.hpp"
 
-#include <malloc.h>
-
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
-#include "db/sqlite/config_repository.hpp"
 #include "db/sqlite/database.hpp"
 #include "db/sqlite/log_repository.hpp"
 #include "db/sqlite/schema.hpp"
@@ -33,8 +30,7 @@ bool truncate_utf8(std::string& body, std::size_t max) {
   return true;
 }
 
-LogWriter::LogWriter(std::filesystem::path logs_db, std::filesystem::path config_db, std::size_t shards)
-    : path_(std::move(logs_db)), config_path_(std::move(config_db)) {
+LogWriter::LogWriter(std::filesystem::path logs_db, std::size_t shards) : path_(std::move(logs_db)) {
   for (std::size_t i = 0; i < shards; ++i) {
     shards_.push_back(std::make_unique<Shard>());
     shards_.back()->items.reserve(1024);
@@ -53,9 +49,11 @@ void LogWriter::start() {
 }
 
 void LogWriter::push(std::size_t shard, LogItem&& item) {
-  retention_days_.store(item.retention_days, std::memory_order_relaxed);
   Shard& s = *shards_[shard];
   std::unique_lock lock(s.mutex);
+  if (!item.log.api_key_name.empty()) {
+    note_newest(s.key_use, item.log.api_key_name, item.log.created_at);
+  }
   if (s.items.size() >= kShardCapacity) {
     {
       std::lock_guard m(metrics_mutex_);
@@ -85,6 +83,21 @@ void LogWriter::note_key_use(std::size_t shard, std::string_view name, std::int6
   Shard& s = *shards_[shard];
   std::lock_guard lock(s.mutex);
   note_newest(s.key_use, name, at_ms);
+}
+
+LogWriter::KeyUse LogWriter::take_key_uses() {
+  KeyUse all;
+  for (auto& s : shards_) {
+    KeyUse used;
+    {
+      std::lock_guard lock(s->mutex);
+      used.swap(s->key_use);
+    }
+    for (const auto& [name, at] : used) {
+      note_newest(all, name, at);
+    }
+  }
+  return all;
 }
 
 void LogWriter::stop() {
@@ -120,17 +133,12 @@ std::int64_t LogWriter::failures() const {
 void LogWriter::drain(std::vector<LogItem>& batch) {
   for (auto& s : shards_) {
     std::vector<LogItem> taken;
-    KeyUse used;
     {
       std::lock_guard lock(s->mutex);
-      used.swap(s->key_use);
       if (!s->items.empty()) {
         taken.swap(s->items);
         s->items.reserve(std::min<std::size_t>(taken.size(), kShardCapacity));
       }
-    }
-    for (const auto& [name, at] : used) {
-      note_newest(key_use_, name, at);
     }
     if (taken.empty()) {
       continue;
@@ -167,42 +175,8 @@ void LogWriter::run() {
       for (auto& s : shards_) {
         s->space.notify_all();
       }
-      flush_key_use();
       return;
     }
-    const auto now = core::now_ms();
-    retention(now);
-    if (now >= next_key_flush_ms_) {
-      next_key_flush_ms_ = now + 60'000;
-      flush_key_use();
-    }
-    if (now >= next_trim_ms_) {
-      // Records are allocated on the worker threads and freed here; glibc keeps the freed pages
-      // of each thread's arena mapped, so without an occasional trim RSS creeps up for hours
-      // under steady load while the live heap stays flat (docs/reliability.md, soak).
-      next_trim_ms_ = now + 10'000;
-      ::malloc_trim(0);
-    }
-  }
-}
-
-void LogWriter::flush_key_use() {
-  if (key_use_.empty()) {
-    return;
-  }
-  try {
-    // A short-lived connection: key use is rare next to request rows, and the configuration
-    // database should not hold a writer connection open for it.
-    db::Database config(config_path_);
-    db::ApiKeyRepository keys(config);
-    config.write([&] {
-      for (const auto& [name, at] : key_use_) {
-        keys.touch(name, at);
-      }
-    });
-    key_use_.clear();
-  } catch (const std::exception& e) {
-    core::log::warn("recording API key use failed: {}", e.what());
   }
 }
 
@@ -212,11 +186,7 @@ void LogWriter::write(std::vector<LogItem>& batch) {
   {
     std::lock_guard lock(metrics_mutex_);
     for (auto& item : batch) {
-      const auto& log = item.log;
-      metrics_.record(log);
-      if (!log.api_key_name.empty()) {
-        note_newest(key_use_, log.api_key_name, log.created_at);
-      }
+      metrics_.record(item.log);
     }
   }
   for (auto& item : batch) {
@@ -256,28 +226,6 @@ void LogWriter::write(std::vector<LogItem>& batch) {
     core::log::error("request log write of {} rows failed: {}", rows.size(), e.what());
     std::lock_guard lock(metrics_mutex_);
     metrics_.add_log_failed(static_cast<std::int64_t>(rows.size()));
-  }
-}
-
-void LogWriter::retention(std::int64_t now_ms) {
-  if (now_ms < next_retention_ms_) {
-    return;
-  }
-  next_retention_ms_ = now_ms + 1000;
-  const std::int64_t days = retention_days_.load(std::memory_order_relaxed);
-  try {
-    if (days > 0) {
-      // Small steps between batches: the write lock is never held long.
-      const std::int64_t cutoff = now_ms - days * 86'400'000;
-      if (state_->repo->prune_step(cutoff, 2000) == 2000) {
-        next_retention_ms_ = now_ms;  // more to do: continue after the next batch
-      }
-    }
-    if (now_ms / 60'000 != (now_ms - 1000) / 60'000) {
-      (void)state_->repo->prune_sessions(now_ms - 7 * 86'400'000LL);
-    }
-  } catch (const std::exception& e) {
-    core::log::warn("request log retention step failed: {}", e.what());
   }
 }
 
