@@ -44,6 +44,7 @@ struct Shared {
   std::atomic<bool> clients_open{false};         ///< auth.clients = open, as the newest snapshot says
   http::ConnectionGate connections;              ///< server.max_connections, across workers
   ConfigAnnouncer announcer;                     ///< configuration changes, said once
+  core::RequestIdGenerator ids;                  ///< this process's request ids (one atomic)
 };
 
 /// The warning for client routes open to anyone (auth.clients = open) on a non-loopback address.
@@ -51,7 +52,7 @@ struct Shared {
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
 /// SQLite connection), its upstream pool, its conversation state store (own logs connection,
-/// opened on first use), its request id lane, its admin API connections. Nothing here is shared
+/// opened on first use), its admin API connections. Nothing here is shared
 /// with other workers, so the request path takes no lock that another thread contends for.
 class Worker {
  public:
@@ -65,7 +66,7 @@ class Worker {
   routing::SnapshotCache snapshots;
   http::UpstreamPool pool;
   SqliteSessionStore sessions;
-  core::RequestIdGenerator ids;
+  core::RequestIdGenerator& ids;  ///< Shared::ids
   std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
   AdminStore admin;            ///< this worker's connections for the admin API
   RejectLimiter rejects;       ///< server.reject_rate for this worker's share of the clients

@@ -248,8 +248,7 @@ void queue_log(const Call& call, db::RequestLog&& log) {
     log.duration_us = (core::mono_ns() - call.session->received_ns()) / 1000;
   }
   access_line(log, hot.request_lines);
-  LogItem item{std::move(log), hot.body_logging, static_cast<std::size_t>(hot.log_max_body_bytes), hot.retention_days,
-               hot.body_retention_days};
+  LogItem item{std::move(log), hot.body_logging, static_cast<std::size_t>(hot.log_max_body_bytes)};
   call.worker.shared.logs->push(call.worker.index, std::move(item));
 }
 

@@ -31,8 +31,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::int64_t kHourMs = 3'600'000;
 
+// A plain INSERT: an id already stored fails with a constraint error, which insert_batch counts
+// as a duplicate and reports; the stored row is never overwritten and the new one never vanishes
+// silently.
 constexpr std::string_view kInsertLog = R"sql(
-INSERT OR IGNORE INTO request_logs (request_id, created_at, endpoint, method, client_addr,
+INSERT INTO request_logs (request_id, created_at, endpoint, method, client_addr,
   api_key_name, model_requested, model_sent, provider_id, provider_type, stream, status, outcome,
   error, duration_us, ttfb_us, ttft_us, upstream_us, attempts, prompt_tokens, completion_tokens,
   total_tokens, request_bytes, response_bytes, body_truncated)
@@ -46,14 +49,20 @@ INSERT OR REPLACE INTO request_attempts (request_id, attempt, provider_id, provi
   model_sent, status, error, duration_us)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 
-constexpr std::string_view kSelectRollup = R"sql(
-SELECT requests, errors, prompt_tokens, completion_tokens, duration_sum_us, latency_hist, ttft_hist
-FROM request_rollups WHERE hour = ?1 AND provider_id = ?2 AND model = ?3)sql";
-
-constexpr std::string_view kUpsertRollup = R"sql(
-INSERT OR REPLACE INTO request_rollups (hour, provider_id, model, requests, errors, prompt_tokens,
+// SQL-side increments: the batch's share is added to whatever the row holds at write time, so
+// any number of writers (processes, connections) may add to the same hour without reading it.
+constexpr std::string_view kAddRollup = R"sql(
+INSERT INTO request_rollups (hour, provider_id, model, requests, errors, prompt_tokens,
   completion_tokens, duration_sum_us, latency_hist, ttft_hist)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql";
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+ON CONFLICT (hour, provider_id, model) DO UPDATE SET
+  requests = requests + excluded.requests,
+  errors = errors + excluded.errors,
+  prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+  completion_tokens = completion_tokens + excluded.completion_tokens,
+  duration_sum_us = duration_sum_us + excluded.duration_sum_us,
+  latency_hist = router_hist_merge(latency_hist, excluded.latency_hist),
+  ttft_hist = router_hist_merge(ttft_hist, excluded.ttft_hist))sql";
 
 // The oldest n requests below the cutoff make one prune batch; deleting by an id range (rather
 // than "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
@@ -148,7 +157,7 @@ class Stmt {
 
   /// Steps once; true when a row is available.
   bool step() {
-    const int rc = sqlite3_step(stmt_);
+    const int rc = step_code();
     if (rc == SQLITE_ROW) {
       return true;
     }
@@ -157,15 +166,9 @@ class Stmt {
     }
     throw SQLite::Exception(db_, rc);
   }
+  /// Steps once and returns SQLite's code (SQLITE_ROW, SQLITE_DONE or an error) without throwing.
+  int step_code() noexcept { return sqlite3_step(stmt_); }
   void reset() noexcept { sqlite3_reset(stmt_); }
-
-  [[nodiscard]] std::int64_t column_int(int i) const noexcept {
-    return sqlite3_column_int64(stmt_, i);
-  }
-  [[nodiscard]] std::string_view column_blob(int i) const noexcept {
-    const void* p = sqlite3_column_blob(stmt_, i);
-    return {static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
-  }
 
  private:
   void check(int rc) const {
@@ -389,23 +392,50 @@ void paced(Database& db, std::size_t units, std::size_t max_units, PruneResult& 
   }
 }
 
+// router_hist_merge(a, b): the encoded histogram holding every value of the encoded histograms
+// a and b (core::Histogram::encode), so a rollup's histograms are merged inside the UPSERT.
+void hist_merge(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  try {
+    core::Histogram h;
+    for (int i = 0; i < argc; ++i) {
+      if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+        continue;
+      }
+      const void* p = sqlite3_value_blob(argv[i]);
+      h.merge_encoded({static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_value_bytes(argv[i]))});
+    }
+    const std::string out = h.encode();
+    sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, e.what(), -1);
+  }
+}
+
+void register_functions(sqlite3* db) {
+  const int rc = sqlite3_create_function_v2(db, "router_hist_merge", 2,
+                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                                            nullptr, hist_merge, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    throw SQLite::Exception(db, rc);
+  }
+}
+
 }  // namespace
 
 struct LogRepository::Statements {
   explicit Statements(sqlite3* db)
       : insert_log(db, kInsertLog),
         insert_attempt(db, kInsertAttempt),
-        select_rollup(db, kSelectRollup),
-        upsert_rollup(db, kUpsertRollup) {}
+        add_rollup(db, kAddRollup) {}
 
   Stmt insert_log;
   Stmt insert_attempt;
-  Stmt select_rollup;
-  Stmt upsert_rollup;
+  Stmt add_rollup;
 };
 
 LogRepository::LogRepository(Database& logs) : db_(logs) {
   try {
+    register_functions(db_.sqlite().getHandle());
     stmts_ = std::make_unique<Statements>(db_.sqlite().getHandle());
     bodies_ = std::make_unique<BodyStore>(db_);
   } catch (const SQLite::Exception& e) {
@@ -456,11 +486,17 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
         ins.bind(23, r.request_bytes);
         ins.bind(24, r.response_bytes);
         ins.bind(25, std::int64_t{r.body_truncated ? 1 : 0});
-        ins.step();
-      }
-      if (sqlite3_changes(handle) == 0) {
-        ++result.duplicates;  // the id is taken: keep the stored row, drop this one entirely
-        continue;
+        const int rc = ins.step_code();
+        if (sqlite3_extended_errcode(handle) == SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_DONE) {
+          // The id is taken. Only this statement is undone (SQLite's ABORT resolution), so the
+          // stored row stays and the rest of the batch is still written.
+          ++result.duplicates;
+          result.duplicate_ids.push_back(r.request_id);
+          continue;
+        }
+        if (rc != SQLITE_DONE) {
+          throw SQLite::Exception(handle, rc);
+        }
       }
       ++result.inserted;
       for (std::size_t i = 0; i < r.attempts.size(); ++i) {
@@ -485,38 +521,22 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
           r.completion_tokens.value_or(0));
     }
 
-    auto& sel = stmts_->select_rollup;
-    auto& up = stmts_->upsert_rollup;
-    for (auto& [key, d] : rollups) {
-      {
-        ResetGuard guard(sel);
-        sel.bind(1, key.hour);
-        sel.bind_text(2, key.provider);
-        sel.bind_text(3, key.model);
-        if (sel.step()) {
-          d.requests += sel.column_int(0);
-          d.errors += sel.column_int(1);
-          d.prompt_tokens += sel.column_int(2);
-          d.completion_tokens += sel.column_int(3);
-          d.duration_sum_us += sel.column_int(4);
-          d.latency.merge_encoded(sel.column_blob(5));
-          d.ttft.merge_encoded(sel.column_blob(6));
-        }
-      }
+    auto& add = stmts_->add_rollup;
+    for (const auto& [key, d] : rollups) {
       const std::string latency = d.latency.encode();
       const std::string ttft = d.ttft.encode();
-      ResetGuard guard(up);
-      up.bind(1, key.hour);
-      up.bind_text(2, key.provider);
-      up.bind_text(3, key.model);
-      up.bind(4, d.requests);
-      up.bind(5, d.errors);
-      up.bind(6, d.prompt_tokens);
-      up.bind(7, d.completion_tokens);
-      up.bind(8, d.duration_sum_us);
-      up.bind_blob(9, latency);
-      up.bind_blob(10, ttft);
-      up.step();
+      ResetGuard guard(add);
+      add.bind(1, key.hour);
+      add.bind_text(2, key.provider);
+      add.bind_text(3, key.model);
+      add.bind(4, d.requests);
+      add.bind(5, d.errors);
+      add.bind(6, d.prompt_tokens);
+      add.bind(7, d.completion_tokens);
+      add.bind(8, d.duration_sum_us);
+      add.bind_blob(9, latency);
+      add.bind_blob(10, ttft);
+      add.step();
     }
   });
   bodies_->committed();

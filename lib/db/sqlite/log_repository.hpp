@@ -20,7 +20,8 @@ class Database;
 /// What one insert_batch() stored.
 struct InsertResult {
   std::size_t inserted = 0;    ///< request rows written (with their attempts and rollup share)
-  std::size_t duplicates = 0;  ///< rows skipped because their request_id was already stored
+  std::size_t duplicates = 0;  ///< rows refused because their request_id was already stored
+  std::vector<std::int64_t> duplicate_ids;  ///< their ids, for the writer's error line
 };
 
 /// history() filters; every set field must match. Times are Unix ms on the request id's clock
@@ -125,8 +126,10 @@ class LogRepository {
   LogRepository& operator=(const LogRepository&) = delete;
 
   /// Writes the rows, their attempts, bodies (content-addressed: docs/architecture.md, "Request
-  /// bodies") and rollup share in ONE IMMEDIATE transaction. A row whose request_id is already
-  /// stored is skipped and counted, never failing the batch.
+  /// bodies") and rollup share in ONE IMMEDIATE transaction; rollups are added SQL-side, so
+  /// concurrent writers never lose each other's counts. A row whose request_id is already stored
+  /// is refused (an error, counted and reported in the result) and the rest of the batch is
+  /// still written.
   /// Empty strings in nullable columns and nullopt fields are stored as SQL NULL.
   InsertResult insert_batch(std::span<const RequestLog> batch);
 
