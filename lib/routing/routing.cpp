@@ -45,9 +45,10 @@ std::string unusable(const ProviderEntry& p) {
 
 Decision decide(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned, bool explain) {
   Decision d;
-  // Reasons are formatted text, only worth building when someone will read them.
+  // Reasons are formatted text, only worth building when someone will read them: always when
+  // explaining, else only until a candidate turns up (a refusal quotes them).
   auto skip = [&](const std::string& id, auto&& reason) {
-    if (explain) {
+    if (explain || d.candidates.empty()) {
       d.skipped.push_back({id, std::string(reason())});
     }
   };
@@ -76,13 +77,17 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
 
   if (pinned) {
     const ProviderEntry* p = s.find(*pinned);
-    for (const auto& e : s.providers) {
-      if (&e != p) {
-        skip(e.row.id, [&] { return fmt::format("request pinned to '{}'", *pinned); });
-      }
-    }
     if (p != nullptr) {
       consider(*p, [] { return "pinned by X-Router-Provider"; });
+    }
+    if (explain || d.candidates.empty()) {
+      std::vector<Skipped> others;  // listed before the pinned provider's own reason
+      for (const auto& e : s.providers) {
+        if (&e != p) {
+          others.push_back({e.row.id, fmt::format("request pinned to '{}'", *pinned)});
+        }
+      }
+      d.skipped.insert(d.skipped.begin(), std::make_move_iterator(others.begin()), std::make_move_iterator(others.end()));
     }
     return d;
   }
@@ -115,6 +120,9 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
       continue;
     }
     consider(p, [&] { return fmt::format("fallback (priority {})", p.row.priority); });
+  }
+  if (!explain && !d.candidates.empty()) {
+    d.skipped.clear();  // reasons recorded before the first candidate: nobody reads them
   }
   return d;
 }

@@ -33,7 +33,8 @@ struct Decision {
 };
 
 /// Decides candidates for a request for `model`, optionally pinned to one provider. With
-/// `explain` false the skipped list stays empty (the request path needs only candidates).
+/// `explain` false the skipped list is filled only when no candidate came out (the request path
+/// needs reasons only to refuse), and candidates carry no `why`.
 [[nodiscard]] Decision decide(const Snapshot& snapshot, std::string_view model,
                               const std::optional<std::string>& pinned, bool explain = true);
 

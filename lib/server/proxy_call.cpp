@@ -363,7 +363,7 @@ void ProxyCall::on_stream_data(beast::error_code ec, std::size_t) {
     }
   }
   if (ec) {
-    const auto [code, what] = describe_io_error(ec);
+    const auto [code, what] = http::describe_io_error(ec);
     return stream_failed(fmt::format("provider '{}': stream broke: {}", candidate().provider->row.id, what),
                          code != ErrorCode::kUpstreamTimeout && !headers_sent_ && out_.empty(), code);
   }
@@ -603,7 +603,7 @@ bool ProxyCall::aborted() {
 }
 
 void ProxyCall::io_failed(const beast::error_code& ec, bool before_response) {
-  if (before_response && conn_ && conn_->reused && !stale_retry_done_ && stale_connection_error(ec)) {
+  if (before_response && conn_ && conn_->reused && !stale_retry_done_ && http::stale_connection_error(ec)) {
     // A pooled keep-alive connection the upstream had already closed: retry once on a fresh one.
     stale_retry_done_ = true;
     close_connection();
@@ -612,7 +612,7 @@ void ProxyCall::io_failed(const beast::error_code& ec, bool before_response) {
   close_connection();
   head_parser_.reset();
   full_parser_.reset();
-  const auto [code, what] = describe_io_error(ec);
+  const auto [code, what] = http::describe_io_error(ec);
   const auto& p = *candidate().provider->impl;
   Failure f{code, fmt::format("provider '{}' ({}): {}", p.id(), p.base_url().host_header(), what)};
   // Connection errors always fail over; a timeout only before the first response byte.
