@@ -101,7 +101,7 @@ class Dispatcher final : public http::RequestHandler {
   bool dispatch(const http::ServerSessionPtr& session, http::Request&& request, bool head_only);
 
   Worker& worker_;
-  std::optional<http::ServerLimits> limits_;  // from the last snapshot seen: limits() stays query-free
+  std::optional<http::ServerLimits> limits_;  // from the newest snapshot this worker has seen
   std::int64_t limits_version_ = -1;
 };
 
