@@ -20,7 +20,7 @@ constexpr int kOk = 200;
 
 }  // namespace
 
-void handle_list_requests(Call& call) {
+void handle_list_requests(Call& call, AdminStore& store) {
   require_query(call, {"provider", "model", "outcome", "status", "since", "until", "limit", "cursor"});
   const auto req = db::parse_history_params({.provider = call.query_param("provider"),
                                              .model = call.query_param("model"),
@@ -31,13 +31,13 @@ void handle_list_requests(Call& call) {
                                              .limit = call.query_param("limit"),
                                              .cursor = call.query_param("cursor")},
                                             core::now_ms());
-  reply(call, kOk, db::history_document(call.worker.admin.logs().history(req.filter, req.limit, req.cursor)));
+  reply(call, kOk, db::history_document(store.logs().history(req.filter, req.limit, req.cursor)));
 }
 
-void handle_get_request(Call& call) {
+void handle_get_request(Call& call, AdminStore& store) {
   require_query(call, {});
   const auto id = db::parse_request_id_param(call.params.at(0), "id");
-  const auto request = call.worker.admin.logs().find(id);
+  const auto request = store.logs().find(id);
   if (!request) {
     throw core::Error(core::ErrorCode::kNotFound,
                       fmt::format("request '{}' not found (never logged, or pruned)", core::format_request_id(id)));
@@ -45,14 +45,14 @@ void handle_get_request(Call& call) {
   reply(call, kOk, db::request_document(*request));
 }
 
-void handle_stats(Call& call) {
+void handle_stats(Call& call, AdminStore& store) {
   require_query(call, {"since", "until", "by", "provider"});
   const auto query = db::parse_stats_params({.since = call.query_param("since"),
                                              .until = call.query_param("until"),
                                              .by = call.query_param("by"),
                                              .provider = call.query_param("provider")},
                                             core::now_ms());
-  reply(call, kOk, db::stats_document(call.worker.admin.logs().stats(query)));
+  reply(call, kOk, db::stats_document(store.logs().stats(query)));
 }
 
 }  // namespace router::server

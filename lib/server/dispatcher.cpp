@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "providers/provider.hpp"
+#include "server/blocking_pool.hpp"
 #include "server/context.hpp"
 #include "server/log_writer.hpp"
 
@@ -384,7 +385,11 @@ bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&&
     if (head_only) {
       return true;  // the body may come; handle() checks everything again on the whole request
     }
-    route->handler(call);
+    if (const auto* blocking = std::get_if<BlockingHandler>(&route->handler)) {
+      worker_.shared.blocking->run(std::move(call), *blocking);
+      return false;
+    }
+    std::get<Handler>(route->handler)(call);
   } catch (const Error& e) {
     if (!call.session) {
       core::log::error("handler failed after taking over the request: {}", e.what());

@@ -18,6 +18,7 @@
 #include "db/config_repository.hpp"
 #include "db/database.hpp"
 #include "db/schema.hpp"
+#include "server/blocking_pool.hpp"
 #include "server/context.hpp"
 #include "server/log_writer.hpp"
 #include "server/record.hpp"
@@ -36,7 +37,6 @@ Worker::Worker(std::size_t i, Shared& s)
       pool(ioc, *s.tls),
       sessions(s.paths.logs_db),
       ids(static_cast<unsigned>(i)),
-      admin(s),
       dispatcher(*this) {}
 
 void Worker::sweep_pool_periodically() {
@@ -61,6 +61,7 @@ struct Server::Impl {
   http::TlsContexts tls;
   std::unique_ptr<LogWriter> writer;
   std::unique_ptr<Shared> shared;
+  std::unique_ptr<BlockingPool> blocking;
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::thread> threads;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
@@ -153,6 +154,8 @@ void Server::start() {
   impl_->writer = std::make_unique<LogWriter>(o.paths.logs_db, o.paths.config_db, threads);
   impl_->writer->start();
   shared.logs = impl_->writer.get();
+  impl_->blocking = std::make_unique<BlockingPool>(shared);
+  shared.blocking = impl_->blocking.get();
 
   std::vector<http::WorkerSlot> slots;
   for (std::size_t i = 0; i < threads; ++i) {
@@ -234,6 +237,8 @@ void Server::stop() {
     quiet = active == 0 ? quiet + 1 : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // Admin calls still running finish and post their answers; the workers are stopped after.
+  impl_->blocking->stop();
   impl_->guards.clear();
   for (auto& w : impl_->workers) {
     w->ioc.stop();
