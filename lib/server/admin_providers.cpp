@@ -9,6 +9,7 @@
 #include "config/service.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "routing/routing.hpp"
 #include "server/admin.hpp"
 #include "server/context.hpp"
 #include "server/handlers.hpp"
@@ -167,17 +168,11 @@ void handle_disable_provider(Call& call, AdminStore& store) {
 void handle_test_provider(Call& call) {
   const auto& id = provider_param(call, 0);
   require_no_body(call);
-  const auto& entry = require_provider_entry(*call.snapshot, id);
-  if (!entry.impl) {
-    // A configuration that cannot work (a secret that does not open, an unset env: reference)
-    // is an unhealthy provider, not a failed call.
-    return reply(call, kOk, health_document(entry, nullptr, core::now_ms()));
-  }
+  const auto& entry = routing::require_provider(*call.snapshot, id);
+  // Upstream I/O on this worker's pool, without blocking it; the snapshot, held by the call,
+  // keeps `entry` alive until the answer.
   auto shared = std::make_shared<Call>(std::move(call));
-  // The snapshot is held by the call, so `entry` outlives the request.
-  fetch_models(shared->worker.pool, entry.impl, [shared, &entry](ModelsAnswer&& a) {
-    reply(*shared, kOk, health_document(entry, &a, core::now_ms()));
-  });
+  check_health(shared->worker.pool, entry, [shared](boost::json::object&& doc) { reply(*shared, kOk, doc); });
 }
 
 // --- provider config -------------------------------------------------------------------------------

@@ -64,14 +64,4 @@ void handle_list_requests(Call& call, AdminStore& store);
 void handle_get_request(Call& call, AdminStore& store);
 void handle_stats(Call& call, AdminStore& store);
 
-// --- shared by handlers ----------------------------------------------------------------------------
-
-/// The snapshot's provider, or kNotFound with "did you mean" naming `param`.
-[[nodiscard]] const routing::ProviderEntry& require_provider_entry(const routing::Snapshot& snapshot,
-                                                                   std::string_view id, std::string_view param = {});
-
-/// Asks the provider for its model list (the health check, too) through fetch(); `done` runs on
-/// the pool's thread and must not throw.
-void fetch_models(http::UpstreamPool& pool, const providers::ProviderPtr& impl, std::function<void(ModelsAnswer&&)> done);
-
 }  // namespace router::server
