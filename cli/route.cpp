@@ -96,7 +96,7 @@ Answer compute_locally(const Options& opt, Context& ctx, std::vector<std::string
   const auto snap = routing::load_snapshot(ctx.config_db(), keys, server_env);
   std::optional<std::string> pinned;
   if (!opt.provider.empty()) {
-    routing::require_provider(*snap, opt.provider);
+    (void)routing::require_provider(*snap, opt.provider);
     pinned = opt.provider;
   }
   const auto d = routing::decide(*snap, opt.model, pinned);

@@ -18,6 +18,7 @@
 #include "db/sqlite/config_repository.hpp"
 #include "db/sqlite/database.hpp"
 #include "db/sqlite/schema.hpp"
+#include "server/blocking_pool.hpp"
 #include "server/context.hpp"
 #include "server/log_writer.hpp"
 #include "server/maintenance.hpp"
@@ -37,7 +38,6 @@ Worker::Worker(std::size_t i, Shared& s)
       pool(ioc, *s.tls),
       sessions(s.paths.logs_db),
       ids(s.ids),
-      admin(s),
       dispatcher(*this) {}
 
 void Worker::sweep_pool_periodically() {
@@ -63,6 +63,7 @@ struct Server::Impl {
   std::unique_ptr<LogWriter> writer;
   std::unique_ptr<Maintenance> maintenance;  // after writer: stopped and destroyed before it
   std::unique_ptr<Shared> shared;
+  std::unique_ptr<BlockingPool> blocking;
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::thread> threads;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
@@ -157,6 +158,8 @@ void Server::start() {
   shared.logs = impl_->writer.get();
   impl_->maintenance = std::make_unique<Maintenance>(o.paths, shared.keys, o.env, *impl_->writer);
   impl_->maintenance->start();
+  impl_->blocking = std::make_unique<BlockingPool>(shared);
+  shared.blocking = impl_->blocking.get();
 
   std::vector<http::WorkerSlot> slots;
   for (std::size_t i = 0; i < threads; ++i) {
@@ -240,6 +243,8 @@ void Server::stop() {
     quiet = active == 0 ? quiet + 1 : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // Admin calls still running finish and post their answers; the workers are stopped after.
+  impl_->blocking->stop();
   impl_->guards.clear();
   for (auto& w : impl_->workers) {
     w->ioc.stop();
