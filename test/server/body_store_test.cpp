@@ -111,7 +111,9 @@ TEST_CASE("bodies: 1,000 varied requests are stored once per distinct item and r
     if (req.body.find("m-stream") != std::string::npos) {
       MockUpstream::sse({"The ", text, " \xf0\x9f\x98\x80"})(req, c);
     } else {
-      MockUpstream::json(MockUpstream::completion_json(text))(req, c);
+      // completion_json takes JSON string content, escaped.
+      const std::string escaped = boost::json::serialize(boost::json::value(text));
+      MockUpstream::json(MockUpstream::completion_json(escaped.substr(1, escaped.size() - 2)))(req, c);
     }
   });
   AdminFixture f;
@@ -130,6 +132,7 @@ TEST_CASE("bodies: 1,000 varied requests are stored once per distinct item and r
       const std::string body = body_of(session, turn, stream);
       const auto r = client.request("POST", "/v1/chat/completions", body);
       REQUIRE(r.error.empty());
+      INFO("session " << session << " turn " << turn << ": " << r.body);
       REQUIRE(r.status == 200);
       const std::string response = stream ? reassembled(r.body) : r.body;
       sent.push_back({r.header("x-request-id"), sha256_hex(body), sha256_hex(response)});
