@@ -10,6 +10,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "dialects/chat_form.hpp"
 #include "providers/provider.hpp"
 #include "server/blocking_pool.hpp"
 #include "server/context.hpp"
@@ -195,11 +196,7 @@ http::Response json_response(const Call& call, int status, std::string body) {
 }
 
 std::string error_body(ErrorCode code, std::string_view message, std::string_view param) {
-  boost::json::object err{{"message", core::to_valid_utf8(message)},
-                          {"type", core::error_type(code)},
-                          {"param", param.empty() ? boost::json::value(nullptr) : boost::json::value(core::to_valid_utf8(param))},
-                          {"code", core::error_name(code)}};
-  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
+  return dialects::openai_error_body(code, message, param);
 }
 
 http::Response error_response(const Call& call, ErrorCode code, std::string_view message, std::string_view param) {
