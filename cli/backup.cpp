@@ -7,8 +7,8 @@
 #include "context.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "db/database.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/schema.hpp"
 #include "secrets/secrets.hpp"
 
 namespace router::cli {

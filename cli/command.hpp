@@ -71,6 +71,7 @@ Runner setup_provider_test(CLI::App& sub);
 Runner setup_provider_types(CLI::App& sub);
 Runner setup_restore(CLI::App& sub);
 Runner setup_revert(CLI::App& sub);
+Runner setup_replay(CLI::App& sub);
 Runner setup_route(CLI::App& sub);
 Runner setup_secrets_rotate(CLI::App& sub);
 Runner setup_serve(CLI::App& sub);

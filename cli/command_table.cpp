@@ -43,6 +43,7 @@ constexpr Command kCommands[] = {
     {"provider test", "Check a provider: latency and its first models; exit 0 healthy, 1 not", kRead,
      setup_provider_test},
     {"provider types", "Describe the provider types and their config keys", Needs::kNothing, setup_provider_types},
+    {"replay", "Send a logged request again through the running server; prints both ids", kRead, setup_replay},
     {"restore", "Put a backup back (refused while a server serves the database)", Needs::kPaths, setup_restore},
     {"revert", "Undo a revision with a new revision", kDb, setup_revert},
     {"route", "Explain which providers a request would go to, and why", kRead, setup_route},

@@ -4,8 +4,8 @@
 
 #include "config/service.hpp"
 #include "core/error.hpp"
-#include "db/database.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace router::cli {
 

@@ -11,8 +11,9 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "db/sqlite/database.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "log_format.hpp"
 
 namespace router::cli {
@@ -22,7 +23,34 @@ namespace {
 struct Options {
   std::string provider, model, outcome, status, since, until, limit, cursor;
   bool utc = false;
+  bool size = false;
 };
+
+// `history --size`: what the logs database holds and what bodies cost over the last day.
+int run_size(Context& ctx) {
+  constexpr std::int64_t kDayMs = 86'400'000;
+  db::LogRepository repo(ctx.logs_db());
+  const db::StorageReport r = repo.storage(core::now_ms() - kDayMs);
+  const auto& out = ctx.out();
+  if (out.json()) {
+    out.print_json(db::storage_document(r, ctx.logs_db().path().string()));
+    return 0;
+  }
+  out.line(fmt::format("{:<14}{}  {} (free {}, WAL {})", "logs database", ctx.logs_db().path().string(),
+                       format_bytes(r.file_bytes), format_bytes(r.free_bytes), format_bytes(r.wal_bytes)));
+  out.line(fmt::format("{:<14}{} request(s) with bodies, {} distinct item(s)", "bodies kept", r.body_rows, r.items));
+  if (r.requests == 0) {
+    out.line(fmt::format("{:<14}no requests", "last 24h"));
+    return 0;
+  }
+  out.line(fmt::format("{:<14}{} request(s): {} received, {} stored ({} per request), ratio {}", "last 24h",
+                       r.requests, format_bytes(r.received_bytes), format_bytes(r.stored_bytes),
+                       format_bytes(r.stored_bytes / r.requests),
+                       r.stored_bytes > 0 ? fmt::format("{:.1f}x", static_cast<double>(r.received_bytes) /
+                                                                       static_cast<double>(r.stored_bytes))
+                                          : std::string("-")));
+  return 0;
+}
 
 constexpr const char* kListOptions[] = {"--provider", "--model", "--outcome", "--status",
                                         "--since",    "--until", "--limit",   "--cursor"};
@@ -99,6 +127,9 @@ Runner setup_history(CLI::App& sub) {
   sub.add_option("--cursor", o->cursor,
                  "Continue after this request id (printed below a full page)");
   sub.add_flag("--utc", o->utc, "Print times in UTC (default: the local time zone, named)");
+  sub.add_flag("--size", o->size,
+               "The logs database's size, and the body bytes stored per request over the last day "
+               "against those received (the deduplication ratio)");
   CLI::App* show =
       sub.add_subcommand("show", "Everything about one request: attempts, timings, bodies");
   CLI::App* prune =
@@ -107,7 +138,9 @@ Runner setup_history(CLI::App& sub) {
   prune->silent();
   const Runner show_run = setup_history_show(*show);
   const Runner prune_run = setup_history_prune(*prune);
-  sub.footer("Sub-commands: 'history show REQUEST_ID', 'history prune --before T [--dry-run]'.");
+  sub.footer(
+      "Sub-commands: 'history show REQUEST_ID [--request|--response]', 'history prune --before T [--dry-run]'; "
+      "'history --size' for the database's size and the body deduplication ratio.");
   const CLI::App* self = &sub;
   return [o, self, show, prune, show_run, prune_run](Context& ctx) {
     if (show->parsed()) {
@@ -117,6 +150,10 @@ Runner setup_history(CLI::App& sub) {
     if (prune->parsed()) {
       reject_list_options(*self, "prune");
       return prune_run(ctx);
+    }
+    if (o->size) {
+      reject_list_options(*self, "--size");
+      return run_size(ctx);
     }
     return run_list(*self, *o, ctx);
   };

@@ -9,7 +9,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "log_format.hpp"
 
 namespace router::cli {
@@ -46,6 +46,10 @@ int run(const Options& o, Context& ctx) {
       format_bytes(res.vacuumed_bytes), static_cast<double>(res.elapsed.count()) / 1e6)));
   if (res.rollups > 0) {
     out.line(out.dim(fmt::format("{} hourly rollups past their retention dropped", res.rollups)));
+  }
+  if (res.bodies > 0 || res.items > 0) {
+    out.line(out.dim(fmt::format("{} request bodies deleted, {} stored items no kept body uses collected",
+                                 res.bodies, res.items)));
   }
   return 0;
 }

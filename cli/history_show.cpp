@@ -1,5 +1,10 @@
-// `router history show REQUEST_ID`: everything about one logged request.
+// `router history show REQUEST_ID`: everything about one logged request; with --request or
+// --response, one stored body byte for byte.
 #include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -10,7 +15,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "log_format.hpp"
 
 namespace router::cli {
@@ -66,6 +71,9 @@ void print_human(const Output& out, const db::RequestLog& r) {
         r.provider_type.empty()
             ? or_dash(r.provider_id)
             : fmt::format("{} ({})", printable(r.provider_id), printable(r.provider_type)));
+  if (r.replay_of) {
+    field(out, "replay of", core::format_request_id(*r.replay_of));
+  }
   field(out, "status", fmt::format("{} {}", r.status, paint_outcome(out, r.outcome)));
   if (!r.error.empty()) {
     field(out, "error", out.red(printable(r.error)));
@@ -101,14 +109,44 @@ void print_human(const Output& out, const db::RequestLog& r) {
   print_body(out, "response body", r.response_body, r.response_bytes, r.body_truncated);
 }
 
-int run(const std::string& id_text, Context& ctx) {
+enum class Part : std::uint8_t { kAll, kRequest, kResponse };
+
+// The body exactly as it was received or sent. On a terminal it is escaped like all client text
+// (a body may carry escape sequences); redirected or piped, it is the stored bytes unchanged.
+int print_part(Context& ctx, const db::RequestLog& r, Part part) {
+  const auto& body = part == Part::kRequest ? r.request_body : r.response_body;
+  const std::string_view name = part == Part::kRequest ? "request" : "response";
+  if (!body) {
+    throw core::Error(core::ErrorCode::kNotFound,
+                      fmt::format("request '{}' has no stored {} body (logging.bodies was not full, or "
+                                  "logging.body_retention_days removed it)",
+                                  core::format_request_id(r.request_id), name));
+  }
+  if (::isatty(STDOUT_FILENO) == 1) {
+    ctx.out().line(printable(*body, true));
+    return 0;
+  }
+  if (std::fwrite(body->data(), 1, body->size(), stdout) != body->size() || std::fflush(stdout) != 0) {
+    throw core::Error(core::ErrorCode::kInternal, fmt::format("cannot write the {} body to stdout", name));
+  }
+  return 0;
+}
+
+int run(const std::string& id_text, Part part, Context& ctx) {
   const std::int64_t id = db::parse_request_id_param(id_text, "id");
+  if (part != Part::kAll && ctx.out().json()) {
+    throw core::Error(core::ErrorCode::kInvalidArgument,
+                      "--request and --response print the stored bytes, not a document: drop --json");
+  }
   db::LogRepository repo(ctx.logs_db());
   const auto request = repo.find(id);
   if (!request) {
     throw core::Error(core::ErrorCode::kNotFound,
                       fmt::format("request '{}' not found (never logged, or pruned)",
                                   core::format_request_id(id)));
+  }
+  if (part != Part::kAll) {
+    return print_part(ctx, *request, part);
   }
   if (ctx.out().json()) {
     ctx.out().print_json(db::request_document(*request));
@@ -122,9 +160,16 @@ int run(const std::string& id_text, Context& ctx) {
 
 Runner setup_history_show(CLI::App& sub) {
   auto id = std::make_shared<std::string>();
+  auto request = std::make_shared<bool>(false);
+  auto response = std::make_shared<bool>(false);
   sub.add_option("request_id", *id, "The request id (req_…), from 'router history' or X-Request-Id")
       ->required();
-  return [id](Context& ctx) { return run(*id, ctx); };
+  auto* req_flag = sub.add_flag("--request", *request, "Print only the request body, byte for byte as received");
+  sub.add_flag("--response", *response, "Print only the response body, byte for byte as sent (streams: reassembled)")
+      ->excludes(req_flag);
+  return [id, request, response](Context& ctx) {
+    return run(*id, *request ? Part::kRequest : *response ? Part::kResponse : Part::kAll, ctx);
+  };
 }
 
 }  // namespace router::cli

@@ -10,7 +10,7 @@
 #include "config/service.hpp"
 #include "context.hpp"
 #include "core/text.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 
 namespace router::cli {
 

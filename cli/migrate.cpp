@@ -14,8 +14,8 @@
 #include "config/service.hpp"
 #include "context.hpp"
 #include "core/error.hpp"
-#include "db/database.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/schema.hpp"
 #include "mutation.hpp"
 
 namespace router::cli {

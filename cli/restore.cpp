@@ -9,9 +9,9 @@
 #include "context.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "db/database.hpp"
-#include "db/migrator.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/migrator.hpp"
+#include "db/sqlite/schema.hpp"
 #include "server/record.hpp"
 
 namespace router::cli {

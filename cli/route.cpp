@@ -9,8 +9,8 @@
 #include "context.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 #include "routing/routing.hpp"
 #include "secrets/secrets.hpp"
 #include "server/probe.hpp"
@@ -96,7 +96,7 @@ Answer compute_locally(const Options& opt, Context& ctx, std::vector<std::string
   const auto snap = routing::load_snapshot(ctx.config_db(), keys, server_env);
   std::optional<std::string> pinned;
   if (!opt.provider.empty()) {
-    routing::require_provider(*snap, opt.provider);
+    (void)routing::require_provider(*snap, opt.provider);
     pinned = opt.provider;
   }
   const auto d = routing::decide(*snap, opt.model, pinned);

@@ -10,7 +10,7 @@
 #include "context.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/schema.hpp"
 #include "server/server.hpp"
 
 namespace router::cli {

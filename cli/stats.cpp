@@ -11,7 +11,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "db/log_documents.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "log_format.hpp"
 
 namespace router::cli {

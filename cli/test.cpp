@@ -6,8 +6,8 @@
 
 #include "command.hpp"
 #include "context.hpp"
-#include "core/clock.hpp"
 #include "core/text.hpp"
+#include "server/health_check.hpp"
 #include "upstream_check.hpp"
 
 namespace router::cli {
@@ -16,33 +16,37 @@ namespace {
 
 constexpr std::size_t kModelsShown = 10;
 
+// Text and --json both come from the health document POST /v1/providers/{id}/test returns, so
+// the same failure reads the same everywhere.
 int run(const std::string& id, Context& ctx) {
   const auto configured = configured_provider(ctx, id);
   const auto& entry = *configured.entry;
-  const auto check = check_models(entry);
-  const bool healthy = !check.error;
+  const auto doc = server::check_health_blocking(entry);
+  const bool healthy = doc.at("healthy").as_bool();
   const auto& out = ctx.out();
   if (out.json()) {
-    // The document POST /v1/providers/{id}/test returns.
-    out.print_json(server::health_document(entry, entry.impl ? &check : nullptr, core::now_ms()));
+    out.print_json(doc);
     return healthy ? 0 : 1;
   }
-  std::vector<std::string> shown;
-  for (std::size_t i = 0; i < check.models.size() && i < kModelsShown; ++i) {
-    shown.push_back(check.models[i].id);
-  }
-  const auto doc = server::health_document(entry, &check, core::now_ms());
+  const auto& base_url = doc.at("base_url");
   const auto label = fmt::format("provider '{}' ({}{}{})", entry.row.id, entry.row.type,
-                                 doc.at("base_url").is_string() ? fmt::format(", {}", doc.at("base_url").as_string())
-                                                                : std::string(),
+                                 base_url.is_string() ? fmt::format(", {}", base_url.as_string()) : std::string(),
                                  entry.row.enabled ? "" : ", disabled");
-  const std::int64_t latency_ms = check.latency_us / 1000;
+  const auto& latency = doc.at("latency_ms");
+  const auto latency_ms = latency.is_double() ? static_cast<std::int64_t>(latency.as_double()) : std::int64_t{0};
   if (healthy) {
+    const auto& models = doc.at("models").as_array();
+    std::vector<std::string> shown;
+    for (std::size_t i = 0; i < models.size() && i < kModelsShown; ++i) {
+      shown.emplace_back(models[i].as_string());
+    }
+    const auto count = static_cast<std::size_t>(doc.at("model_count").to_number<std::uint64_t>());
     out.line(fmt::format("{}: {} in {} ms", label, out.green("healthy"), latency_ms));
-    out.line(fmt::format("models ({}): {}{}", check.models.size(), shown.empty() ? "none" : core::join(shown, ", "),
-                         check.models.size() > shown.size() ? ", …" : ""));
+    out.line(fmt::format("models ({}): {}{}", count, shown.empty() ? "none" : core::join(shown, ", "),
+                         count > shown.size() ? ", …" : ""));
   } else {
-    out.line(fmt::format("{}: {} after {} ms: {}", label, out.red("unhealthy"), latency_ms, check.error->what()));
+    const std::string after = latency.is_null() ? std::string() : fmt::format(" after {} ms", latency_ms);
+    out.line(fmt::format("{}: {}{}: {}", label, out.red("unhealthy"), after, doc.at("error").as_string().c_str()));
   }
   for (const auto& w : doc.at("warnings").as_array()) {
     out.line(out.yellow(fmt::format("warning: {}", w.as_string().c_str())));

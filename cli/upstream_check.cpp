@@ -3,19 +3,11 @@
 #include <fmt/format.h>
 
 #include "context.hpp"
-#include "core/clock.hpp"
 #include "core/error.hpp"
-#include "core/text.hpp"
+#include "routing/routing.hpp"
 #include "secrets/secrets.hpp"
-#include "server/upstream_io.hpp"
 
 namespace router::cli {
-
-namespace {
-
-constexpr std::size_t kMaxModelList = 16 * 1024 * 1024;
-
-}  // namespace
 
 ConfiguredProvider configured_provider(Context& ctx, const std::string& id) {
   const secrets::KeyStore keys(ctx.paths().key_file, ctx.env());
@@ -25,14 +17,7 @@ ConfiguredProvider configured_provider(Context& ctx, const std::string& id) {
     throw core::Error(core::ErrorCode::kInvalidArgument,
                       "no active provider: name one, or choose one with 'router set ID'");
   }
-  out.entry = out.snapshot->find(wanted);
-  if (out.entry == nullptr) {
-    std::vector<std::string> ids;
-    for (const auto& p : out.snapshot->providers) {
-      ids.push_back(p.row.id);
-    }
-    core::throw_not_found("provider", wanted, ids);
-  }
+  out.entry = &routing::require_provider(*out.snapshot, wanted);
   return out;
 }
 
@@ -43,10 +28,7 @@ server::ModelsAnswer check_models(const routing::ProviderEntry& entry) {
                             fmt::format("provider '{}' cannot be used: {}", entry.row.id, entry.problem));
     return out;
   }
-  const auto& p = *entry.impl;
-  const auto start = core::mono_ns();
-  auto r = server::fetch_blocking(p, p.models_request(), kMaxModelList);
-  return server::models_answer(p, std::move(r), (core::mono_ns() - start) / 1000);
+  return server::fetch_models_blocking(entry.impl);
 }
 
 }  // namespace router::cli

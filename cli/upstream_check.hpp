@@ -25,9 +25,9 @@ struct ConfiguredProvider {
 /// an unknown id, kInvalidArgument when no id is given and no provider is active.
 [[nodiscard]] ConfiguredProvider configured_provider(Context& ctx, const std::string& id);
 
-/// Lists the provider's upstream models (GET, bounded in size and time), read as the server reads
-/// them. Never throws for upstream trouble: it is reported in the result. A provider that cannot
-/// be built (entry.problem) gets a kUnavailable error.
+/// Lists the provider's upstream models (server::fetch_models, as the server asks). Never throws
+/// for upstream trouble: it is reported in the result. A provider that cannot be built
+/// (entry.problem) gets a kUnavailable error. (`router test` runs server::check_health instead.)
 [[nodiscard]] server::ModelsAnswer check_models(const routing::ProviderEntry& entry);
 
 }  // namespace router::cli

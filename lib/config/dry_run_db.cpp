@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
-#include "db/database.hpp"
-#include "db/migrator.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/migrator.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace router::config {
 

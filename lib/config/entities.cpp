@@ -11,7 +11,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
-#include "db/config_repository.hpp"
+#include "db/sqlite/config_repository.hpp"
 #include "providers/types.hpp"
 
 namespace router::config {

@@ -5,7 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
-#include "db/config_repository.hpp"
+#include "db/sqlite/config_repository.hpp"
 
 namespace router::config {
 

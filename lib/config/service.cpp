@@ -18,7 +18,7 @@
 #include "core/json.hpp"
 #include "core/parse.hpp"
 #include "core/text.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 
 namespace router::config {
 

@@ -14,7 +14,7 @@
 #include "config/master_key.hpp"
 #include "config/service.hpp"
 #include "config/settings.hpp"
-#include "db/config_repository.hpp"
+#include "db/sqlite/config_repository.hpp"
 #include "providers/types.hpp"
 
 namespace router::config::detail {

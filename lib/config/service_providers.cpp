@@ -14,7 +14,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 
 namespace router::config {
 

@@ -38,6 +38,10 @@ constexpr SettingDecl kDecls[] = {
      "Larger bodies are stored truncated and flagged", 0, 1LL << 30},
     {"logging.retention_days", SettingType::kInteger, "30",
      "Request logs older than this are pruned by the server (0 keeps them forever)", 0, 36500},
+    {"logging.body_retention_days", SettingType::kInteger, "7",
+     "Request and response bodies older than this are pruned by the server, their metadata rows stay until "
+     "logging.retention_days (0 keeps bodies as long as their rows)",
+     0, 36500},
     {"routing.fallback", SettingType::kBoolean, "true",
      "Try other enabled providers linked to the model when the active one fails"},
     {"routing.max_attempts", SettingType::kInteger, "3", "Upstream attempts per request, fallbacks included", 1, 20},

@@ -57,24 +57,36 @@ std::string random_hex(std::size_t n) {
   return bytes_hex;
 }
 
-RequestIdGenerator::RequestIdGenerator(unsigned lane)
-    : lane_bits_(static_cast<std::int64_t>(lane & 0x3fU) << 13) {
+namespace {
+std::uint32_t random_tag() {
   std::array<std::uint8_t, 2> b{};
   random_bytes(b);
-  // A random start keeps two processes that share a lane (a restart within one millisecond)
-  // from reusing an id.
-  seq_ = (b[0] | (b[1] << 8)) & 0x0fff;
+  return static_cast<std::uint32_t>(b[0] | (b[1] << 8));
 }
+}  // namespace
+
+RequestIdGenerator::RequestIdGenerator() : RequestIdGenerator(random_tag()) {}
+
+RequestIdGenerator::RequestIdGenerator(std::uint32_t tag) noexcept
+    : tag_bits_(static_cast<std::int64_t>(tag & ((1U << kTagBits) - 1)) << kSeqBits) {}
 
 std::int64_t RequestIdGenerator::next(std::int64_t now_ms) noexcept {
-  if (now_ms > last_ms_) {
-    last_ms_ = now_ms;
-    seq_ &= 0x0fff;
-  } else if (++seq_ > 0x1fff) {
-    ++last_ms_;  // more than 8192 ids in one millisecond on one lane: borrow the next one
-    seq_ = 0;
+  static_assert(kTagBits + kSeqBits == kRequestIdTimeShift);
+  constexpr std::int64_t kSeqMask = (std::int64_t{1} << kSeqBits) - 1;
+  const std::int64_t first_now = (now_ms << kRequestIdTimeShift) | tag_bits_;
+  std::int64_t last = last_.load(std::memory_order_relaxed);
+  while (true) {
+    std::int64_t id = first_now;
+    if (id <= last) {
+      // The clock has not moved past the last id (same millisecond, or it stepped back): the
+      // next sequence number, or the next millisecond's first when the sequence is spent.
+      id = (last & kSeqMask) < kSeqMask ? last + 1
+                                        : ((request_id_time_ms(last) + 1) << kRequestIdTimeShift) | tag_bits_;
+    }
+    if (last_.compare_exchange_weak(last, id, std::memory_order_relaxed)) {
+      return id;
+    }
   }
-  return (last_ms_ << kRequestIdTimeShift) | lane_bits_ | seq_;
 }
 
 std::string format_request_id(std::int64_t id) { return fmt::format("req_{:016x}", id); }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,18 +19,30 @@ void random_bytes(std::span<std::uint8_t> out);
 /// `n` random lowercase hex digits.
 [[nodiscard]] std::string random_hex(std::size_t n);
 
-/// Time-ordered 63-bit request ids: 44 bits of Unix milliseconds, 6 bits of lane (one per server
-/// thread), 13 bits of sequence. Ids from one lane strictly increase, so ids sort by time and
-/// lanes never collide; the id doubles as the logs database's row key. One generator per thread.
+/// Time-ordered 63-bit request ids, unique across processes: 44 bits of Unix milliseconds, then
+/// a 12-bit tag drawn at random once per generator (one generator per process), then a 7-bit
+/// sequence within the millisecond. The id doubles as the logs database's row key, and several
+/// processes may write one database: two of them can only mint the same id when they drew the
+/// same tag (1 in 4096 per pair) and then also hit the same millisecond and sequence. Such a
+/// clash is refused by the store and counted as a failed write, never dropped silently. Ids
+/// from one generator strictly increase; past 128 in one millisecond the sequence borrows the
+/// next millisecond. Thread-safe (one atomic, no lock), shared by every thread of a process.
 class RequestIdGenerator {
  public:
-  explicit RequestIdGenerator(unsigned lane);
+  static constexpr int kTagBits = 12;
+  static constexpr int kSeqBits = 7;
+
+  RequestIdGenerator();  ///< a random tag
+  explicit RequestIdGenerator(std::uint32_t tag) noexcept;
+  RequestIdGenerator(const RequestIdGenerator&) = delete;
+  RequestIdGenerator& operator=(const RequestIdGenerator&) = delete;
+
   [[nodiscard]] std::int64_t next(std::int64_t now_ms) noexcept;
+  [[nodiscard]] std::uint32_t tag() const noexcept { return static_cast<std::uint32_t>(tag_bits_ >> kSeqBits); }
 
  private:
-  std::int64_t lane_bits_;
-  std::int64_t last_ms_ = 0;
-  std::int64_t seq_ = 0;
+  std::int64_t tag_bits_;
+  std::atomic<std::int64_t> last_{0};
 };
 
 inline constexpr int kRequestIdTimeShift = 19;

@@ -2,14 +2,13 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
-#include <cmath>
-
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_stack.hpp>
 #include <fmt/format.h>
 
+#include <cmath>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -73,7 +72,13 @@ struct CountingBuilder {
     st.push_uint64(u);
     return true;
   }
-  bool on_double(double d, string_view, error_code&) {
+  bool on_double(double d, string_view, error_code& ec) {
+    // Boost reads 1e400 as inf and 0e999 as NaN, and would write them back as `Infinity`/`NaN`:
+    // text no JSON parser accepts, sent upstream as a request body.
+    if (!std::isfinite(d)) {
+      ec = boost::json::error::exponent_overflow;
+      return false;
+    }
     st.push_double(d);
     return true;
   }

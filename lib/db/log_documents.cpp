@@ -254,6 +254,7 @@ object request_document(const RequestLog& r) {
   o["attempts"] = std::move(attempts);
   o["request_body"] = opt_text(r.request_body);
   o["response_body"] = opt_text(r.response_body);
+  o["replay_of"] = r.replay_of ? value(core::format_request_id(*r.replay_of)) : value(nullptr);
   return o;
 }
 
@@ -292,6 +293,30 @@ object stats_document(const StatsResult& s) {
   };
 }
 
+object storage_document(const StorageReport& r, std::string_view path) {
+  const auto ratio = [&]() -> value {
+    if (r.stored_bytes <= 0) {
+      return nullptr;
+    }
+    return static_cast<double>(r.received_bytes) / static_cast<double>(r.stored_bytes);
+  };
+  return object{
+      {"object", "logs_size"},
+      {"path", path},
+      {"file_bytes", r.file_bytes},
+      {"free_bytes", r.free_bytes},
+      {"wal_bytes", r.wal_bytes},
+      {"body_rows", r.body_rows},
+      {"items", r.items},
+      {"window_ms", r.window_ms},
+      {"requests", r.requests},
+      {"received_bytes", r.received_bytes},
+      {"stored_bytes", r.stored_bytes},
+      {"stored_bytes_per_request", r.requests > 0 ? value(r.stored_bytes / r.requests) : value(nullptr)},
+      {"ratio", ratio()},
+  };
+}
+
 object prune_document(const PruneResult& p) {
   return object{
       {"dry_run", p.dry_run},
@@ -299,6 +324,8 @@ object prune_document(const PruneResult& p) {
       {"requests", p.rows},
       {"attempts", p.attempts},
       {"rollups", p.rollups},
+      {"bodies", p.bodies},
+      {"items", p.items},
       {"batches", p.batches},
       {"vacuumed_bytes", p.vacuumed_bytes},
       {"longest_lock_us", p.longest_lock.count()},

@@ -12,7 +12,7 @@
 
 #include <boost/json/object.hpp>
 
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 
 namespace router::db {
 
@@ -63,6 +63,9 @@ struct StatsParams {
 [[nodiscard]] boost::json::object history_document(const HistoryPage& page);
 /// {"object":"stats","group_by","window","groups":[...],"total"}.
 [[nodiscard]] boost::json::object stats_document(const StatsResult& stats);
+/// `history --size`: the logs database's size and, over the report's window, the request and
+/// response bytes received against the body bytes stored (their ratio: the deduplication ratio).
+[[nodiscard]] boost::json::object storage_document(const StorageReport& report, std::string_view path);
 /// What `history prune` did or would do.
 [[nodiscard]] boost::json::object prune_document(const PruneResult& prune);
 

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace router::db {
+
+struct PreparedBodies;
 
 /// Outcome of one client request (request_logs.outcome).
 enum class Outcome : std::uint8_t {
@@ -61,6 +64,10 @@ struct RequestLog {
   std::optional<std::string> request_body;   ///< nullopt when bodies are not logged
   std::optional<std::string> response_body;  ///< for streams: the reassembled chat.completion
   bool body_truncated = false;
+  /// The bodies split, hashed and packed off the writer thread (db::prepare_bodies); when set,
+  /// the store uses it instead of request_body/response_body.
+  std::shared_ptr<const PreparedBodies> prepared;
+  std::optional<std::int64_t> replay_of;  ///< `router replay`: the request this one re-sent
   std::vector<RequestAttempt> attempts;
 };
 

@@ -123,8 +123,8 @@ void ServerSession::on_read_some(beast::error_code ec, std::size_t n) {
     return;  // pipelined bytes of the next request: parsed once this response is done
   }
   if (phase_ == Phase::kReading) {
-    set_deadline(limits_.read_timeout);  // from the first byte, the whole request has this long
     parse();
+    set_deadline(limits_.read_timeout);  // from the first byte, the whole request has this long
   }
 }
 

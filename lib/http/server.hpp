@@ -67,7 +67,8 @@ class RequestHandler {
   /// the body come, or answers (one session->respond()) and returns false, after which the
   /// session closes without reading the body. Runs on the session's worker thread.
   virtual bool admit(const ServerSessionPtr& session, const Request& head) = 0;
-  /// Current limits (they follow the settings in the database).
+  /// Current limits (they follow the settings in the database), asked as each request's head
+  /// starts to parse. Runs on the session's worker thread.
   [[nodiscard]] virtual ServerLimits limits() = 0;
 };
 
@@ -137,6 +138,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void watch(std::weak_ptr<ResponseListener> listener);
 
   [[nodiscard]] const std::string& remote_address() const noexcept { return remote_; }
+  /// The limits the request being read or answered was parsed under.
+  [[nodiscard]] const ServerLimits& limits() const noexcept { return limits_; }
   /// Monotonic time (ns) at which the current request was completely read.
   [[nodiscard]] std::int64_t received_ns() const noexcept { return received_ns_; }
   [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }

@@ -21,11 +21,27 @@ namespace {
 constexpr std::string_view kTranslated[] = {"model",       "messages",   "stream",     "stream_options",
                                             "tools",       "tool_choice", "max_tokens", "max_completion_tokens",
                                             "temperature", "top_p",      "stop",       "user",
-                                            "parallel_tool_calls"};
+                                            "parallel_tool_calls", "top_k", "thinking"};
 
 constexpr int kOverloaded = 529;  // Anthropic's "overloaded_error"
 
 boost::json::object text_block(std::string_view text) { return {{"type", "text"}, {"text", text}}; }
+
+// The chat form's per-part cache hint (docs/dialects.md) on the block made from that part.
+boost::json::object with_cache_control(boost::json::object&& block, const boost::json::object& part) {
+  if (const auto* cc = part.if_contains("cache_control"); cc != nullptr && !cc->is_null()) {
+    block["cache_control"] = *cc;
+  }
+  return std::move(block);
+}
+
+bool has_cache_control(const boost::json::value* content) {
+  if (content == nullptr || !content->is_array()) {
+    return false;
+  }
+  return std::any_of(content->as_array().begin(), content->as_array().end(),
+                     [](const boost::json::value& p) { return p.is_object() && p.as_object().contains("cache_control"); });
+}
 
 // An OpenAI image part as an Anthropic image block: data: URLs become base64 sources, http(s)
 // URLs URL sources.
@@ -73,9 +89,9 @@ void add_user_content(boost::json::array& blocks, const boost::json::value* cont
     const auto& part = p.as_object();
     const auto type = string_field(part, "type");
     if (type == "text" && !string_field(part, "text").empty()) {
-      blocks.push_back(text_block(string_field(part, "text")));
+      blocks.push_back(with_cache_control(text_block(string_field(part, "text")), part));
     } else if (type == "image_url") {
-      blocks.push_back(image_block(part));
+      blocks.push_back(with_cache_control(image_block(part), part));
     }
   }
 }
@@ -107,6 +123,47 @@ void add_tool_uses(boost::json::array& blocks, const boost::json::object& messag
     blocks.push_back(boost::json::object{
         {"type", "tool_use"}, {"id", string_field(c.as_object(), "id")}, {"name", name}, {"input", std::move(input)}});
   }
+}
+
+// The chat form's thinking_blocks extension: signed thinking and redacted thinking go back
+// unchanged (the API checks them); unsigned thinking (from a chat-form upstream) cannot be
+// verified, so it stays behind.
+void add_thinking(boost::json::array& blocks, const boost::json::object& message) {
+  const auto* list = message.if_contains("thinking_blocks");
+  if (list == nullptr || !list->is_array()) {
+    return;
+  }
+  for (const auto& b : list->as_array()) {
+    if (!b.is_object()) {
+      continue;
+    }
+    const auto type = string_field(b.as_object(), "type");
+    if ((type == "thinking" && !string_field(b.as_object(), "signature").empty()) ||
+        (type == "redacted_thinking" && !string_field(b.as_object(), "data").empty())) {
+      blocks.push_back(b);
+    }
+  }
+}
+
+// A tool message as a tool_result block: text and image parts as content blocks, and the
+// is_error and cache_control extensions.
+boost::json::object tool_result(const boost::json::object& m) {
+  boost::json::object block{{"type", "tool_result"}, {"tool_use_id", string_field(m, "tool_call_id")}};
+  const auto* content = m.if_contains("content");
+  if (content != nullptr && content->is_array() &&
+      std::any_of(content->as_array().begin(), content->as_array().end(), [](const boost::json::value& p) {
+        return p.is_object() && string_field(p.as_object(), "type") == "image_url";
+      })) {
+    boost::json::array blocks;
+    add_user_content(blocks, content);
+    block["content"] = std::move(blocks);
+  } else {
+    block["content"] = content_text(content);
+  }
+  if (const auto* e = m.if_contains("is_error"); e != nullptr && e->is_bool() && e->as_bool()) {
+    block["is_error"] = true;
+  }
+  return with_cache_control(std::move(block), m);
 }
 
 // Anthropic requires alternating roles: a message of the same role as the previous one joins it.
@@ -142,7 +199,7 @@ void translate_tools(const boost::json::object& openai, boost::json::object& out
       }
       const auto* params = object_field(*fn, "parameters");
       spec["input_schema"] = params != nullptr ? *params : boost::json::object{{"type", "object"}, {"properties", boost::json::object{}}};
-      tools.push_back(std::move(spec));
+      tools.push_back(with_cache_control(std::move(spec), tool.as_object()));
     }
   }
   if (tools.empty()) {
@@ -183,6 +240,17 @@ std::string finish_reason_of(std::string_view stop_reason) {
 std::int64_t input_tokens(const boost::json::object& usage) {
   return int_field(usage, "input_tokens") + int_field(usage, "cache_creation_input_tokens") +
          int_field(usage, "cache_read_input_tokens");
+}
+
+// The usage of an answer, cache reads and writes kept apart in the chat form's details.
+Usage usage_of_anthropic(const boost::json::object& u) {
+  Usage usage;
+  usage.prompt_tokens = input_tokens(u);
+  usage.completion_tokens = int_field(u, "output_tokens");
+  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  usage.cached_tokens = int_field(u, "cache_read_input_tokens");
+  usage.cache_creation_tokens = int_field(u, "cache_creation_input_tokens");
+  return usage;
 }
 
 // The status and OpenAI error type for an Anthropic answer: the HTTP status decides, the body's
@@ -274,6 +342,7 @@ class AnthropicExchange final : public Exchange {
     }
     std::string text;
     std::string reasoning;
+    boost::json::array thinking;
     boost::json::array calls;
     for (const auto& b : content->as_array()) {
       if (!b.is_object()) {
@@ -285,6 +354,10 @@ class AnthropicExchange final : public Exchange {
         text += string_field(block, "text");
       } else if (type == "thinking") {
         reasoning += string_field(block, "thinking");
+        thinking.push_back(boost::json::object{
+            {"type", "thinking"}, {"thinking", string_field(block, "thinking")}, {"signature", string_field(block, "signature")}});
+      } else if (type == "redacted_thinking") {
+        thinking.push_back(boost::json::object{{"type", "redacted_thinking"}, {"data", string_field(block, "data")}});
       } else if (type == "tool_use") {
         const auto* input = block.if_contains("input");
         calls.push_back(boost::json::object{
@@ -299,21 +372,23 @@ class AnthropicExchange final : public Exchange {
     if (!reasoning.empty()) {
       message["reasoning_content"] = reasoning;
     }
+    if (!thinking.empty()) {
+      message["thinking_blocks"] = std::move(thinking);
+    }
     if (!calls.empty()) {
       message["tool_calls"] = std::move(calls);
     }
-    Usage usage;
-    if (const auto* u = object_field(o, "usage")) {
-      usage.prompt_tokens = input_tokens(*u);
-      usage.completion_tokens = int_field(*u, "output_tokens");
-      usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-    }
+    const auto* u = object_field(o, "usage");
+    const Usage usage = u != nullptr ? usage_of_anthropic(*u) : Usage{};
     const auto id = string_field(o, "id");
     const auto model = string_field(o, "model");
-    return boost::json::serialize(completion_json(id.empty() ? new_completion_id() : std::string(id),
-                                                  model.empty() ? model_ : std::string(model), core::now_ms() / 1000,
-                                                  std::move(message), finish_reason_of(string_field(o, "stop_reason")),
-                                                  usage));
+    auto completion = completion_json(id.empty() ? new_completion_id() : std::string(id),
+                                      model.empty() ? model_ : std::string(model), core::now_ms() / 1000,
+                                      std::move(message), finish_reason_of(string_field(o, "stop_reason")), usage);
+    if (const auto seq = string_field(o, "stop_sequence"); !seq.empty()) {
+      completion["choices"].as_array()[0].as_object()["stop_sequence"] = seq;
+    }
+    return boost::json::serialize(completion);
   }
 
   StreamStep on_event(const core::SseEvent& ev, ChunkSink& sink) override {
@@ -336,8 +411,7 @@ class AnthropicExchange final : public Exchange {
           writer_.set_model(std::string(model));
         }
         if (const auto* u = object_field(*m, "usage")) {
-          usage_.prompt_tokens = input_tokens(*u);
-          usage_.completion_tokens = int_field(*u, "output_tokens");
+          usage_ = usage_of_anthropic(*u);
         }
       }
       writer_.role(sink);
@@ -349,6 +423,8 @@ class AnthropicExchange final : public Exchange {
         writer_.tool_call_start(sink, index, string_field(*block, "id"), string_field(*block, "name"));
       } else if (block != nullptr && string_field(*block, "type") == "text") {
         writer_.content(sink, string_field(*block, "text"));
+      } else if (block != nullptr && string_field(*block, "type") == "redacted_thinking") {
+        writer_.extension(sink, boost::json::object{{"redacted_thinking", string_field(*block, "data")}});
       }
     } else if (type == "content_block_delta") {
       const auto* delta = object_field(o, "delta");
@@ -357,6 +433,8 @@ class AnthropicExchange final : public Exchange {
         writer_.content(sink, string_field(*delta, "text"));
       } else if (delta_type == "thinking_delta") {
         writer_.reasoning(sink, string_field(*delta, "thinking"));
+      } else if (delta_type == "signature_delta") {
+        writer_.extension(sink, boost::json::object{{"reasoning_signature", string_field(*delta, "signature")}});
       } else if (delta_type == "input_json_delta") {
         const auto it = tool_index_.find(int_field(o, "index"));
         if (it == tool_index_.end()) {
@@ -367,16 +445,18 @@ class AnthropicExchange final : public Exchange {
     } else if (type == "message_delta") {
       if (const auto* delta = object_field(o, "delta")) {
         stop_reason_ = std::string(string_field(*delta, "stop_reason"));
+        stop_sequence_ = std::string(string_field(*delta, "stop_sequence"));
       }
       if (const auto* u = object_field(o, "usage")) {
         if (u->contains("input_tokens")) {
-          usage_.prompt_tokens = input_tokens(*u);
+          usage_ = usage_of_anthropic(*u);  // newer APIs repeat the whole usage here
+        } else {
+          usage_.completion_tokens = int_field(*u, "output_tokens");
         }
-        usage_.completion_tokens = int_field(*u, "output_tokens");
       }
     } else if (type == "message_stop") {
       usage_.total_tokens = usage_.prompt_tokens + usage_.completion_tokens;
-      writer_.finish(sink, finish_reason_of(stop_reason_), usage_);
+      writer_.finish(sink, finish_reason_of(stop_reason_), usage_, stop_sequence_);
       return {StreamStep::State::kDone, {}};
     } else if (type == "error") {
       const auto* err = object_field(o, "error");
@@ -403,6 +483,7 @@ class AnthropicExchange final : public Exchange {
   std::map<std::int64_t, std::int64_t> tool_index_;  // content block index → tool_calls index
   std::int64_t next_tool_index_ = 0;
   std::string stop_reason_;
+  std::string stop_sequence_;
   Usage usage_;
 };
 
@@ -420,6 +501,7 @@ boost::json::object anthropic_request(const boost::json::object& openai, std::st
                                       std::int64_t default_max_tokens, std::vector<std::string>& ignored) {
   boost::json::object out{{"model", model}};
   std::vector<std::string> system;
+  boost::json::array system_blocks;  // used when a system part carries a cache hint
   boost::json::array messages;
   const auto* list = openai.if_contains("messages");
   if (list == nullptr || !list->is_array()) {
@@ -433,6 +515,7 @@ boost::json::object anthropic_request(const boost::json::object& openai, std::st
     const auto role = string_field(m, "role");
     boost::json::array blocks;
     if (role == "system" || role == "developer") {
+      add_user_content(system_blocks, m.if_contains("content"));
       if (auto text = content_text(m.if_contains("content")); !text.empty()) {
         system.push_back(std::move(text));
       }
@@ -440,15 +523,16 @@ boost::json::object anthropic_request(const boost::json::object& openai, std::st
       add_user_content(blocks, m.if_contains("content"));
       append_message(messages, "user", std::move(blocks));
     } else if (role == "assistant") {
-      if (const auto text = content_text(m.if_contains("content")); !text.empty()) {
+      add_thinking(blocks, m);
+      if (has_cache_control(m.if_contains("content"))) {
+        add_user_content(blocks, m.if_contains("content"));
+      } else if (const auto text = content_text(m.if_contains("content")); !text.empty()) {
         blocks.push_back(text_block(text));
       }
       add_tool_uses(blocks, m);
       append_message(messages, "assistant", std::move(blocks));
     } else if (role == "tool") {
-      blocks.push_back(boost::json::object{{"type", "tool_result"},
-                                           {"tool_use_id", string_field(m, "tool_call_id")},
-                                           {"content", content_text(m.if_contains("content"))}});
+      blocks.push_back(tool_result(m));
       append_message(messages, "user", std::move(blocks));
     }
   }
@@ -456,11 +540,17 @@ boost::json::object anthropic_request(const boost::json::object& openai, std::st
   for (auto& msg : messages) {
     auto& content = msg.as_object()["content"];
     const auto& blocks = content.as_array();
-    if (blocks.size() == 1 && string_field(blocks[0].as_object(), "type") == "text") {
+    if (blocks.size() == 1 && string_field(blocks[0].as_object(), "type") == "text" &&
+        !blocks[0].as_object().contains("cache_control")) {
       content = blocks[0].as_object().at("text");
     }
   }
-  if (!system.empty()) {
+  const bool cached_system = std::any_of(system_blocks.begin(), system_blocks.end(), [](const boost::json::value& b) {
+    return b.as_object().contains("cache_control");
+  });
+  if (cached_system) {
+    out["system"] = std::move(system_blocks);  // blocks keep the cache hints a joined string would lose
+  } else if (!system.empty()) {
     out["system"] = core::join(system, "\n\n");
   }
   out["messages"] = std::move(messages);
@@ -472,10 +562,13 @@ boost::json::object anthropic_request(const boost::json::object& openai, std::st
     }
   }
   out["max_tokens"] = max_tokens;
-  for (const auto key : {"temperature", "top_p"}) {
+  for (const auto key : {"temperature", "top_p", "top_k"}) {
     if (const auto* v = openai.if_contains(key); v != nullptr && v->is_number()) {
       out[key] = *v;
     }
+  }
+  if (const auto* t = openai.if_contains("thinking"); t != nullptr && t->is_object()) {
+    out["thinking"] = *t;  // the chat form's extension from a Messages client
   }
   if (const auto* stop = openai.if_contains("stop"); stop != nullptr && !stop->is_null()) {
     boost::json::array seqs;
@@ -499,8 +592,10 @@ boost::json::object anthropic_request(const boost::json::object& openai, std::st
   for (const auto& kv : openai) {
     const std::string_view key = kv.key();
     const bool n_is_one = key == "n" && kv.value().is_int64() && kv.value().as_int64() == 1;
+    // A Messages client's effort hint rides next to its thinking object, which says it exactly.
+    const bool effort_of_thinking = key == "reasoning_effort" && openai.contains("thinking");
     if (std::find(std::begin(kTranslated), std::end(kTranslated), key) == std::end(kTranslated) &&
-        !kv.value().is_null() && !n_is_one) {
+        !kv.value().is_null() && !n_is_one && !effort_of_thinking) {
       ignored.emplace_back(key);
     }
   }

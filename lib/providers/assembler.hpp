@@ -17,6 +17,9 @@ struct Usage {
   std::int64_t prompt_tokens = 0;
   std::int64_t completion_tokens = 0;
   std::int64_t total_tokens = 0;
+  std::int64_t cached_tokens = 0;          ///< prompt_tokens_details.cached_tokens: cache reads
+  std::int64_t cache_creation_tokens = 0;  ///< prompt_tokens_details.cache_creation_tokens (docs/dialects.md)
+  std::int64_t reasoning_tokens = 0;       ///< completion_tokens_details.reasoning_tokens
 };
 
 /// The usage block of a chat.completion (or chunk) object, if it has one.

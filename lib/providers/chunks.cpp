@@ -64,9 +64,15 @@ void ChunkWriter::tool_call_arguments(ChunkSink& sink, std::int64_t index, std::
   emit_delta(sink, boost::json::object{{"tool_calls", boost::json::array{std::move(call)}}});
 }
 
-void ChunkWriter::finish(ChunkSink& sink, std::string_view finish_reason, const std::optional<Usage>& usage) {
+void ChunkWriter::extension(ChunkSink& sink, boost::json::object&& delta) { emit_delta(sink, std::move(delta)); }
+
+void ChunkWriter::finish(ChunkSink& sink, std::string_view finish_reason, const std::optional<Usage>& usage,
+                         std::string_view stop_sequence) {
   role(sink);
   auto last = chunk(boost::json::object{}, boost::json::string(finish_reason));
+  if (!stop_sequence.empty()) {
+    last["choices"].as_array()[0].as_object()["stop_sequence"] = stop_sequence;
+  }
   if (usage && !include_usage_) {
     last["usage"] = usage_json(*usage);
   }
@@ -80,8 +86,19 @@ void ChunkWriter::finish(ChunkSink& sink, std::string_view finish_reason, const 
 }
 
 boost::json::object usage_json(const Usage& u) {
-  return boost::json::object{
+  boost::json::object out{
       {"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens}, {"total_tokens", u.total_tokens}};
+  if (u.cached_tokens > 0 || u.cache_creation_tokens > 0) {
+    boost::json::object details{{"cached_tokens", u.cached_tokens}};
+    if (u.cache_creation_tokens > 0) {
+      details["cache_creation_tokens"] = u.cache_creation_tokens;
+    }
+    out["prompt_tokens_details"] = std::move(details);
+  }
+  if (u.reasoning_tokens > 0) {
+    out["completion_tokens_details"] = boost::json::object{{"reasoning_tokens", u.reasoning_tokens}};
+  }
+  return out;
 }
 
 boost::json::object completion_json(std::string_view id, std::string_view model, std::int64_t created,

@@ -31,9 +31,14 @@ class ChunkWriter {
   void tool_call_start(ChunkSink& sink, std::int64_t index, std::string_view id, std::string_view name);
   /// A fragment of a tool call's JSON arguments.
   void tool_call_arguments(ChunkSink& sink, std::int64_t index, std::string_view fragment);
-  /// The finish chunk (empty delta, `finish_reason`). Usage, when known, rides on it; when the
-  /// client asked for include_usage it comes as OpenAI's separate usage chunk (`choices: []`).
-  void finish(ChunkSink& sink, std::string_view finish_reason, const std::optional<Usage>& usage);
+  /// A delta of the chat form's extensions (docs/dialects.md: reasoning_signature,
+  /// redacted_thinking).
+  void extension(ChunkSink& sink, boost::json::object&& delta);
+  /// The finish chunk (empty delta, `finish_reason`, and the matched `stop_sequence` extension
+  /// when known). Usage, when known, rides on it; when the client asked for include_usage it
+  /// comes as OpenAI's separate usage chunk (`choices: []`).
+  void finish(ChunkSink& sink, std::string_view finish_reason, const std::optional<Usage>& usage,
+              std::string_view stop_sequence = {});
 
   /// The answer text emitted so far.
   [[nodiscard]] const std::string& content_text() const noexcept { return content_; }

@@ -35,11 +35,9 @@ Next after_failure(const Snapshot& s, const AttemptFailure& f, std::size_t attem
   if (!f.status) {
     return f.code == core::ErrorCode::kInvalidArgument ? Next::kAnswer : Next::kRetry;
   }
-  if (f.code == core::ErrorCode::kUpstreamTimeout) {
-    return Next::kAnswer;
-  }
   if (*f.status >= 200 && *f.status < 300) {
-    return Next::kRetry;
+    // The upstream was answering: a stall now is its answer; anything else made it unusable.
+    return f.code == core::ErrorCode::kUpstreamTimeout ? Next::kAnswer : Next::kRetry;
   }
   const bool retry = hot.retry_on(*f.status) || (f.retry_like && hot.retry_on(*f.retry_like));
   return retry ? Next::kRetry : Next::kAnswer;

@@ -48,8 +48,9 @@ enum class Next { kRetry, kAnswer };
 /// routing.max_attempts or the candidates; never with routing.fallback off. Then:
 /// - a request we could not translate for the provider (kInvalidArgument, no status) answers:
 ///   it is the client's input;
-/// - a timeout after the response head answers: the upstream was working on it;
-/// - an unusable 2xx (malformed, empty, a block page) retries;
+/// - a timeout while reading a 2xx answer (status 2xx, kUpstreamTimeout: the body or stream
+///   stalled after the head) answers: the upstream was working on it;
+/// - another unusable 2xx (malformed, empty, a block page) retries;
 /// - another status retries when routing.retry_on lists it or its `retry_like`;
 /// - a failure before any response (refused, reset, timeout, DNS, TLS) retries.
 [[nodiscard]] Next after_failure(const Snapshot& snapshot, const AttemptFailure& failure, std::size_t attempts_made,

@@ -127,16 +127,16 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
   return d;
 }
 
-void require_provider(const Snapshot& s, std::string_view id) {
-  if (s.find(id) != nullptr) {
-    return;
+const ProviderEntry& require_provider(const Snapshot& s, std::string_view id, std::string_view param) {
+  if (const auto* p = s.find(id)) {
+    return *p;
   }
   std::vector<std::string> ids;
+  ids.reserve(s.providers.size());
   for (const auto& p : s.providers) {
     ids.push_back(p.row.id);
   }
-  throw core::Error(core::ErrorCode::kNotFound,
-                    fmt::format("provider '{}' not found{}", id, core::did_you_mean(id, ids)));
+  core::throw_not_found("provider", id, ids, std::string(param));
 }
 
 }  // namespace router::routing

@@ -41,9 +41,11 @@ struct Decision {
 /// The document `router route --json` prints and GET /v1/route returns.
 [[nodiscard]] boost::json::object decision_json(const Snapshot& snapshot, const Decision& decision);
 
-/// Throws kNotFound ("provider 'x' not found (did you mean …)") unless `id` is configured: a
-/// pinned provider that does not exist is an error for `router route` and GET /v1/route.
-void require_provider(const Snapshot& snapshot, std::string_view id);
+/// The provider `id`, or kNotFound "provider 'x' not found (did you mean 'y'?)" naming `param`
+/// (core::throw_not_found): every lookup of a provider by id the user typed (`router route`,
+/// `router test`, GET /v1/route, GET /v1/models?provider=, POST /v1/providers/{id}/test).
+[[nodiscard]] const ProviderEntry& require_provider(const Snapshot& snapshot, std::string_view id,
+                                                   std::string_view param = {});
 
 /// True for the model names that mean "the provider's default".
 [[nodiscard]] bool is_default_model(std::string_view model) noexcept;

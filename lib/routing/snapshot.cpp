@@ -5,8 +5,8 @@
 #include "config/resolve.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 #include "secrets/secrets.hpp"
 
 namespace router::routing {
@@ -19,6 +19,7 @@ HotSettings::HotSettings(const config::Settings& s)
       write_timeout_ms(s.integer("server.write_timeout")),
       log_max_body_bytes(s.integer("logging.max_body_bytes")),
       retention_days(s.integer("logging.retention_days")),
+      body_retention_days(s.integer("logging.body_retention_days")),
       reject_rate(s.integer("server.reject_rate")),
       max_attempts(static_cast<std::size_t>(s.integer("routing.max_attempts"))),
       fallback(s.boolean("routing.fallback")),

@@ -51,6 +51,7 @@ struct HotSettings {
   std::int64_t write_timeout_ms;
   std::int64_t log_max_body_bytes;
   std::int64_t retention_days;
+  std::int64_t body_retention_days;
   std::int64_t reject_rate;  ///< server.reject_rate: refused requests logged per second per address
   std::size_t max_attempts;
   bool fallback;

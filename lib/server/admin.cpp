@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -9,8 +10,8 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "server/context.hpp"
 
 namespace router::server {
@@ -207,8 +208,14 @@ const std::string& model_param(const Call& call, std::size_t i) {
   return id;
 }
 
+void answer(Call& call, http::Response&& res) {
+  boost::asio::post(call.worker.ioc, [session = std::move(call.session), res = std::move(res)]() mutable {
+    session->respond(std::move(res));
+  });
+}
+
 void reply(Call& call, int status, const boost::json::object& doc) {
-  call.session->respond(json_response(call, status, core::compact_json(doc)));
+  answer(call, json_response(call, status, core::compact_json(doc)));
 }
 
 boost::json::object outcome_with(const config::Outcome& outcome, std::string_view field, boost::json::value resource) {

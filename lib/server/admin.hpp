@@ -27,12 +27,13 @@ namespace router::server {
 struct Call;
 struct Shared;
 
-/// One worker's connections for the admin API, opened at its first admin call and used only on
-/// that worker's thread: a configuration connection with its ConfigService (the one
+/// One blocking-pool thread's connections for the admin API, opened at its first admin call and
+/// used only on that thread: a configuration connection with its ConfigService (the one
 /// implementation of every mutation), and a logs connection for the history and stats queries.
-/// A connection per worker, instead of one shared behind a lock, means an admin call never waits
-/// for another worker; SQLite serialises the writes themselves, and each is one short IMMEDIATE
-/// transaction, so a write waits at most for another short write. Reads never wait (WAL).
+/// A connection per thread, instead of one shared behind a lock, means an admin call never waits
+/// for another; SQLite serialises the writes themselves, and each is one short IMMEDIATE
+/// transaction, so a write waits at most for another short write (or, when another program holds
+/// the database, busy_timeout: on this thread, never on an I/O worker). Reads never wait (WAL).
 class AdminStore {
  public:
   explicit AdminStore(const Shared& shared);  ///< `shared` outlives the store
@@ -102,7 +103,11 @@ void require_query(const Call& call, std::initializer_list<std::string_view> acc
 [[nodiscard]] const std::string& provider_param(const Call& call, std::size_t i);
 /// Path parameter `i` as a model id (no "..", no spaces, no backslashes); kInvalidArgument otherwise.
 [[nodiscard]] const std::string& model_param(const Call& call, std::size_t i);
-/// Answers the call with `doc` as JSON.
+/// Answers the call with `res`, from any thread: the response is written on the call's I/O
+/// worker, and the call gives up its session (the session is only ever touched, and released, on
+/// its own thread).
+void answer(Call& call, http::Response&& res);
+/// Answers the call with `doc` as JSON (through answer()).
 void reply(Call& call, int status, const boost::json::object& doc);
 /// The outcome document of a mutation, with the affected resource's current document as `field`.
 [[nodiscard]] boost::json::object outcome_with(const config::Outcome& outcome, std::string_view field,

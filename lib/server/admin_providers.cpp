@@ -9,6 +9,7 @@
 #include "config/service.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "routing/routing.hpp"
 #include "server/admin.hpp"
 #include "server/context.hpp"
 #include "server/handlers.hpp"
@@ -22,8 +23,6 @@ namespace {
 
 constexpr int kOk = 200;
 constexpr int kCreated = 201;
-
-config::ConfigService& service(Call& call) { return call.worker.admin.config(); }
 
 // {"key": value, ...} as service inputs. With `unset` (PATCH), a null value removes the key.
 std::vector<config::ConfigInput> config_inputs(const boost::json::object& config, std::vector<std::string>* unset) {
@@ -62,23 +61,23 @@ void require_same_id(JsonBody& body, const std::string& path_id) {
   }
 }
 
-void reply_provider(Call& call, int status, const config::Outcome& o, const std::string& id) {
-  reply(call, status, outcome_with(o, "provider", service(call).provider_document(id, false)));
+void reply_provider(Call& call, AdminStore& store, int status, const config::Outcome& o, const std::string& id) {
+  reply(call, status, outcome_with(o, "provider", store.config().provider_document(id, false)));
 }
 
 // GET of a part of the provider document ("config", "models") as a resource of its own.
-void reply_part(Call& call, std::string_view part) {
+void reply_part(Call& call, AdminStore& store, std::string_view part) {
   const auto& id = provider_param(call, 0);
   require_query(call, {});
-  reply(call, kOk, {{"provider_id", id}, {part, service(call).provider_document(id, false).at(part)}});
+  reply(call, kOk, {{"provider_id", id}, {part, store.config().provider_document(id, false).at(part)}});
 }
 
-void reply_config(Call& call, const config::Outcome& o, const std::string& id) {
-  reply(call, kOk, outcome_with(o, "config", service(call).provider_document(id, false).at("config")));
+void reply_config(Call& call, AdminStore& store, const config::Outcome& o, const std::string& id) {
+  reply(call, kOk, outcome_with(o, "config", store.config().provider_document(id, false).at("config")));
 }
 
-void reply_links(Call& call, int status, const config::Outcome& o, const std::string& id) {
-  reply(call, status, outcome_with(o, "models", service(call).provider_document(id, false).at("models")));
+void reply_links(Call& call, AdminStore& store, int status, const config::Outcome& o, const std::string& id) {
+  reply(call, status, outcome_with(o, "models", store.config().provider_document(id, false).at("models")));
 }
 
 config::NewModel model_from(JsonBody& body, std::optional<std::string> id) {
@@ -100,7 +99,7 @@ bool created(const config::Outcome& o, std::string_view entity) {
 
 // --- providers -------------------------------------------------------------------------------------
 
-void handle_list_providers(Call& call) {
+void handle_list_providers(Call& call, AdminStore& store) {
   require_query(call, {"type", "enabled"});
   config::ProviderFilter filter;
   filter.type = call.query_param("type");
@@ -110,30 +109,30 @@ void handle_list_providers(Call& call) {
     }
     filter.enabled = *enabled == "true";
   }
-  reply(call, kOk, service(call).providers_document(filter));
+  reply(call, kOk, store.config().providers_document(filter));
 }
 
-void handle_create_provider(Call& call) {
+void handle_create_provider(Call& call, AdminStore& store) {
   JsonBody body(call.request);
   const auto p = provider_from(body, body.text("id"));
-  const auto o = service(call).add_provider(p, actor_of(call));
-  reply_provider(call, kCreated, o, p.id);
+  const auto o = store.config().add_provider(p, actor_of(call));
+  reply_provider(call, store, kCreated, o, p.id);
 }
 
-void handle_get_provider(Call& call) {
+void handle_get_provider(Call& call, AdminStore& store) {
   require_query(call, {});
-  reply(call, kOk, service(call).provider_document(provider_param(call, 0), false));
+  reply(call, kOk, store.config().provider_document(provider_param(call, 0), false));
 }
 
-void handle_replace_provider(Call& call) {
+void handle_replace_provider(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   JsonBody body(call.request);
   require_same_id(body, id);
-  const auto o = service(call).replace_provider(provider_from(body, id), actor_of(call));
-  reply_provider(call, kOk, o, id);
+  const auto o = store.config().replace_provider(provider_from(body, id), actor_of(call));
+  reply_provider(call, store, kOk, o, id);
 }
 
-void handle_patch_provider(Call& call) {
+void handle_patch_provider(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   JsonBody body(call.request);
   require_same_id(body, id);
@@ -144,58 +143,52 @@ void handle_patch_provider(Call& call) {
   edit.enabled = body.boolean("enabled");
   edit.config = config_inputs(body.object("config").value_or(boost::json::object()), &edit.unset);
   body.finish();
-  const auto o = service(call).edit_provider(id, edit, actor_of(call));
-  reply_provider(call, kOk, o, id);
+  const auto o = store.config().edit_provider(id, edit, actor_of(call));
+  reply_provider(call, store, kOk, o, id);
 }
 
-void handle_delete_provider(Call& call) {
+void handle_delete_provider(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   require_no_body(call);
-  reply(call, kOk, config::outcome_document(service(call).remove_provider(id, actor_of(call))));
+  reply(call, kOk, config::outcome_document(store.config().remove_provider(id, actor_of(call))));
 }
 
-void handle_enable_provider(Call& call) {
+void handle_enable_provider(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   require_no_body(call);
-  reply_provider(call, kOk, service(call).set_provider_enabled(id, true, actor_of(call)), id);
+  reply_provider(call, store, kOk, store.config().set_provider_enabled(id, true, actor_of(call)), id);
 }
 
-void handle_disable_provider(Call& call) {
+void handle_disable_provider(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   require_no_body(call);
-  reply_provider(call, kOk, service(call).set_provider_enabled(id, false, actor_of(call)), id);
+  reply_provider(call, store, kOk, store.config().set_provider_enabled(id, false, actor_of(call)), id);
 }
 
 void handle_test_provider(Call& call) {
   const auto& id = provider_param(call, 0);
   require_no_body(call);
-  const auto& entry = require_provider_entry(*call.snapshot, id);
-  if (!entry.impl) {
-    // A configuration that cannot work (a secret that does not open, an unset env: reference)
-    // is an unhealthy provider, not a failed call.
-    return reply(call, kOk, health_document(entry, nullptr, core::now_ms()));
-  }
+  const auto& entry = routing::require_provider(*call.snapshot, id);
+  // Upstream I/O on this worker's pool, without blocking it; the snapshot, held by the call,
+  // keeps `entry` alive until the answer.
   auto shared = std::make_shared<Call>(std::move(call));
-  // The snapshot is held by the call, so `entry` outlives the request.
-  fetch_models(shared->worker.pool, entry.impl, [shared, &entry](ModelsAnswer&& a) {
-    reply(*shared, kOk, health_document(entry, &a, core::now_ms()));
-  });
+  check_health(shared->worker.pool, entry, [shared](boost::json::object&& doc) { reply(*shared, kOk, doc); });
 }
 
 // --- provider config -------------------------------------------------------------------------------
 
-void handle_get_provider_config(Call& call) { reply_part(call, "config"); }
+void handle_get_provider_config(Call& call, AdminStore& store) { reply_part(call, store, "config"); }
 
-void handle_replace_provider_config(Call& call) {
+void handle_replace_provider_config(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   JsonBody body(call.request);
   auto config = body.object("config");
   body.finish();
   const auto inputs = config_inputs(JsonBody::required(std::move(config), "config"), nullptr);
-  reply_config(call, service(call).replace_provider_config(id, inputs, actor_of(call)), id);
+  reply_config(call, store, store.config().replace_provider_config(id, inputs, actor_of(call)), id);
 }
 
-void handle_patch_provider_config(Call& call) {
+void handle_patch_provider_config(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   const auto& key = call.params.at(1);
   JsonBody body(call.request);
@@ -203,20 +196,20 @@ void handle_patch_provider_config(Call& call) {
   body.finish();
   config::ProviderEdit edit;
   edit.config = config_inputs(boost::json::object{{key, JsonBody::required(std::move(value), "value")}}, &edit.unset);
-  reply_config(call, service(call).edit_provider(id, edit, actor_of(call)), id);
+  reply_config(call, store, store.config().edit_provider(id, edit, actor_of(call)), id);
 }
 
-void handle_delete_provider_config(Call& call) {
+void handle_delete_provider_config(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   require_no_body(call);
-  reply_config(call, service(call).unset_provider_config(id, call.params.at(1), actor_of(call)), id);
+  reply_config(call, store, store.config().unset_provider_config(id, call.params.at(1), actor_of(call)), id);
 }
 
 // --- provider model links --------------------------------------------------------------------------
 
-void handle_list_provider_models(Call& call) { reply_part(call, "models"); }
+void handle_list_provider_models(Call& call, AdminStore& store) { reply_part(call, store, "models"); }
 
-void handle_link_model(Call& call) {
+void handle_link_model(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   JsonBody body(call.request);
   auto model = body.text("model");
@@ -224,45 +217,45 @@ void handle_link_model(Call& call) {
   options.make_default = body.boolean("default").value_or(false);
   options.upstream_model = body.text("upstream_model");
   body.finish();
-  const auto o = service(call).link_model(id, JsonBody::required(std::move(model), "model"), options, actor_of(call));
-  reply_links(call, created(o, "provider_model") ? kCreated : kOk, o, id);
+  const auto o = store.config().link_model(id, JsonBody::required(std::move(model), "model"), options, actor_of(call));
+  reply_links(call, store, created(o, "provider_model") ? kCreated : kOk, o, id);
 }
 
-void handle_unlink_model(Call& call) {
+void handle_unlink_model(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   const auto& model = model_param(call, 1);
   require_no_body(call);
-  reply_links(call, kOk, service(call).unlink_model(id, model, actor_of(call)), id);
+  reply_links(call, store, kOk, store.config().unlink_model(id, model, actor_of(call)), id);
 }
 
-void handle_set_default_model(Call& call) {
+void handle_set_default_model(Call& call, AdminStore& store) {
   const auto& id = provider_param(call, 0);
   const auto& model = model_param(call, 1);
   require_no_body(call);
-  reply_links(call, kOk, service(call).set_default_model(id, model, actor_of(call)), id);
+  reply_links(call, store, kOk, store.config().set_default_model(id, model, actor_of(call)), id);
 }
 
 // --- models ----------------------------------------------------------------------------------------
 
-void handle_create_model(Call& call) {
+void handle_create_model(Call& call, AdminStore& store) {
   JsonBody body(call.request);
   const auto m = model_from(body, body.text("id"));
-  const auto o = service(call).add_model(m, actor_of(call));
-  reply(call, kCreated, outcome_with(o, "model", service(call).model_document(m.id)));
+  const auto o = store.config().add_model(m, actor_of(call));
+  reply(call, kCreated, outcome_with(o, "model", store.config().model_document(m.id)));
 }
 
-void handle_replace_model(Call& call) {
+void handle_replace_model(Call& call, AdminStore& store) {
   const auto& id = model_param(call, 0);
   JsonBody body(call.request);
   require_same_id(body, id);
-  const auto o = service(call).replace_model(model_from(body, id), actor_of(call));
-  reply(call, kOk, outcome_with(o, "model", service(call).model_document(id)));
+  const auto o = store.config().replace_model(model_from(body, id), actor_of(call));
+  reply(call, kOk, outcome_with(o, "model", store.config().model_document(id)));
 }
 
-void handle_delete_model(Call& call) {
+void handle_delete_model(Call& call, AdminStore& store) {
   const auto& id = model_param(call, 0);
   require_no_body(call);
-  reply(call, kOk, config::outcome_document(service(call).remove_model(id, actor_of(call))));
+  reply(call, kOk, config::outcome_document(store.config().remove_model(id, actor_of(call))));
 }
 
 }  // namespace router::server

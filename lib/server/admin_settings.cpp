@@ -18,25 +18,23 @@ constexpr int kOk = 200;
 constexpr std::int64_t kDefaultRevisions = 20;
 constexpr std::int64_t kMaxRevisions = 1000;
 
-config::ConfigService& service(Call& call) { return call.worker.admin.config(); }
-
 // A key in the path names a resource, so an undeclared one is 404 (the CLI's 'config set' says
 // invalid input instead: there the key is an argument).
 const config::SettingDecl& setting_param(const Call& call) {
   return config::require_setting(call.params.at(0), core::ErrorCode::kNotFound);
 }
 
-void reply_setting(Call& call, const config::Outcome& o, std::string_view key) {
-  reply(call, kOk, outcome_with(o, "setting", service(call).setting_document(key)));
+void reply_setting(Call& call, AdminStore& store, const config::Outcome& o, std::string_view key) {
+  reply(call, kOk, outcome_with(o, "setting", store.config().setting_document(key)));
 }
 
 }  // namespace
 
 // --- settings --------------------------------------------------------------------------------------
 
-void handle_list_settings(Call& call) {
+void handle_list_settings(Call& call, AdminStore& store) {
   require_query(call, {});
-  reply(call, kOk, service(call).settings_document());
+  reply(call, kOk, store.config().settings_document());
 }
 
 void handle_settings_schema(Call& call) {
@@ -44,7 +42,7 @@ void handle_settings_schema(Call& call) {
   reply(call, kOk, config::settings_schema_document());
 }
 
-void handle_bulk_settings(Call& call) {
+void handle_bulk_settings(Call& call, AdminStore& store) {
   JsonBody body(call.request);
   auto settings = body.object("settings");
   body.finish();
@@ -52,51 +50,51 @@ void handle_bulk_settings(Call& call) {
   for (const auto& kv : JsonBody::required(std::move(settings), "settings")) {
     values.emplace_back(std::string(kv.key()), kv.value());
   }
-  const auto o = service(call).put_settings(values, actor_of(call));
-  reply(call, kOk, outcome_with(o, "settings", service(call).settings_document().at("settings")));
+  const auto o = store.config().put_settings(values, actor_of(call));
+  reply(call, kOk, outcome_with(o, "settings", store.config().settings_document().at("settings")));
 }
 
-void handle_get_setting(Call& call) {
+void handle_get_setting(Call& call, AdminStore& store) {
   require_query(call, {});
-  reply(call, kOk, service(call).setting_document(setting_param(call).key));
+  reply(call, kOk, store.config().setting_document(setting_param(call).key));
 }
 
-void handle_put_setting(Call& call) {
+void handle_put_setting(Call& call, AdminStore& store) {
   const auto& decl = setting_param(call);
   JsonBody body(call.request);
   auto value = body.value("value");
   body.finish();
-  reply_setting(call,
-                service(call).put_setting(decl.key, JsonBody::required(std::move(value), "value"), actor_of(call)),
+  reply_setting(call, store,
+                store.config().put_setting(decl.key, JsonBody::required(std::move(value), "value"), actor_of(call)),
                 decl.key);
 }
 
-void handle_delete_setting(Call& call) {
+void handle_delete_setting(Call& call, AdminStore& store) {
   const auto& decl = setting_param(call);
   require_no_body(call);
-  reply_setting(call, service(call).unset_setting(decl.key, actor_of(call)), decl.key);
+  reply_setting(call, store, store.config().unset_setting(decl.key, actor_of(call)), decl.key);
 }
 
 // --- revisions -------------------------------------------------------------------------------------
 
-void handle_list_revisions(Call& call) {
+void handle_list_revisions(Call& call, AdminStore& store) {
   require_query(call, {"limit", "before"});
   const auto limit = call.query_param("limit");
   const auto before = call.query_param("before");
   reply(call, kOk,
-        service(call).revisions_document(limit ? core::parse_int(*limit, 1, kMaxRevisions, "limit") : kDefaultRevisions,
+        store.config().revisions_document(limit ? core::parse_int(*limit, 1, kMaxRevisions, "limit") : kDefaultRevisions,
                                          before ? std::optional(config::parse_revision(*before)) : std::nullopt));
 }
 
-void handle_get_revision(Call& call) {
+void handle_get_revision(Call& call, AdminStore& store) {
   require_query(call, {});
-  reply(call, kOk, service(call).revision_document(config::parse_revision(call.params.at(0))));
+  reply(call, kOk, store.config().revision_document(config::parse_revision(call.params.at(0))));
 }
 
-void handle_revert_revision(Call& call) {
+void handle_revert_revision(Call& call, AdminStore& store) {
   const auto rev = config::parse_revision(call.params.at(0));
   require_no_body(call);
-  reply(call, kOk, config::outcome_document(service(call).revert(rev, actor_of(call))));
+  reply(call, kOk, config::outcome_document(store.config().revert(rev, actor_of(call))));
 }
 
 }  // namespace router::server

@@ -21,8 +21,6 @@ using core::ErrorCode;
 
 namespace {
 
-constexpr std::size_t kMaxModelList = 16 * 1024 * 1024;
-
 // Models from the database that an enabled provider serves, in OpenAI's list shape.
 boost::json::object model_object(const routing::Snapshot& s, const db::Model& m) {
   std::string owner;
@@ -51,7 +49,7 @@ bool served(const routing::Snapshot& s, const std::string& model_id) {
 }
 
 void list_upstream_models(Call& call, const std::string& provider_id) {
-  const auto& entry = require_provider_entry(*call.snapshot, provider_id, "provider");
+  const auto& entry = routing::require_provider(*call.snapshot, provider_id, "provider");
   // A disabled provider's credentials stay unused: no client route contacts its upstream.
   if (!entry.row.enabled) {
     throw Error(ErrorCode::kConflict,
@@ -84,26 +82,6 @@ void list_upstream_models(Call& call, const std::string& provider_id) {
 }
 
 }  // namespace
-
-const routing::ProviderEntry& require_provider_entry(const routing::Snapshot& snapshot, std::string_view id,
-                                                     std::string_view param) {
-  if (const auto* p = snapshot.find(id)) {
-    return *p;
-  }
-  std::vector<std::string> ids;
-  for (const auto& e : snapshot.providers) {
-    ids.push_back(e.row.id);
-  }
-  core::throw_not_found("provider", id, ids, std::string(param));
-}
-
-void fetch_models(http::UpstreamPool& pool, const providers::ProviderPtr& impl, std::function<void(ModelsAnswer&&)> done) {
-  const auto started = core::mono_ns();
-  // `impl` is captured so the provider outlives a snapshot replaced while the request is out.
-  fetch(pool, *impl, impl->models_request(), kMaxModelList, [impl, started, done = std::move(done)](FetchResult&& r) {
-    done(models_answer(*impl, std::move(r), (core::mono_ns() - started) / 1000));
-  });
-}
 
 void handle_health(Call& call) {
   const auto& s = *call.snapshot;
@@ -188,7 +166,7 @@ void handle_route(Call& call) {
   auto provider = call.query_param("provider");
   if (provider) {
     core::require_slug(*provider, "provider");
-    routing::require_provider(*call.snapshot, *provider);
+    (void)routing::require_provider(*call.snapshot, *provider);
   }
   const auto d = routing::decide(*call.snapshot, model, provider);
   call.session->respond(json_response(call, 200, core::compact_json(routing::decision_json(*call.snapshot, d))));

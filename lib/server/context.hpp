@@ -22,6 +22,7 @@
 
 namespace router::server {
 
+class BlockingPool;
 class LogWriter;
 
 /// What every worker shares. Set up before the workers start; afterwards only the atomics change.
@@ -32,6 +33,7 @@ struct Shared {
   core::EnvLookup env;
   secrets::KeyStore keys;
   LogWriter* logs = nullptr;
+  BlockingPool* blocking = nullptr;  ///< runs the admin API's database work, off the I/O workers
   http::TlsContexts* tls = nullptr;
   std::int64_t started_ms = 0;
   std::string listen;                 ///< the bound address, "127.0.0.1:3001"
@@ -44,6 +46,7 @@ struct Shared {
   std::atomic<bool> clients_open{false};         ///< auth.clients = open, as the newest snapshot says
   http::ConnectionGate connections;              ///< server.max_connections, across workers
   ConfigAnnouncer announcer;                     ///< configuration changes, said once
+  core::RequestIdGenerator ids;                  ///< this process's request ids (one atomic)
 };
 
 /// The warning for client routes open to anyone (auth.clients = open) on a non-loopback address.
@@ -51,8 +54,9 @@ struct Shared {
 
 /// One I/O thread and everything it owns: its io_context, its configuration snapshot cache (own
 /// SQLite connection), its upstream pool, its conversation state store (own logs connection,
-/// opened on first use), its request id lane, its admin API connections. Nothing here is shared
-/// with other workers, so the request path takes no lock that another thread contends for.
+/// opened on first use). Nothing here is shared with other workers, so the request path takes no
+/// lock that another thread contends for. The admin API's connections belong to the blocking
+/// pool's threads instead: an admin call never blocks this thread.
 class Worker {
  public:
   Worker(std::size_t index, Shared& shared);
@@ -65,9 +69,8 @@ class Worker {
   routing::SnapshotCache snapshots;
   http::UpstreamPool pool;
   SqliteSessionStore sessions;
-  core::RequestIdGenerator ids;
+  core::RequestIdGenerator& ids;  ///< Shared::ids
   std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
-  AdminStore admin;            ///< this worker's connections for the admin API
   RejectLimiter rejects;       ///< server.reject_rate for this worker's share of the clients
   Dispatcher dispatcher;
 

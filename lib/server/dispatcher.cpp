@@ -10,7 +10,9 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
+#include "dialects/chat_form.hpp"
 #include "providers/provider.hpp"
+#include "server/blocking_pool.hpp"
 #include "server/context.hpp"
 #include "server/log_writer.hpp"
 
@@ -194,11 +196,7 @@ http::Response json_response(const Call& call, int status, std::string body) {
 }
 
 std::string error_body(ErrorCode code, std::string_view message, std::string_view param) {
-  boost::json::object err{{"message", core::to_valid_utf8(message)},
-                          {"type", core::error_type(code)},
-                          {"param", param.empty() ? boost::json::value(nullptr) : boost::json::value(core::to_valid_utf8(param))},
-                          {"code", core::error_name(code)}};
-  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
+  return dialects::openai_error_body(code, message, param);
 }
 
 http::Response error_response(const Call& call, ErrorCode code, std::string_view message, std::string_view param) {
@@ -248,7 +246,7 @@ void queue_log(const Call& call, db::RequestLog&& log) {
     log.duration_us = (core::mono_ns() - call.session->received_ns()) / 1000;
   }
   access_line(log, hot.request_lines);
-  LogItem item{std::move(log), hot.body_logging, static_cast<std::size_t>(hot.log_max_body_bytes), hot.retention_days};
+  LogItem item{std::move(log), hot.body_logging, static_cast<std::size_t>(hot.log_max_body_bytes)};
   call.worker.shared.logs->push(call.worker.index, std::move(item));
 }
 
@@ -384,7 +382,11 @@ bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&&
     if (head_only) {
       return true;  // the body may come; handle() checks everything again on the whole request
     }
-    route->handler(call);
+    if (const auto* blocking = std::get_if<BlockingHandler>(&route->handler)) {
+      worker_.shared.blocking->run(std::move(call), *blocking);
+      return false;
+    }
+    std::get<Handler>(route->handler)(call);
   } catch (const Error& e) {
     if (!call.session) {
       core::log::error("handler failed after taking over the request: {}", e.what());
@@ -453,10 +455,16 @@ http::ServerLimits Dispatcher::limits_from(const routing::Snapshot& snap) {
 }
 
 http::ServerLimits Dispatcher::limits() {
-  if (!limits_) {
-    try {
-      limits_ = limits_from(*worker_.snapshots.get());
-    } catch (const Error&) {
+  // Asked as each request's head starts to parse, so the current snapshot decides (one PRAGMA
+  // data_version when nothing changed): a `config set` applies to the very next request, not to
+  // the one after some other request refreshed this worker's copy.
+  try {
+    const auto& snap = *worker_.snapshots.get();
+    if (limits_version_ != snap.data_version) {
+      adopt(snap);
+    }
+  } catch (const Error&) {
+    if (!limits_) {
       return {};
     }
   }
@@ -472,7 +480,7 @@ http::Response Dispatcher::rejected(const http::ServerSession& session, const ht
     case http::RejectReason::kBodyTooLarge:
       code = ErrorCode::kPayloadTooLarge;
       status = 413;
-      msg = fmt::format("request body is larger than server.max_body_bytes ({} bytes)", limits().max_body_bytes);
+      msg = fmt::format("request body is larger than server.max_body_bytes ({} bytes)", session.limits().max_body_bytes);
       break;
     case http::RejectReason::kHeaderTooLarge:
       status = 431;

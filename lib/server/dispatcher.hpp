@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <utility>
 #include <optional>
+#include <variant>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 namespace router::server {
 
+class AdminStore;
 class Worker;
 
 /// Who may call a route (DESIGN.md §7, §9).
@@ -48,16 +50,20 @@ struct Call {
   [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
 };
 
-/// Handles a call; may throw core::Error until it has taken the call over (moved from it).
+/// Handles a call on its I/O worker, so it never blocks; may throw core::Error until it has taken
+/// the call over (moved from it).
 using Handler = void (*)(Call& call);
+/// Handles a call on the blocking pool (server/blocking_pool.hpp) with that thread's database
+/// connections; answers with reply()/answer() (server/admin.hpp), may throw core::Error.
+using BlockingHandler = void (*)(Call& call, AdminStore& store);
 
 /// One line of the route table: a verb, a pattern ("/v1/models/{id*}" captures the rest), who may
-/// call it, and the handler.
+/// call it, and the handler; its type says which thread runs it.
 struct Route {
   boost::beast::http::verb verb;
   std::string_view pattern;
   Access access;
-  Handler handler;
+  std::variant<Handler, BlockingHandler> handler;
 };
 
 /// Every route, in one table (routes.cpp).
@@ -101,7 +107,7 @@ class Dispatcher final : public http::RequestHandler {
   bool dispatch(const http::ServerSessionPtr& session, http::Request&& request, bool head_only);
 
   Worker& worker_;
-  std::optional<http::ServerLimits> limits_;  // from the last snapshot seen: limits() stays query-free
+  std::optional<http::ServerLimits> limits_;  // from the newest snapshot this worker has seen
   std::int64_t limits_version_ = -1;
 };
 

@@ -16,6 +16,7 @@
 namespace router::server {
 
 // Route handlers (routes.cpp lists them). Each may throw core::Error until it has taken the call.
+// Those taking an AdminStore run on the blocking pool (database work); the others on the I/O worker.
 
 // --- client and public routes (client_handlers.cpp, proxy_call.cpp) ---------------------------------
 void handle_health(Call& call);
@@ -26,51 +27,42 @@ void handle_route(Call& call);
 void handle_chat_completions(Call& call);
 
 // --- admin: providers, their config and model links, models (admin_providers.cpp) -----------------
-void handle_list_providers(Call& call);
-void handle_create_provider(Call& call);
-void handle_get_provider(Call& call);
-void handle_replace_provider(Call& call);
-void handle_patch_provider(Call& call);
-void handle_delete_provider(Call& call);
-void handle_enable_provider(Call& call);
-void handle_disable_provider(Call& call);
+void handle_list_providers(Call& call, AdminStore& store);
+void handle_create_provider(Call& call, AdminStore& store);
+void handle_get_provider(Call& call, AdminStore& store);
+void handle_replace_provider(Call& call, AdminStore& store);
+void handle_patch_provider(Call& call, AdminStore& store);
+void handle_delete_provider(Call& call, AdminStore& store);
+void handle_enable_provider(Call& call, AdminStore& store);
+void handle_disable_provider(Call& call, AdminStore& store);
 void handle_test_provider(Call& call);
-void handle_get_provider_config(Call& call);
-void handle_replace_provider_config(Call& call);
-void handle_patch_provider_config(Call& call);
-void handle_delete_provider_config(Call& call);
-void handle_list_provider_models(Call& call);
-void handle_link_model(Call& call);
-void handle_unlink_model(Call& call);
-void handle_set_default_model(Call& call);
-void handle_create_model(Call& call);
-void handle_replace_model(Call& call);
-void handle_delete_model(Call& call);
+void handle_get_provider_config(Call& call, AdminStore& store);
+void handle_replace_provider_config(Call& call, AdminStore& store);
+void handle_patch_provider_config(Call& call, AdminStore& store);
+void handle_delete_provider_config(Call& call, AdminStore& store);
+void handle_list_provider_models(Call& call, AdminStore& store);
+void handle_link_model(Call& call, AdminStore& store);
+void handle_unlink_model(Call& call, AdminStore& store);
+void handle_set_default_model(Call& call, AdminStore& store);
+void handle_create_model(Call& call, AdminStore& store);
+void handle_replace_model(Call& call, AdminStore& store);
+void handle_delete_model(Call& call, AdminStore& store);
 
 // --- admin: settings and revisions (admin_settings.cpp) -------------------------------------------
-void handle_list_settings(Call& call);
+void handle_list_settings(Call& call, AdminStore& store);
 void handle_settings_schema(Call& call);
-void handle_bulk_settings(Call& call);
-void handle_get_setting(Call& call);
-void handle_put_setting(Call& call);
-void handle_delete_setting(Call& call);
-void handle_list_revisions(Call& call);
-void handle_get_revision(Call& call);
-void handle_revert_revision(Call& call);
+void handle_bulk_settings(Call& call, AdminStore& store);
+void handle_get_setting(Call& call, AdminStore& store);
+void handle_put_setting(Call& call, AdminStore& store);
+void handle_delete_setting(Call& call, AdminStore& store);
+void handle_list_revisions(Call& call, AdminStore& store);
+void handle_get_revision(Call& call, AdminStore& store);
+void handle_revert_revision(Call& call, AdminStore& store);
 
 // --- admin: request logs (admin_logs.cpp) ----------------------------------------------------------
-void handle_list_requests(Call& call);
-void handle_get_request(Call& call);
-void handle_stats(Call& call);
-
-// --- shared by handlers ----------------------------------------------------------------------------
-
-/// The snapshot's provider, or kNotFound with "did you mean" naming `param`.
-[[nodiscard]] const routing::ProviderEntry& require_provider_entry(const routing::Snapshot& snapshot,
-                                                                   std::string_view id, std::string_view param = {});
-
-/// Asks the provider for its model list (the health check, too) through fetch(); `done` runs on
-/// the pool's thread and must not throw.
-void fetch_models(http::UpstreamPool& pool, const providers::ProviderPtr& impl, std::function<void(ModelsAnswer&&)> done);
+void handle_list_requests(Call& call, AdminStore& store);
+void handle_get_request(Call& call, AdminStore& store);
+void handle_get_request_body(Call& call, AdminStore& store);
+void handle_stats(Call& call, AdminStore& store);
 
 }  // namespace router::server

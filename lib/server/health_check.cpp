@@ -3,11 +3,14 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
+
 namespace router::server {
 
 namespace {
 
 constexpr std::size_t kModelsShown = 20;
+constexpr std::size_t kMaxModelList = 16 * 1024 * 1024;
 
 std::string base_url_of(const providers::Provider& p) {
   const auto& u = p.base_url();
@@ -69,6 +72,40 @@ boost::json::object health_document(const routing::ProviderEntry& entry, const M
           {"models", std::move(models)},
           {"error", std::move(error)},
           {"warnings", std::move(warnings)}};
+}
+
+void fetch_models(http::UpstreamPool& pool, const providers::ProviderPtr& impl, std::function<void(ModelsAnswer&&)> done) {
+  const auto started = core::mono_ns();
+  // `impl` is captured so the provider outlives a snapshot replaced while the request is out.
+  fetch(pool, *impl, impl->models_request(), kMaxModelList, [impl, started, done = std::move(done)](FetchResult&& r) {
+    done(models_answer(*impl, std::move(r), (core::mono_ns() - started) / 1000));
+  });
+}
+
+ModelsAnswer fetch_models_blocking(const providers::ProviderPtr& impl) {
+  const auto started = core::mono_ns();
+  auto r = fetch_blocking(*impl, impl->models_request(), kMaxModelList);
+  return models_answer(*impl, std::move(r), (core::mono_ns() - started) / 1000);
+}
+
+void check_health(http::UpstreamPool& pool, const routing::ProviderEntry& entry,
+                  std::function<void(boost::json::object&&)> done) {
+  if (!entry.impl) {
+    // A configuration that cannot work (a secret that does not open, an unset env: reference)
+    // is an unhealthy provider, not a failed call.
+    return done(health_document(entry, nullptr, core::now_ms()));
+  }
+  fetch_models(pool, entry.impl, [&entry, done = std::move(done)](ModelsAnswer&& a) {
+    done(health_document(entry, &a, core::now_ms()));
+  });
+}
+
+boost::json::object check_health_blocking(const routing::ProviderEntry& entry) {
+  if (!entry.impl) {
+    return health_document(entry, nullptr, core::now_ms());
+  }
+  const auto answer = fetch_models_blocking(entry.impl);
+  return health_document(entry, &answer, core::now_ms());
 }
 
 }  // namespace router::server

@@ -4,12 +4,14 @@
 // test`, `model sync` and POST /v1/providers/{id}/test all read the answer the same way, and the
 // CLI's --json and the admin API print the same document for it.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
 #include <boost/json/object.hpp>
 
 #include "core/error.hpp"
+#include "http/upstream.hpp"
 #include "providers/provider.hpp"
 #include "routing/snapshot.hpp"
 #include "server/upstream_io.hpp"
@@ -33,5 +35,21 @@ struct ModelsAnswer {
 /// not be built (entry.problem says why): unhealthy, not a failed call.
 [[nodiscard]] boost::json::object health_document(const routing::ProviderEntry& entry, const ModelsAnswer* answer,
                                                   std::int64_t now_ms);
+
+/// Asks the provider for its model list (bounded in size and time) and reads the answer with
+/// models_answer(): GET /v1/models?provider=, the health check and `model sync`. `done` runs on
+/// the pool's thread and must not throw.
+void fetch_models(http::UpstreamPool& pool, const providers::ProviderPtr& impl, std::function<void(ModelsAnswer&&)> done);
+/// fetch_models() on a private event loop, for the CLI.
+[[nodiscard]] ModelsAnswer fetch_models_blocking(const providers::ProviderPtr& impl);
+
+/// The health check, the one `router test`, `router provider test` and POST
+/// /v1/providers/{id}/test run: one call to the model list (none when the provider cannot be
+/// built), answered as health_document(). `entry` must outlive the call; `done` runs on the
+/// pool's thread (at once for a provider that cannot be built).
+void check_health(http::UpstreamPool& pool, const routing::ProviderEntry& entry,
+                  std::function<void(boost::json::object&&)> done);
+/// check_health() on a private event loop, for the CLI.
+[[nodiscard]] boost::json::object check_health_blocking(const routing::ProviderEntry& entry);
 
 }  // namespace router::server

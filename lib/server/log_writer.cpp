@@ -1,16 +1,20 @@
 #include "server/log_writer.hpp"
 
-#include <malloc.h>
+#include <pthread.h>
+
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "core/log.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
-#include "db/schema.hpp"
+#include "db/body_split.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace router::server {
 
@@ -32,8 +36,39 @@ bool truncate_utf8(std::string& body, std::size_t max) {
   return true;
 }
 
-LogWriter::LogWriter(std::filesystem::path logs_db, std::filesystem::path config_db, std::size_t shards)
-    : path_(std::move(logs_db)), config_path_(std::move(config_db)) {
+namespace {
+
+// The body policy and the CPU-heavy part of body storage (scan, SHA-256, compression) run here,
+// on the worker that served the request: the one writer thread then only looks items up and
+// stores the new ones, so its cost per request does not grow with a conversation's length.
+void prepare_for_store(LogItem& item) {
+  auto& log = item.log;
+  switch (item.policy) {
+    case config::BodyLogging::kOff:
+      return;  // write() drops the whole row
+    case config::BodyLogging::kMetadata:
+      log.request_body.reset();
+      log.response_body.reset();
+      return;
+    case config::BodyLogging::kFull:
+      if (log.request_body && truncate_utf8(*log.request_body, item.max_body_bytes)) {
+        log.body_truncated = true;
+      }
+      if (log.response_body && truncate_utf8(*log.response_body, item.max_body_bytes)) {
+        log.body_truncated = true;
+      }
+      break;
+  }
+  if (log.request_body || log.response_body) {
+    log.prepared = std::make_shared<const db::PreparedBodies>(
+        db::prepare_bodies(std::exchange(log.request_body, std::nullopt), log.response_body));
+    log.response_body.reset();
+  }
+}
+
+}  // namespace
+
+LogWriter::LogWriter(std::filesystem::path logs_db, std::size_t shards) : path_(std::move(logs_db)) {
   for (std::size_t i = 0; i < shards; ++i) {
     shards_.push_back(std::make_unique<Shard>());
     shards_.back()->items.reserve(1024);
@@ -52,9 +87,12 @@ void LogWriter::start() {
 }
 
 void LogWriter::push(std::size_t shard, LogItem&& item) {
-  retention_days_.store(item.retention_days, std::memory_order_relaxed);
+  prepare_for_store(item);
   Shard& s = *shards_[shard];
   std::unique_lock lock(s.mutex);
+  if (!item.log.api_key_name.empty()) {
+    note_newest(s.key_use, item.log.api_key_name, item.log.created_at);
+  }
   if (s.items.size() >= kShardCapacity) {
     {
       std::lock_guard m(metrics_mutex_);
@@ -84,6 +122,21 @@ void LogWriter::note_key_use(std::size_t shard, std::string_view name, std::int6
   Shard& s = *shards_[shard];
   std::lock_guard lock(s.mutex);
   note_newest(s.key_use, name, at_ms);
+}
+
+LogWriter::KeyUse LogWriter::take_key_uses() {
+  KeyUse all;
+  for (auto& s : shards_) {
+    KeyUse used;
+    {
+      std::lock_guard lock(s->mutex);
+      used.swap(s->key_use);
+    }
+    for (const auto& [name, at] : used) {
+      note_newest(all, name, at);
+    }
+  }
+  return all;
 }
 
 void LogWriter::stop() {
@@ -119,17 +172,12 @@ std::int64_t LogWriter::failures() const {
 void LogWriter::drain(std::vector<LogItem>& batch) {
   for (auto& s : shards_) {
     std::vector<LogItem> taken;
-    KeyUse used;
     {
       std::lock_guard lock(s->mutex);
-      used.swap(s->key_use);
       if (!s->items.empty()) {
         taken.swap(s->items);
         s->items.reserve(std::min<std::size_t>(taken.size(), kShardCapacity));
       }
-    }
-    for (const auto& [name, at] : used) {
-      note_newest(key_use_, name, at);
     }
     if (taken.empty()) {
       continue;
@@ -142,6 +190,8 @@ void LogWriter::drain(std::vector<LogItem>& batch) {
 }
 
 void LogWriter::run() {
+  // Named so `top -H` and scripts/bench-logs --agent can tell its CPU from the workers'.
+  (void)pthread_setname_np(pthread_self(), "router-logs");
   std::vector<LogItem> batch;
   while (true) {
     {
@@ -166,42 +216,8 @@ void LogWriter::run() {
       for (auto& s : shards_) {
         s->space.notify_all();
       }
-      flush_key_use();
       return;
     }
-    const auto now = core::now_ms();
-    retention(now);
-    if (now >= next_key_flush_ms_) {
-      next_key_flush_ms_ = now + 60'000;
-      flush_key_use();
-    }
-    if (now >= next_trim_ms_) {
-      // Records are allocated on the worker threads and freed here; glibc keeps the freed pages
-      // of each thread's arena mapped, so without an occasional trim RSS creeps up for hours
-      // under steady load while the live heap stays flat (docs/reliability.md, soak).
-      next_trim_ms_ = now + 10'000;
-      ::malloc_trim(0);
-    }
-  }
-}
-
-void LogWriter::flush_key_use() {
-  if (key_use_.empty()) {
-    return;
-  }
-  try {
-    // A short-lived connection: key use is rare next to request rows, and the configuration
-    // database should not hold a writer connection open for it.
-    db::Database config(config_path_);
-    db::ApiKeyRepository keys(config);
-    config.write([&] {
-      for (const auto& [name, at] : key_use_) {
-        keys.touch(name, at);
-      }
-    });
-    key_use_.clear();
-  } catch (const std::exception& e) {
-    core::log::warn("recording API key use failed: {}", e.what());
   }
 }
 
@@ -211,38 +227,25 @@ void LogWriter::write(std::vector<LogItem>& batch) {
   {
     std::lock_guard lock(metrics_mutex_);
     for (auto& item : batch) {
-      const auto& log = item.log;
-      metrics_.record(log);
-      if (!log.api_key_name.empty()) {
-        note_newest(key_use_, log.api_key_name, log.created_at);
-      }
+      metrics_.record(item.log);
     }
   }
   for (auto& item : batch) {
-    auto& log = item.log;
-    switch (item.policy) {
-      case config::BodyLogging::kOff:
-        continue;
-      case config::BodyLogging::kMetadata:
-        log.request_body.reset();
-        log.response_body.reset();
-        break;
-      case config::BodyLogging::kFull:
-        if (log.request_body && truncate_utf8(*log.request_body, item.max_body_bytes)) {
-          log.body_truncated = true;
-        }
-        if (log.response_body && truncate_utf8(*log.response_body, item.max_body_bytes)) {
-          log.body_truncated = true;
-        }
-        break;
+    if (item.policy == config::BodyLogging::kOff) {
+      continue;  // push() applied the other policies
     }
-    rows.push_back(std::move(log));
+    rows.push_back(std::move(item.log));
   }
   if (rows.empty()) {
     return;
   }
   try {
     const auto r = state_->repo->insert_batch(rows);
+    for (const auto id : r.duplicate_ids) {
+      // Ids carry a per-process random tag: a clash means two writers drew the same tag, or a
+      // row was replayed. Said and counted; the stored row is kept.
+      core::log::error("request log row {} refused: its id is already stored", core::format_request_id(id));
+    }
     std::lock_guard lock(metrics_mutex_);
     metrics_.add_log_written(static_cast<std::int64_t>(r.inserted));
     metrics_.add_log_duplicate(static_cast<std::int64_t>(r.duplicates));
@@ -250,28 +253,6 @@ void LogWriter::write(std::vector<LogItem>& batch) {
     core::log::error("request log write of {} rows failed: {}", rows.size(), e.what());
     std::lock_guard lock(metrics_mutex_);
     metrics_.add_log_failed(static_cast<std::int64_t>(rows.size()));
-  }
-}
-
-void LogWriter::retention(std::int64_t now_ms) {
-  if (now_ms < next_retention_ms_) {
-    return;
-  }
-  next_retention_ms_ = now_ms + 1000;
-  const std::int64_t days = retention_days_.load(std::memory_order_relaxed);
-  try {
-    if (days > 0) {
-      // Small steps between batches: the write lock is never held long.
-      const std::int64_t cutoff = now_ms - days * 86'400'000;
-      if (state_->repo->prune_step(cutoff, 2000) == 2000) {
-        next_retention_ms_ = now_ms;  // more to do: continue after the next batch
-      }
-    }
-    if (now_ms / 60'000 != (now_ms - 1000) / 60'000) {
-      (void)state_->repo->prune_sessions(now_ms - 7 * 86'400'000LL);
-    }
-  } catch (const std::exception& e) {
-    core::log::warn("request log retention step failed: {}", e.what());
   }
 }
 

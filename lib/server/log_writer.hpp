@@ -18,26 +18,26 @@
 
 namespace router::server {
 
-/// One finished request on its way to the writer, with the logging settings that applied to it.
+/// One finished request on its way to the writer, with the body logging settings it was served
+/// under.
 struct LogItem {
   db::RequestLog log;
   config::BodyLogging policy = config::BodyLogging::kFull;
   std::size_t max_body_bytes = 1 << 20;
-  std::int64_t retention_days = 30;
 };
 
-/// The one writer thread of the logs database. Workers push into their own shard (a mutex only
-/// the worker and the writer touch); the writer swaps shards out every few milliseconds and
-/// stores them in one transaction (group commit), applies retention in small steps, and keeps
-/// the Prometheus aggregates. A full shard blocks its worker until the writer catches up
+/// The one writer thread of the logs database: it only writes. Workers push into their own shard
+/// (a mutex only the worker and the writer touch); the writer swaps shards out every few
+/// milliseconds and stores them in one transaction (group commit), keeping the Prometheus
+/// aggregates of what it stored. A full shard blocks its worker until the writer catches up
 /// (back-pressure, never silent drops). A failed write never reaches a client: it is counted.
+/// Retention, session pruning, API key last use and memory trimming are server/maintenance.hpp.
 class LogWriter {
  public:
   static constexpr std::size_t kShardCapacity = 16384;
   static constexpr std::chrono::milliseconds kFlushInterval{20};
 
-  /// `config_db` receives API keys' last-use times, flushed once a minute.
-  LogWriter(std::filesystem::path logs_db, std::filesystem::path config_db, std::size_t shards);
+  LogWriter(std::filesystem::path logs_db, std::size_t shards);
   ~LogWriter();
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
@@ -45,11 +45,15 @@ class LogWriter {
   /// Opens the database on the writer thread and starts it. Throws core::Error when the
   /// database cannot be opened.
   void start();
-  /// Queues a record from worker `shard` (blocks while that shard is full).
+  /// Queues a record from worker `shard` (blocks while that shard is full), and notes its API
+  /// key's use for take_key_uses().
   void push(std::size_t shard, LogItem&& item);
   /// Notes a use of the key `name` by worker `shard` that leaves no request record (admin calls),
-  /// so it reaches api_keys.last_used_at with the same once-a-minute flush as client keys.
+  /// so it reaches api_keys.last_used_at with the same flush as client keys.
   void note_key_use(std::size_t shard, std::string_view name, std::int64_t at_ms);
+  using KeyUse = std::map<std::string, std::int64_t, std::less<>>;  // key name → newest use
+  /// The key uses noted since the last call (Maintenance flushes them to the configuration).
+  [[nodiscard]] KeyUse take_key_uses();
   /// Writes everything queued so far and stops the thread. Idempotent.
   void stop();
 
@@ -60,8 +64,6 @@ class LogWriter {
   [[nodiscard]] std::int64_t failures() const;
 
  private:
-  using KeyUse = std::map<std::string, std::int64_t, std::less<>>;  // key name → newest use
-
   struct Shard {
     std::mutex mutex;
     std::condition_variable space;
@@ -72,12 +74,9 @@ class LogWriter {
   void run();
   void drain(std::vector<LogItem>& batch);
   void write(std::vector<LogItem>& batch);
-  void retention(std::int64_t now_ms);
-  void flush_key_use();
   static void note_newest(KeyUse& uses, std::string_view name, std::int64_t at_ms);
 
   std::filesystem::path path_;
-  std::filesystem::path config_path_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::mutex wake_mutex_;
   std::condition_variable wake_;
@@ -88,11 +87,6 @@ class LogWriter {
   std::unique_ptr<State> state_;
   mutable std::mutex metrics_mutex_;
   Metrics metrics_;
-  std::atomic<std::int64_t> retention_days_{30};
-  std::int64_t next_retention_ms_ = 0;
-  std::int64_t next_key_flush_ms_ = 0;
-  std::int64_t next_trim_ms_ = 0;
-  KeyUse key_use_;  // writer thread only
 };
 
 /// Cuts `body` to at most `max` bytes on a UTF-8 character boundary; true when it cut.

@@ -97,7 +97,7 @@ void Metrics::render(std::string& out, std::size_t queue_depth) const {
                  "# TYPE router_log_rows_written_total counter\nrouter_log_rows_written_total {}\n"
                  "# HELP router_log_rows_dropped_total Request log rows lost to failed writes.\n"
                  "# TYPE router_log_rows_dropped_total counter\nrouter_log_rows_dropped_total {}\n"
-                 "# HELP router_log_rows_duplicate_total Request log rows skipped for a duplicate id.\n"
+                 "# HELP router_log_rows_duplicate_total Request log rows refused because their id was already stored (an error).\n"
                  "# TYPE router_log_rows_duplicate_total counter\nrouter_log_rows_duplicate_total {}\n"
                  "# HELP router_log_backpressure_waits_total Times a worker waited for the log writer.\n"
                  "# TYPE router_log_backpressure_waits_total counter\nrouter_log_backpressure_waits_total {}\n",

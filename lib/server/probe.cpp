@@ -3,8 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -18,8 +18,17 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
-std::optional<ProbeReply> probe_get(const std::string& listen, const std::string& target, const std::string& bearer,
-                                    std::chrono::milliseconds timeout) {
+std::string ProbeReply::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (boost::beast::iequals(k, name)) {
+      return v;
+    }
+  }
+  return {};
+}
+
+std::optional<ProbeReply> probe(const std::string& listen, const ProbeRequest& request,
+                                std::chrono::milliseconds timeout) {
   try {
     auto addr = config::parse_listen(listen);
     // A wildcard listen address is reached through loopback.
@@ -31,15 +40,23 @@ std::optional<ProbeReply> probe_get(const std::string& listen, const std::string
     net::io_context ioc;
     net::ip::tcp::resolver resolver(ioc);
     beast::tcp_stream stream(ioc);
-    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), request.target, 11};
     req.set(bhttp::field::host, listen);
-    if (!bearer.empty()) {
-      req.set(bhttp::field::authorization, "Bearer " + bearer);
+    if (!request.bearer.empty()) {
+      req.set(bhttp::field::authorization, "Bearer " + request.bearer);
+    }
+    for (const auto& [k, v] : request.headers) {
+      req.set(k, v);
+    }
+    if (!request.body.empty()) {
+      req.set(bhttp::field::content_type, "application/json");
+      req.body() = request.body;
+      req.prepare_payload();
     }
     req.keep_alive(false);
     beast::flat_buffer buf;
     bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(1 << 20);
+    parser.body_limit(request.body_limit);
     bool done = false;
     // Asynchronous steps under one deadline: Beast's synchronous calls ignore timeouts.
     stream.expires_after(timeout);
@@ -58,10 +75,19 @@ std::optional<ProbeReply> probe_get(const std::string& listen, const std::string
       return std::nullopt;
     }
     auto res = parser.release();
-    return ProbeReply{static_cast<int>(res.result_int()), std::move(res.body())};
+    ProbeReply reply{static_cast<int>(res.result_int()), std::move(res.body()), {}};
+    for (const auto& f : res) {
+      reply.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    }
+    return reply;
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+std::optional<ProbeReply> probe_get(const std::string& listen, const std::string& target, const std::string& bearer,
+                                    std::chrono::milliseconds timeout) {
+  return probe(listen, ProbeRequest{.target = target, .bearer = bearer}, timeout);
 }
 
 std::optional<boost::json::object> probe_health(const std::string& listen, std::chrono::milliseconds timeout) {

@@ -44,6 +44,7 @@ constexpr Route kRoutes[] = {
     {verb::post, "/v1/providers/{id}/test", Access::kAdmin, handle_test_provider},
     {verb::get, "/v1/requests", Access::kAdmin, handle_list_requests},
     {verb::get, "/v1/requests/{id}", Access::kAdmin, handle_get_request},
+    {verb::get, "/v1/requests/{id}/body", Access::kAdmin, handle_get_request_body},
     {verb::get, "/v1/route", Access::kAdmin, handle_route},
     {verb::get, "/v1/settings", Access::kAdmin, handle_list_settings},
     {verb::get, "/v1/settings/schema", Access::kAdmin, handle_settings_schema},

@@ -15,11 +15,13 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/schema.hpp"
+#include "server/blocking_pool.hpp"
 #include "server/context.hpp"
 #include "server/log_writer.hpp"
+#include "server/maintenance.hpp"
 #include "server/record.hpp"
 
 namespace router::server {
@@ -35,8 +37,7 @@ Worker::Worker(std::size_t i, Shared& s)
                 [&s](const routing::Snapshot& snap) { s.announcer.on_snapshot(snap); }),
       pool(ioc, *s.tls),
       sessions(s.paths.logs_db),
-      ids(static_cast<unsigned>(i)),
-      admin(s),
+      ids(s.ids),
       dispatcher(*this) {}
 
 void Worker::sweep_pool_periodically() {
@@ -60,7 +61,9 @@ struct Server::Impl {
   ServeOptions options;
   http::TlsContexts tls;
   std::unique_ptr<LogWriter> writer;
+  std::unique_ptr<Maintenance> maintenance;  // after writer: stopped and destroyed before it
   std::unique_ptr<Shared> shared;
+  std::unique_ptr<BlockingPool> blocking;
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::thread> threads;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
@@ -142,7 +145,7 @@ void Server::start() {
   if (threads == 0) {
     threads = std::max(1U, std::thread::hardware_concurrency());
   }
-  threads = std::min<std::size_t>(threads, 64);  // the request id has 6 bits of lane
+  threads = std::min<std::size_t>(threads, 64);
   const auto endpoint = resolve_listen(listen);
   shared.public_listen = !endpoint.address().is_loopback();
   shared.clients_open = !snap->hot.client_keys_required;
@@ -150,9 +153,13 @@ void Server::start() {
     impl_->warnings.push_back(open_clients_warning(listen));
   }
 
-  impl_->writer = std::make_unique<LogWriter>(o.paths.logs_db, o.paths.config_db, threads);
+  impl_->writer = std::make_unique<LogWriter>(o.paths.logs_db, threads);
   impl_->writer->start();
   shared.logs = impl_->writer.get();
+  impl_->maintenance = std::make_unique<Maintenance>(o.paths, shared.keys, o.env, *impl_->writer);
+  impl_->maintenance->start();
+  impl_->blocking = std::make_unique<BlockingPool>(shared);
+  shared.blocking = impl_->blocking.get();
 
   std::vector<http::WorkerSlot> slots;
   for (std::size_t i = 0; i < threads; ++i) {
@@ -170,6 +177,7 @@ void Server::start() {
                                                        refusal_response());
   } catch (const boost::system::system_error& e) {
     impl_->writer->stop();
+    impl_->maintenance->stop();
     // Not a database problem: exit 1 (runtime failure), and name the usual cause plainly.
     if (e.code() == boost::asio::error::address_in_use) {
       throw Error(ErrorCode::kInternal,
@@ -194,6 +202,7 @@ void Server::start() {
   } catch (const Error&) {
     impl_->listener->stop();
     impl_->writer->stop();
+    impl_->maintenance->stop();
     throw;
   }
   impl_->listener->run();
@@ -234,6 +243,8 @@ void Server::stop() {
     quiet = active == 0 ? quiet + 1 : 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // Admin calls still running finish and post their answers; the workers are stopped after.
+  impl_->blocking->stop();
   impl_->guards.clear();
   for (auto& w : impl_->workers) {
     w->ioc.stop();
@@ -246,7 +257,8 @@ void Server::stop() {
   }
   impl_->listener.reset();
   impl_->workers.clear();
-  impl_->writer->stop();  // after the workers: every record they queued is written
+  impl_->writer->stop();       // after the workers: every record they queued is written
+  impl_->maintenance->stop();  // after the writer: the last key uses are in
 }
 
 std::string Server::address() const {

@@ -1,8 +1,8 @@
 #include "server/session_store.hpp"
 
 #include "core/clock.hpp"
-#include "db/database.hpp"
-#include "db/session_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/session_repository.hpp"
 
 namespace router::server {
 

@@ -5,8 +5,8 @@
 
 #include <boost/json.hpp>
 
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 #include "support/cli.hpp"
 
 using router::test::CliDb;

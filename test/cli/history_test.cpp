@@ -8,7 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "support/log_rows.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"

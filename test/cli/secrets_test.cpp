@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "core/clock.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 #include "secrets/secrets.hpp"
 #include "support/cli.hpp"
 #include "support/mock_upstream.hpp"

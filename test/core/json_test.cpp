@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 
+#include "core/error.hpp"
 #include "core/json.hpp"
 
 using router::core::compact_json;
@@ -35,4 +36,22 @@ TEST_CASE("json: doubles print as the shortest decimal that round-trips, never i
     // strtod reads decimals exactly (Boost 1.81's parser may be off by an ulp).
     CHECK(std::strtod(text.c_str(), nullptr) == d);
   }
+}
+
+TEST_CASE("json: numbers beyond a double's range are refused, never passed on as NaN or Infinity", "[core]") {
+  // Found by fuzz_chat_request: Boost reads 0e964 as NaN and 1e400 as inf, and serialises them
+  // back as `NaN`/`Infinity`, so a client's body turned into an upstream body that is not JSON.
+  for (const char* text : {R"({"temperature":0e964})", R"({"t":1e400})", R"([-1e999])", R"({"a":{"b":-0e+9999}})"}) {
+    INFO(text);
+    try {
+      (void)router::core::parse_json(text, "JSON body");
+      FAIL("accepted");
+    } catch (const router::core::Error& e) {
+      CHECK(e.code() == router::core::ErrorCode::kInvalidArgument);
+      CHECK(std::string(e.what()).find("invalid JSON body") == 0);
+    }
+  }
+  // Large but finite values still parse and round-trip as JSON.
+  const auto v = router::core::parse_json(R"({"a":1e308,"b":0e10,"c":-2.5e-300})");
+  CHECK(router::core::is_valid_json(boost::json::serialize(v)));
 }

@@ -2,8 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <set>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -98,6 +102,54 @@ TEST_CASE("RequestIdGenerator: ids increase, encode time, and round-trip as text
   CHECK_FALSE(parse_request_id("req_ffffffffffffffff").has_value());
   RequestIdGenerator other(6);
   CHECK(other.next(t) != RequestIdGenerator(5).next(t));
+}
+
+// Issue 15: two processes writing one logs database must not mint the same id. The old ids were
+// time, a 6-bit worker lane and a sequence, so worker 0 of two processes shared a lane.
+TEST_CASE("RequestIdGenerator: generators of different processes never collide; threads of one share it", "[core]") {
+  const std::int64_t t = 1'763'800'000'000;
+  RequestIdGenerator a(1);
+  RequestIdGenerator b(2);
+  std::set<std::int64_t> seen;
+  for (int ms = 0; ms < 50; ++ms) {
+    for (int i = 0; i < 100; ++i) {  // under the 128 a millisecond holds: time stays exact
+      const auto x = a.next(t + ms);
+      const auto y = b.next(t + ms);
+      CHECK(request_id_time_ms(x) == t + ms);
+      REQUIRE(seen.insert(x).second);
+      REQUIRE(seen.insert(y).second);
+    }
+  }
+  CHECK(a.tag() == 1);
+  CHECK(RequestIdGenerator(0x1001).tag() == 1);  // 12 bits
+
+  // The default tag is random per generator (per process).
+  std::set<std::uint32_t> tags;
+  for (int i = 0; i < 16; ++i) {
+    tags.insert(RequestIdGenerator().tag());
+  }
+  CHECK(tags.size() > 1);
+
+  // Every thread of a process takes ids from the one generator: unique, each thread's increasing.
+  RequestIdGenerator shared(7);
+  std::vector<std::vector<std::int64_t>> per_thread(4);
+  std::vector<std::thread> threads;
+  for (auto& out : per_thread) {
+    threads.emplace_back([&shared, &out, t] {
+      for (int i = 0; i < 5000; ++i) {
+        out.push_back(shared.next(t + i / 50));
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  std::set<std::int64_t> all;
+  for (const auto& out : per_thread) {
+    CHECK(std::is_sorted(out.begin(), out.end()));
+    all.insert(out.begin(), out.end());
+  }
+  CHECK(all.size() == 4 * 5000);
 }
 
 TEST_CASE("text: suggestions, UTF-8, slugs and masking", "[core]") {

@@ -8,8 +8,8 @@
 #include <chrono>
 
 #include "core/error.hpp"
-#include "db/database.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/schema.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

@@ -179,7 +179,7 @@ TEST_CASE("log documents: request, history and stats shapes", "[db]") {
     REQUIRE(found);
     const auto doc = router::db::request_document(*found);
     auto want = summary_keys;
-    want.insert({"attempts", "request_body", "response_body"});
+    want.insert({"attempts", "request_body", "response_body", "replay_of"});
     CHECK(keys_of(doc) == want);
     CHECK(doc.at("id") == boost::json::value(router::core::format_request_id(failed.request_id)));
     CHECK(doc.at("created_at") == boost::json::value(router::core::format_utc(base + 1000)));

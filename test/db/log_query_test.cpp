@@ -9,7 +9,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "support/log_rows.hpp"
 #include "support/percentile.hpp"
 #include "support/temp_dir.hpp"

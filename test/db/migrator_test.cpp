@@ -3,9 +3,9 @@
 #include <SQLiteCpp/Database.h>
 
 #include "core/error.hpp"
-#include "db/database.hpp"
-#include "db/migrator.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/migrator.hpp"
+#include "db/sqlite/schema.hpp"
 #include "support/temp_dir.hpp"
 
 using router::core::Error;

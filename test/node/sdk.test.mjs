@@ -3,12 +3,12 @@
 // transcripts in test/fixtures/. Run by scripts/test-node (and ctest's node.openai_sdk).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
 import OpenAI from 'openai';
+import { listen, json, sse } from './mock_http.mjs';
 
 const ROUTER = process.env.ROUTER_BIN;
 if (!ROUTER) {
@@ -17,32 +17,6 @@ if (!ROUTER) {
 const fixture = (name) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 
 // --- mock upstreams -------------------------------------------------------------------------------
-
-function listen(handler) {
-  return new Promise((resolve) => {
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => { body += c; });
-      req.on('end', () => handler(req, body, res));
-    });
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` }));
-  });
-}
-
-function json(res, status, body) {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-// Writes SSE text in small pieces, cut anywhere, as a real network would.
-async function sse(res, text, piece = 9) {
-  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-  for (let i = 0; i < text.length; i += piece) {
-    res.write(text.slice(i, i + piece));
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  res.end();
-}
 
 // The Qwen web API: what it answers depends on the one message the router sends.
 const qwenSeen = [];

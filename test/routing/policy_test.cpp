@@ -155,8 +155,8 @@ TEST_CASE("policy: X-Router-Provider pins the request to one provider", "[routin
     REQUIRE(p.refusal);
     CHECK(p.refusal->code() == ErrorCode::kNotFound);
     CHECK(std::string(p.refusal->what()) ==
-          "provider 'nope' (X-Router-Provider) does not exist (act: request pinned to 'nope'; pin: request pinned to "
-          "'nope'; off: request pinned to 'nope')");
+          "provider 'nope' (X-Router-Provider) does not exist (act: request pinned to 'nope'; off: request pinned to "
+          "'nope'; pin: request pinned to 'nope')");
   }
   SECTION("a pinned provider that is disabled is 503 no provider") {
     const auto p = plan(*s, "m", std::string("off"));
@@ -258,8 +258,10 @@ TEST_CASE("policy: which failures move on to the next candidate", "[routing]") {
     CHECK(next(failed(ErrorCode::kUnauthenticated, 200)) == Next::kRetry);
     CHECK(next(failed(ErrorCode::kUpstreamFailed, 204)) == Next::kRetry);
   }
-  SECTION("a timeout after the response head answers") {
+  SECTION("a timeout while reading a 2xx answer answers; an upstream's own 408/504 follows retry_on") {
     CHECK(next(failed(ErrorCode::kUpstreamTimeout, 200)) == Next::kAnswer);
+    CHECK(next(failed(ErrorCode::kUpstreamTimeout, 504)) == Next::kRetry);
+    CHECK(next(failed(ErrorCode::kUpstreamTimeout, 408)) == Next::kRetry);
   }
   SECTION("never after the first byte reached the client") {
     CHECK(next(failed(ErrorCode::kUpstreamFailed, std::nullopt, std::nullopt, true)) == Next::kAnswer);

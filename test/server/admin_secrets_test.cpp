@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 #include "server/dispatcher.hpp"
 #include "support/admin_api.hpp"
 #include "support/cli.hpp"
@@ -57,7 +57,13 @@ std::vector<std::string> concrete(std::string_view pattern,
   }
   std::vector<std::string> out;
   for (const auto& v : it->second) {
-    out.push_back(std::string(pattern.substr(0, open)) + v + std::string(pattern.substr(close + 1)));
+    const auto target = std::string(pattern.substr(0, open)) + v + std::string(pattern.substr(close + 1));
+    if (pattern.ends_with("/body")) {  // a stored body is named by its part
+      out.push_back(target + "?part=request");
+      out.push_back(target + "?part=response");
+    } else {
+      out.push_back(target);
+    }
   }
   return out;
 }

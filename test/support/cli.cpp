@@ -12,8 +12,8 @@
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
 
 namespace router::test {
 

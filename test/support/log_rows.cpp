@@ -1,7 +1,7 @@
 #include "support/log_rows.hpp"
 
 #include "core/ids.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace router::test {
 

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <string>
 
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
 #include "db/log_types.hpp"
 
 namespace router::test {

@@ -14,9 +14,10 @@
 #include "core/hash.hpp"
 #include "core/ids.hpp"
 #include "core/paths.hpp"
-#include "db/config_repository.hpp"
-#include "db/database.hpp"
-#include "db/schema.hpp"
+#include "db/sqlite/config_repository.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
+#include "db/sqlite/schema.hpp"
 #include "secrets/secrets.hpp"
 #include "server/server.hpp"
 
@@ -149,7 +150,10 @@ std::vector<LoggedRequest> ServerFixture::logs(std::size_t n, std::chrono::milli
       SQLite::Statement q(d,
                           "SELECT request_id, endpoint, provider_id, model_requested, model_sent, stream, status, outcome, "
                           "error, duration_us, ttft_us, attempts, prompt_tokens, completion_tokens, total_tokens, "
-                          "request_body, response_body, body_truncated FROM request_logs ORDER BY request_id");
+                          "body_truncated FROM request_logs ORDER BY request_id");
+      // Bodies are content-addressed (request_bodies, body_items): the repository rebuilds them.
+      db::Database logs_db(dir_ / "router-logs.db");
+      db::LogRepository repo(logs_db);
       while (q.executeStep()) {
         LoggedRequest r;
         r.request_id = core::format_request_id(q.getColumn(0).getInt64());
@@ -167,9 +171,11 @@ std::vector<LoggedRequest> ServerFixture::logs(std::size_t n, std::chrono::milli
         r.prompt_tokens = opt_int(q, 12);
         r.completion_tokens = opt_int(q, 13);
         r.total_tokens = opt_int(q, 14);
-        r.request_body = opt_text(q, 15);
-        r.response_body = opt_text(q, 16);
-        r.body_truncated = q.getColumn(17).getInt();
+        if (const auto found = repo.find(q.getColumn(0).getInt64())) {
+          r.request_body = found->request_body;
+          r.response_body = found->response_body;
+        }
+        r.body_truncated = q.getColumn(15).getInt();
         SQLite::Statement a(d, "SELECT provider_id, status FROM request_attempts WHERE request_id = ? ORDER BY attempt");
         a.bind(1, q.getColumn(0).getInt64());
         while (a.executeStep()) {

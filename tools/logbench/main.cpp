@@ -4,15 +4,25 @@
 //   logbench generate --db PATH [--rows N] [--days D] [--batch B] [--seed S]
 //   logbench writer --db PATH [--rate R] [--seconds S] [--tick-ms T] [--batch B] [--checkpoint-ms
 //   C]
+// The agent workload (issue 15: coding agents resend their whole conversation every turn):
+//   logbench mock --port P                      a mock upstream: one fixed chat.completion
+//   logbench agent --target HOST:PORT [--sessions N] [--turns T]   the workload through a server
+//   logbench agent-writer --db PATH [--sessions N] [--turns T]     the same rows, writer alone
 #include <CLI/CLI.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <csignal>
 
 #include <algorithm>
 #include <atomic>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -27,9 +37,10 @@
 #include "core/error.hpp"
 #include "core/histogram.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
-#include "db/log_repository.hpp"
-#include "db/schema.hpp"
+#include "db/body_split.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/log_repository.hpp"
+#include "db/sqlite/schema.hpp"
 
 namespace {
 
@@ -369,6 +380,270 @@ int writer(const std::string& path, int rate, double run_s, int tick_ms, std::si
   return failures == 0 ? 0 : 1;
 }
 
+
+// ---- The agent workload ----
+
+// The shared mock's answer (../shared/bench/mock/chat_completion.json), 681 bytes.
+const std::string kCompletion =
+    R"({"id":"chatcmpl-AbC123mockUpstream0001","object":"chat.completion","created":1732233600,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"The capital of France is Paris. It is the largest city in the country, sits on the Seine, and has been the seat of government for centuries.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":31,"completion_tokens":30,"total_tokens":61,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"system_fingerprint":"fp_0ba0d124f1"})";
+
+// Sessions of a coding agent: a 20 KB system prompt and 8 KB of tool definitions shared by all,
+// then every turn the whole conversation again plus 1-8 KB of new content (the assistant's
+// previous answer and a new user message or tool result). Text is drawn from 4,096 random
+// pseudo-words, so it compresses about as well as prose, not as well as a repeated phrase.
+class AgentWorkload {
+ public:
+  AgentWorkload(int sessions, std::uint64_t seed) : rng_(seed), history_(static_cast<std::size_t>(sessions)) {
+    std::uniform_int_distribution<int> len(2, 10);
+    std::uniform_int_distribution<int> letter('a', 'z');
+    for (int i = 0; i < 4096; ++i) {
+      std::string w;
+      for (int n = len(rng_); n > 0; --n) {
+        w += static_cast<char>(letter(rng_));
+      }
+      vocab_.push_back(std::move(w));
+    }
+    system_ = message("system", text(20 * 1024));
+    tools_ = "[";
+    for (int i = 0; i < 8; ++i) {
+      tools_ += fmt::format(
+          R"({}{{"type":"function","function":{{"name":"tool_{}","description":"{}","parameters":{{"type":"object","properties":{{"path":{{"type":"string"}}}}}}}}}})",
+          i == 0 ? "" : ",", i, text(900));
+    }
+    tools_ += "]";
+  }
+
+  /// The body of a session's next turn (turns of one session must be asked in order).
+  std::string next(int session) {
+    auto& h = history_[static_cast<std::size_t>(session)];
+    if (!h.empty()) {
+      h.push_back(message("assistant", text(std::uniform_int_distribution<std::size_t>(200, 600)(rng_))));
+    }
+    h.push_back(message("user", text(std::uniform_int_distribution<std::size_t>(800, 7400)(rng_))));
+    std::string body = R"({"model":"agent-model","messages":[)" + system_;
+    for (const auto& m : h) {
+      body += ',';
+      body += m;
+    }
+    return body + R"(],"tools":)" + tools_ + R"(,"temperature":0.2})";
+  }
+
+ private:
+  std::string text(std::size_t bytes) {
+    std::string s;
+    std::uniform_int_distribution<std::size_t> pick(0, vocab_.size() - 1);
+    while (s.size() < bytes) {
+      s += vocab_[pick(rng_)];
+      s += ' ';
+    }
+    s.resize(bytes);
+    return s;
+  }
+  static std::string message(std::string_view role, const std::string& content) {
+    return fmt::format(R"({{"role":"{}","content":"{}"}})", role, content);
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<std::string> vocab_;
+  std::string system_;
+  std::string tools_;
+  std::vector<std::vector<std::string>> history_;
+};
+
+// Blocking socket helpers for the mock and the driver: loopback only, no TLS.
+constexpr int kOn = 1;
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) {
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// Reads one HTTP message (head and Content-Length body) from `fd` into `head`/`body`, keeping
+// bytes after it in `buf`. False when the peer closed or sent something else.
+bool read_message(int fd, std::string& buf, std::string& head, std::string& body) {
+  char chunk[65536];
+  std::size_t end = 0;
+  while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) {
+      return false;
+    }
+    buf.append(chunk, static_cast<std::size_t>(n));
+  }
+  head = buf.substr(0, end + 4);
+  std::size_t length = 0;
+  std::string lower = head;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (const auto at = lower.find("\r\ncontent-length:"); at != std::string::npos) {
+    length = std::stoull(lower.substr(at + 17));
+  }
+  while (buf.size() < end + 4 + length) {
+    const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) {
+      return false;
+    }
+    buf.append(chunk, static_cast<std::size_t>(n));
+  }
+  body = buf.substr(end + 4, length);
+  buf.erase(0, end + 4 + length);
+  return true;
+}
+
+std::string header_value(const std::string& head, std::string_view name) {
+  std::string lower = head;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto at = lower.find(fmt::format("\r\n{}:", name));
+  if (at == std::string::npos) {
+    return {};
+  }
+  const auto from = head.find_first_not_of(' ', at + 3 + name.size());
+  return head.substr(from, head.find("\r\n", from) - from);
+}
+
+int mock(int port) {
+  const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &kOn, sizeof kOn);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(lfd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 || ::listen(lfd, 64) != 0) {
+    std::perror("logbench mock: bind");
+    return 1;
+  }
+  std::fprintf(stderr, "mock upstream on 127.0.0.1:%d\n", port);
+  while (true) {
+    const int fd = ::accept(lfd, nullptr, nullptr);
+    if (fd < 0) {
+      continue;
+    }
+    std::thread([fd] {
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &kOn, sizeof kOn);
+      std::string buf;
+      std::string head;
+      std::string body;
+      while (read_message(fd, buf, head, body)) {
+        const std::string& answer =
+            head.starts_with("GET") ? std::string(R"({"object":"list","data":[{"id":"agent-model","object":"model"}]})")
+                                    : kCompletion;
+        if (!send_all(fd, fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                                      answer.size(), answer))) {
+          break;
+        }
+      }
+      ::close(fd);
+    }).detach();
+  }
+}
+
+int agent(const std::string& target, int sessions, int turns, std::uint64_t seed) {
+  const auto colon = target.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(target.substr(colon + 1))));
+  ::inet_pton(AF_INET, target.substr(0, colon).c_str(), &addr.sin_addr);
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    std::perror("logbench agent: connect");
+    return 1;
+  }
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &kOn, sizeof kOn);
+  AgentWorkload work(sessions, seed);
+  std::int64_t requests = 0;
+  std::int64_t request_bytes = 0;
+  std::int64_t response_bytes = 0;
+  std::int64_t failures = 0;
+  std::string last_id;
+  std::string buf;
+  std::string head;
+  std::string answer;
+  const auto began = Clock::now();
+  // Sessions interleave turn by turn, as concurrent agents do.
+  for (int t = 0; t < turns; ++t) {
+    for (int s = 0; s < sessions; ++s) {
+      const std::string body = work.next(s);
+      const std::string request = fmt::format(
+          "POST /v1/chat/completions HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+          target, body.size());
+      if (!send_all(fd, request) || !send_all(fd, body) || !read_message(fd, buf, head, answer)) {
+        std::fprintf(stderr, "logbench agent: the connection failed\n");
+        return 1;
+      }
+      ++requests;
+      request_bytes += static_cast<std::int64_t>(body.size());
+      response_bytes += static_cast<std::int64_t>(answer.size());
+      failures += head.starts_with("HTTP/1.1 200") ? 0 : 1;
+      last_id = header_value(head, "x-request-id");
+    }
+  }
+  ::close(fd);
+  fmt::print("requests={}\nfailures={}\nrequest_bytes={}\nresponse_bytes={}\nlast_request_id={}\nseconds={:.2f}\n",
+             requests, failures, request_bytes, response_bytes, last_id, seconds(Clock::now() - began));
+  return failures == 0 ? 0 : 1;
+}
+
+// The writer's share of the agent workload: rows prepared as the server's workers prepare them
+// (db::prepare_bodies, timed apart), then stored in batches of `batch` as the writer does.
+int agent_writer(const std::string& path, int sessions, int turns, std::size_t batch, std::uint64_t seed) {
+  router::db::Database db = router::db::open_current(path, router::db::DbKind::kLogs);
+  router::db::LogRepository repo(db);
+  AgentWorkload work(sessions, seed);
+  router::core::RequestIdGenerator ids(41);
+  InsertTimer timer;
+  double prepare_cpu = 0;
+  std::int64_t rows = 0;
+  std::int64_t received = 0;
+  std::vector<RequestLog> buf;
+  for (int t = 0; t < turns; ++t) {
+    for (int s = 0; s < sessions; ++s) {
+      RequestLog r;
+      const std::int64_t now = router::core::now_ms();
+      r.request_id = ids.next(now);
+      r.created_at = now;
+      r.endpoint = "/v1/chat/completions";
+      r.method = "POST";
+      r.model_requested = r.model_sent = "agent-model";
+      r.provider_id = r.provider_type = "openai";
+      r.status = 200;
+      r.duration_us = 1000;
+      std::string body = work.next(s);
+      r.request_bytes = static_cast<std::int64_t>(body.size());
+      r.response_bytes = static_cast<std::int64_t>(kCompletion.size());
+      received += r.request_bytes + r.response_bytes;
+      r.attempts.push_back({"openai", "openai", "agent-model", 200, "", 900});
+      const double cpu0 = thread_cpu_seconds();
+      r.prepared = std::make_shared<const router::db::PreparedBodies>(
+          router::db::prepare_bodies(std::move(body), kCompletion));
+      prepare_cpu += thread_cpu_seconds() - cpu0;
+      buf.push_back(std::move(r));
+      if (buf.size() == batch) {
+        timer.start();
+        rows += static_cast<std::int64_t>(repo.insert_batch(buf).inserted);
+        timer.stop();
+        buf.clear();
+      }
+    }
+  }
+  if (!buf.empty()) {
+    timer.start();
+    rows += static_cast<std::int64_t>(repo.insert_batch(buf).inserted);
+    timer.stop();
+  }
+  (void)repo.checkpoint();
+  const auto size = repo.storage(0);
+  fmt::print("rows={}\nreceived_bytes={}\nstored_bytes={}\nfile_bytes={}\nprepare_cpu_us_per_row={:.1f}\n", rows,
+             received, size.stored_bytes, size.file_bytes,
+             prepare_cpu * 1e6 / static_cast<double>(std::max<std::int64_t>(rows, 1)));
+  print_rates(rows, timer);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -401,10 +676,37 @@ int main(int argc, char** argv) {
                  "Checkpoint from a second thread this often instead of after commits (0: SQLite's "
                  "automatic checkpoints)")
       ->check(CLI::Range(0, 60'000));
+  int port = 18090;
+  std::string target;
+  int sessions = 20;
+  int turns = 40;
+  auto* mk = app.add_subcommand("mock", "A mock upstream answering one fixed chat.completion");
+  mk->add_option("--port", port)->check(CLI::Range(1, 65535));
+  auto* ag = app.add_subcommand("agent", "Send the agent workload through a running server");
+  ag->add_option("--target", target, "host:port of router serve")->required();
+  ag->add_option("--sessions", sessions)->check(CLI::Range(1, 1000));
+  ag->add_option("--turns", turns)->check(CLI::Range(1, 1000));
+  ag->add_option("--seed", seed);
+  auto* aw = app.add_subcommand("agent-writer", "Store the agent workload through the writer alone");
+  aw->add_option("--db", db, "Logs database path")->required();
+  aw->add_option("--sessions", sessions)->check(CLI::Range(1, 1000));
+  aw->add_option("--turns", turns)->check(CLI::Range(1, 1000));
+  std::size_t agent_batch = 20;
+  aw->add_option("--batch", agent_batch, "Rows per transaction (the server's writer commits what arrived in 20 ms)")->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  aw->add_option("--seed", seed);
   CLI11_PARSE(app, argc, argv);
   try {
     if (gen->parsed()) {
       return generate(db, rows, days, batch, seed);
+    }
+    if (mk->parsed()) {
+      return mock(port);
+    }
+    if (ag->parsed()) {
+      return agent(target, sessions, turns, seed);
+    }
+    if (aw->parsed()) {
+      return agent_writer(db, sessions, turns, agent_batch, seed);
     }
     return writer(db, rate, run_s, tick_ms, batch, checkpoint_ms);
   } catch (const std::exception& e) {

@@ -1,4 +1,4 @@
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 
 #include <sqlite3.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 
 #include "core/error.hpp"
 #include "core/paths.hpp"
-#include "db/sqlite_error.hpp"
+#include "db/sqlite/sqlite_error.hpp"
 
 namespace router::db {
 

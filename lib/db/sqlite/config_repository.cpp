@@ -1,4 +1,4 @@
-#include "db/config_repository.hpp"
+#include "db/sqlite/config_repository.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
-#include "db/database.hpp"
-#include "db/sqlite_error.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/sqlite_error.hpp"
 
 namespace router::db {
 

@@ -1,9 +1,9 @@
-#include "db/session_repository.hpp"
+#include "db/sqlite/session_repository.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 
 namespace router::db {
 

@@ -1,4 +1,4 @@
-#include "db/schema.hpp"
+#include "db/sqlite/schema.hpp"
 
 #include <SQLiteCpp/Database.h>
 

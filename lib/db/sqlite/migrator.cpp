@@ -1,4 +1,4 @@
-#include "db/migrator.hpp"
+#include "db/sqlite/migrator.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -10,8 +10,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
-#include "db/database.hpp"
-#include "db/sqlite_error.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/sqlite_error.hpp"
 
 namespace router::db {
 

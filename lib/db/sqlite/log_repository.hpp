@@ -11,6 +11,7 @@
 
 #include "core/histogram.hpp"
 #include "db/log_types.hpp"
+#include "db/sqlite/body_store.hpp"
 
 namespace router::db {
 
@@ -19,7 +20,8 @@ class Database;
 /// What one insert_batch() stored.
 struct InsertResult {
   std::size_t inserted = 0;    ///< request rows written (with their attempts and rollup share)
-  std::size_t duplicates = 0;  ///< rows skipped because their request_id was already stored
+  std::size_t duplicates = 0;  ///< rows refused because their request_id was already stored
+  std::vector<std::int64_t> duplicate_ids;  ///< their ids, for the writer's error line
 };
 
 /// history() filters; every set field must match. Times are Unix ms on the request id's clock
@@ -97,6 +99,8 @@ struct PruneResult {
   std::int64_t rows = 0;
   std::int64_t attempts = 0;
   std::int64_t rollups = 0;  ///< rollup hours past their retention
+  std::int64_t bodies = 0;   ///< body rows deleted with the requests (counted also by dry_run)
+  std::int64_t items = 0;    ///< stored items no kept body uses any more (0 with dry_run)
   std::int64_t batches = 0;
   std::int64_t vacuumed_bytes = 0;            ///< file space returned by incremental_vacuum
   std::chrono::microseconds longest_lock{0};  ///< the longest single write transaction
@@ -110,6 +114,8 @@ class LogRepository {
  public:
   /// Rows per prune transaction at most; prune() adapts below it to keep each lock short.
   static constexpr std::size_t kMaxPruneBatch = 5000;
+  /// Stored items collected per retention transaction at most.
+  static constexpr std::size_t kItemBatch = 500;
   static constexpr std::size_t kMaxHistoryLimit = 10000;
   /// Rollups outlive raw rows: they are kept for max(raw retention, this).
   static constexpr std::chrono::hours kRollupRetention{24 * 400};
@@ -119,8 +125,11 @@ class LogRepository {
   LogRepository(const LogRepository&) = delete;
   LogRepository& operator=(const LogRepository&) = delete;
 
-  /// Writes the rows, their attempts and their rollup share in ONE IMMEDIATE transaction. A row
-  /// whose request_id is already stored is skipped and counted, never failing the batch.
+  /// Writes the rows, their attempts, bodies (content-addressed: docs/architecture.md, "Request
+  /// bodies") and rollup share in ONE IMMEDIATE transaction; rollups are added SQL-side, so
+  /// concurrent writers never lose each other's counts. A row whose request_id is already stored
+  /// is refused (an error, counted and reported in the result) and the rest of the batch is
+  /// still written.
   /// Empty strings in nullable columns and nullopt fields are stored as SQL NULL.
   InsertResult insert_batch(std::span<const RequestLog> batch);
 
@@ -128,8 +137,14 @@ class LogRepository {
   /// below `cursor`. Keyset pagination: stable while rows are inserted (docs/history.md).
   [[nodiscard]] HistoryPage history(const HistoryFilter& filter, std::size_t limit,
                                     std::optional<std::int64_t> cursor = std::nullopt);
-  /// Everything about one request: bodies and attempts. nullopt when unknown or pruned.
+  /// Everything about one request: bodies (rebuilt byte for byte), attempts and replay_of.
+  /// nullopt when unknown or pruned.
   [[nodiscard]] std::optional<RequestLog> find(std::int64_t request_id);
+  /// Records that `request_id` re-sent `original` (`router replay`); the link goes with the
+  /// request's row.
+  void link_replay(std::int64_t request_id, std::int64_t original);
+  /// The database's size and, over requests since `since_ms`, bytes received against bytes stored.
+  [[nodiscard]] StorageReport storage(std::int64_t since_ms);
   /// Every provider id that answered (or was last tried for) a request still counted in the
   /// rollups, sorted: what a `--provider` filter can match.
   [[nodiscard]] std::vector<std::string> provider_ids();
@@ -140,15 +155,19 @@ class LogRepository {
   /// Throws kInvalidArgument when since is not before until.
   [[nodiscard]] StatsResult stats(const StatsQuery& query);
 
-  /// Deletes every request (and its attempts) that arrived before `before_ms`, in transactions
-  /// of at most kMaxPruneBatch rows with pauses between them, then returns the freed pages to
-  /// the file system with incremental_vacuum steps. Also drops rollups past their retention.
-  /// dry_run only counts.
+  /// Deletes every request (and its attempts and bodies) that arrived before `before_ms`, in
+  /// transactions of at most kMaxPruneBatch rows with pauses between them, collects the stored
+  /// items no kept body uses, then returns the freed pages to the file system with
+  /// incremental_vacuum steps. Also drops rollups past their retention. dry_run only counts.
   PruneResult prune(std::int64_t before_ms, bool dry_run);
   /// One retention step for the server's writer: deletes at most `max_rows` of the oldest
-  /// requests before `cutoff_ms` in one transaction, drops expired rollups, and vacuums a bounded
-  /// number of free pages once the backlog is gone. Returns the rows deleted (< max_rows: done).
-  std::size_t prune_step(std::int64_t cutoff_ms, std::size_t max_rows);
+  /// requests before `cutoff_ms` (with their bodies) in one transaction, drops expired rollups;
+  /// once that backlog is gone, deletes at most `max_rows` bodies of requests before
+  /// `body_cutoff_ms` (logging.body_retention_days), then collects at most kItemBatch stored items
+  /// no kept body uses, each in its own transaction, and vacuums a bounded number of free pages.
+  /// Returns max_rows while more is left to do, less once done.
+  std::size_t prune_step(std::int64_t cutoff_ms, std::size_t max_rows,
+                         std::optional<std::int64_t> body_cutoff_ms = std::nullopt);
   /// Deletes provider_sessions not updated since `older_than_ms`; returns how many.
   std::size_t prune_sessions(std::int64_t older_than_ms);
 
@@ -166,6 +185,7 @@ class LogRepository {
 
   Database& db_;
   std::unique_ptr<Statements> stmts_;
+  std::unique_ptr<BodyStore> bodies_;
 };
 
 /// "provider" | "model" | "hour" | "day".

@@ -1,5 +1,5 @@
 // The read side of LogRepository: history pages, one request, stats from rollups.
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -17,7 +17,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 
 namespace router::db {
 
@@ -28,13 +28,12 @@ using core::ErrorCode;
 
 constexpr std::int64_t kHourMs = 3'600'000;
 
-// Column order is what from_row() reads; the detail query appends the two bodies.
+// Column order is what from_row() reads.
 constexpr std::string_view kSelectSummary = R"sql(
 SELECT request_id, created_at, endpoint, method, client_addr, api_key_name, model_requested,
   model_sent, provider_id, provider_type, stream, status, outcome, error, duration_us, ttfb_us,
   ttft_us, upstream_us, attempts, prompt_tokens, completion_tokens, total_tokens, request_bytes,
   response_bytes, body_truncated)sql";
-constexpr int kBodyColumn = 25;
 
 // History filters are fixed fragments with fixed parameter numbers, appended when set; every
 // value is bound. LIMIT is ?7, so all seven parameters always exist and unused ones are inert.
@@ -46,8 +45,7 @@ constexpr std::string_view kByOutcome = " AND outcome = ?5";
 constexpr std::string_view kByStatus = " AND status = ?6";
 constexpr std::string_view kHistoryOrder = " ORDER BY request_id DESC LIMIT ?7";
 
-constexpr std::string_view kSelectOne =
-    ", request_body, response_body FROM request_logs WHERE request_id = ?1";
+constexpr std::string_view kSelectOne = " FROM request_logs WHERE request_id = ?1";
 constexpr std::string_view kSelectAttempts = R"sql(
 SELECT provider_id, provider_type, model_sent, status, error, duration_us
 FROM request_attempts WHERE request_id = ?1 ORDER BY attempt)sql";
@@ -88,10 +86,6 @@ std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b)
 
 std::optional<std::int64_t> opt_int(const SQLite::Column& c) {
   return c.isNull() ? std::nullopt : std::optional<std::int64_t>(c.getInt64());
-}
-
-std::optional<std::string> opt_text(const SQLite::Column& c) {
-  return c.isNull() ? std::nullopt : std::optional<std::string>(c.getString());
 }
 
 RequestSummary from_row(SQLite::Statement& s) {
@@ -322,8 +316,7 @@ std::optional<RequestLog> LogRepository::find(std::int64_t request_id) {
       return;
     }
     out = std::move(from_row(s).request);
-    out->request_body = opt_text(s.getColumn(kBodyColumn));
-    out->response_body = opt_text(s.getColumn(kBodyColumn + 1));
+    bodies_->get(*out);
     SQLite::Statement a(db_.sqlite(), std::string(kSelectAttempts));
     a.bind(1, static_cast<std::int64_t>(request_id));
     while (a.executeStep()) {

@@ -1,4 +1,4 @@
-#include "db/sqlite_error.hpp"
+#include "db/sqlite/sqlite_error.hpp"
 
 #include <sqlite3.h>
 

@@ -1,6 +1,6 @@
 // The write side of the logs database: the writer's batch insert with rollups, and retention.
 // The read side (history, find, stats) is in log_query.cpp.
-#include "db/log_repository.hpp"
+#include "db/sqlite/log_repository.hpp"
 
 #include <sqlite3.h>
 
@@ -18,8 +18,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "db/database.hpp"
-#include "db/sqlite_error.hpp"
+#include "db/sqlite/database.hpp"
+#include "db/sqlite/sqlite_error.hpp"
 
 namespace router::db {
 
@@ -31,13 +31,16 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::int64_t kHourMs = 3'600'000;
 
+// A plain INSERT: an id already stored fails with a constraint error, which insert_batch counts
+// as a duplicate and reports; the stored row is never overwritten and the new one never vanishes
+// silently.
 constexpr std::string_view kInsertLog = R"sql(
-INSERT OR IGNORE INTO request_logs (request_id, created_at, endpoint, method, client_addr,
+INSERT INTO request_logs (request_id, created_at, endpoint, method, client_addr,
   api_key_name, model_requested, model_sent, provider_id, provider_type, stream, status, outcome,
   error, duration_us, ttfb_us, ttft_us, upstream_us, attempts, prompt_tokens, completion_tokens,
-  total_tokens, request_bytes, response_bytes, request_body, response_body, body_truncated)
+  total_tokens, request_bytes, response_bytes, body_truncated)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-  ?21, ?22, ?23, ?24, ?25, ?26, ?27))sql";
+  ?21, ?22, ?23, ?24, ?25))sql";
 
 // REPLACE, not IGNORE: attempts are only written for a request row that was just inserted, so a
 // row already there can only be an orphan, and the new request owns the id now.
@@ -46,14 +49,20 @@ INSERT OR REPLACE INTO request_attempts (request_id, attempt, provider_id, provi
   model_sent, status, error, duration_us)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 
-constexpr std::string_view kSelectRollup = R"sql(
-SELECT requests, errors, prompt_tokens, completion_tokens, duration_sum_us, latency_hist, ttft_hist
-FROM request_rollups WHERE hour = ?1 AND provider_id = ?2 AND model = ?3)sql";
-
-constexpr std::string_view kUpsertRollup = R"sql(
-INSERT OR REPLACE INTO request_rollups (hour, provider_id, model, requests, errors, prompt_tokens,
+// SQL-side increments: the batch's share is added to whatever the row holds at write time, so
+// any number of writers (processes, connections) may add to the same hour without reading it.
+constexpr std::string_view kAddRollup = R"sql(
+INSERT INTO request_rollups (hour, provider_id, model, requests, errors, prompt_tokens,
   completion_tokens, duration_sum_us, latency_hist, ttft_hist)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql";
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+ON CONFLICT (hour, provider_id, model) DO UPDATE SET
+  requests = requests + excluded.requests,
+  errors = errors + excluded.errors,
+  prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+  completion_tokens = completion_tokens + excluded.completion_tokens,
+  duration_sum_us = duration_sum_us + excluded.duration_sum_us,
+  latency_hist = router_hist_merge(latency_hist, excluded.latency_hist),
+  ttft_hist = router_hist_merge(ttft_hist, excluded.ttft_hist))sql";
 
 // The oldest n requests below the cutoff make one prune batch; deleting by an id range (rather
 // than "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
@@ -83,6 +92,7 @@ WHERE outcome IN ('ok', 'client_error', 'upstream_error', 'timeout', 'truncated'
 constexpr std::string_view kCountAttempts =
     "SELECT count(*) FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kCountRollups = "SELECT count(*) FROM request_rollups WHERE hour < ?1";
+constexpr std::string_view kCountBodies = "SELECT count(*) FROM request_bodies WHERE request_id < ?1";
 
 // Prune pacing (docs/stats.md): each transaction aims at kTargetLockHold so the server's writer,
 // whose busy handler retries every few milliseconds, waits at most about that long; the pause
@@ -141,20 +151,13 @@ class Stmt {
       bind_text(i, s);
     }
   }
-  void bind_text_opt(int i, const std::optional<std::string>& s) {
-    if (s) {
-      bind_text(i, *s);
-    } else {
-      check(sqlite3_bind_null(stmt_, i));
-    }
-  }
   void bind_blob(int i, std::string_view b) {
     check(sqlite3_bind_blob(stmt_, i, b.data(), static_cast<int>(b.size()), SQLITE_STATIC));
   }
 
   /// Steps once; true when a row is available.
   bool step() {
-    const int rc = sqlite3_step(stmt_);
+    const int rc = step_code();
     if (rc == SQLITE_ROW) {
       return true;
     }
@@ -163,15 +166,9 @@ class Stmt {
     }
     throw SQLite::Exception(db_, rc);
   }
+  /// Steps once and returns SQLite's code (SQLITE_ROW, SQLITE_DONE or an error) without throwing.
+  int step_code() noexcept { return sqlite3_step(stmt_); }
   void reset() noexcept { sqlite3_reset(stmt_); }
-
-  [[nodiscard]] std::int64_t column_int(int i) const noexcept {
-    return sqlite3_column_int64(stmt_, i);
-  }
-  [[nodiscard]] std::string_view column_blob(int i) const noexcept {
-    const void* p = sqlite3_column_blob(stmt_, i);
-    return {static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))};
-  }
 
  private:
   void check(int rc) const {
@@ -221,6 +218,7 @@ std::int64_t delete_below(Database& db, std::string_view sql, std::int64_t bound
 struct Step {
   std::int64_t done = 0;
   std::int64_t attempts = 0;  // deletion steps: attempts deleted with the rows
+  std::int64_t bodies = 0;    // deletion steps: bodies deleted with the rows
   bool finished = false;      // nothing is left to do after this step
   Clock::duration hold{};
 };
@@ -271,7 +269,7 @@ void touch_pages(Database& db, std::int64_t bound, const KeySet& providers, cons
 // read transaction, table, index and attempt pages alike, so the write transaction finds them in
 // memory: on a database larger than the page cache, cold reads under the lock stalled it for
 // hundreds of milliseconds.
-Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
+Step delete_batch(Database& db, BodyStore& bodies, std::int64_t cutoff_id, std::size_t max_rows) {
   std::int64_t bound = cutoff_id;
   db.read([&] {
     bound = cutoff_id;
@@ -302,6 +300,7 @@ Step delete_batch(Database& db, std::int64_t cutoff_id, std::size_t max_rows) {
   Step step = timed_write(db, [&](Step& s) {
     s.done = delete_below(db, kDeleteLogs, bound);
     s.attempts = delete_below(db, kDeleteAttempts, bound);
+    s.bodies = bodies.delete_below(bound, true);
   });
   // Decided by the scan, not by the count deleted: another pruner may have taken rows meanwhile.
   step.finished = bound == cutoff_id;
@@ -393,24 +392,52 @@ void paced(Database& db, std::size_t units, std::size_t max_units, PruneResult& 
   }
 }
 
+// router_hist_merge(a, b): the encoded histogram holding every value of the encoded histograms
+// a and b (core::Histogram::encode), so a rollup's histograms are merged inside the UPSERT.
+void hist_merge(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  try {
+    core::Histogram h;
+    for (int i = 0; i < argc; ++i) {
+      if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+        continue;
+      }
+      const void* p = sqlite3_value_blob(argv[i]);
+      h.merge_encoded({static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_value_bytes(argv[i]))});
+    }
+    const std::string out = h.encode();
+    sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, e.what(), -1);
+  }
+}
+
+void register_functions(sqlite3* db) {
+  const int rc = sqlite3_create_function_v2(db, "router_hist_merge", 2,
+                                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                                            nullptr, hist_merge, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    throw SQLite::Exception(db, rc);
+  }
+}
+
 }  // namespace
 
 struct LogRepository::Statements {
   explicit Statements(sqlite3* db)
       : insert_log(db, kInsertLog),
         insert_attempt(db, kInsertAttempt),
-        select_rollup(db, kSelectRollup),
-        upsert_rollup(db, kUpsertRollup) {}
+        add_rollup(db, kAddRollup) {}
 
   Stmt insert_log;
   Stmt insert_attempt;
-  Stmt select_rollup;
-  Stmt upsert_rollup;
+  Stmt add_rollup;
 };
 
 LogRepository::LogRepository(Database& logs) : db_(logs) {
   try {
+    register_functions(db_.sqlite().getHandle());
     stmts_ = std::make_unique<Statements>(db_.sqlite().getHandle());
+    bodies_ = std::make_unique<BodyStore>(db_);
   } catch (const SQLite::Exception& e) {
     rethrow(e, "cannot prepare the logs statements (is the logs schema migrated?)");
   }
@@ -427,6 +454,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
   // Database::write re-runs the lambda after a late SQLITE_BUSY, so all state starts inside it.
   db_.write([&] {
     result = {};
+    bodies_->begin();
     std::map<RollupKey, StatsGroup> rollups;
     auto& ins = stmts_->insert_log;
     auto& att = stmts_->insert_attempt;
@@ -457,14 +485,18 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
         ins.bind(22, r.total_tokens);
         ins.bind(23, r.request_bytes);
         ins.bind(24, r.response_bytes);
-        ins.bind_text_opt(25, r.request_body);
-        ins.bind_text_opt(26, r.response_body);
-        ins.bind(27, std::int64_t{r.body_truncated ? 1 : 0});
-        ins.step();
-      }
-      if (sqlite3_changes(handle) == 0) {
-        ++result.duplicates;  // the id is taken: keep the stored row, drop this one entirely
-        continue;
+        ins.bind(25, std::int64_t{r.body_truncated ? 1 : 0});
+        const int rc = ins.step_code();
+        if (sqlite3_extended_errcode(handle) == SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_DONE) {
+          // The id is taken. Only this statement is undone (SQLite's ABORT resolution), so the
+          // stored row stays and the rest of the batch is still written.
+          ++result.duplicates;
+          result.duplicate_ids.push_back(r.request_id);
+          continue;
+        }
+        if (rc != SQLITE_DONE) {
+          throw SQLite::Exception(handle, rc);
+        }
       }
       ++result.inserted;
       for (std::size_t i = 0; i < r.attempts.size(); ++i) {
@@ -480,47 +512,42 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
         att.bind(8, a.duration_us);
         att.step();
       }
+      bodies_->put(r);
+      if (r.replay_of) {
+        bodies_->link_replay(r.request_id, *r.replay_of);
+      }
       rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}].add_request(
           r.outcome, r.duration_us, r.ttft_us, r.prompt_tokens.value_or(0),
           r.completion_tokens.value_or(0));
     }
 
-    auto& sel = stmts_->select_rollup;
-    auto& up = stmts_->upsert_rollup;
-    for (auto& [key, d] : rollups) {
-      {
-        ResetGuard guard(sel);
-        sel.bind(1, key.hour);
-        sel.bind_text(2, key.provider);
-        sel.bind_text(3, key.model);
-        if (sel.step()) {
-          d.requests += sel.column_int(0);
-          d.errors += sel.column_int(1);
-          d.prompt_tokens += sel.column_int(2);
-          d.completion_tokens += sel.column_int(3);
-          d.duration_sum_us += sel.column_int(4);
-          d.latency.merge_encoded(sel.column_blob(5));
-          d.ttft.merge_encoded(sel.column_blob(6));
-        }
-      }
+    auto& add = stmts_->add_rollup;
+    for (const auto& [key, d] : rollups) {
       const std::string latency = d.latency.encode();
       const std::string ttft = d.ttft.encode();
-      ResetGuard guard(up);
-      up.bind(1, key.hour);
-      up.bind_text(2, key.provider);
-      up.bind_text(3, key.model);
-      up.bind(4, d.requests);
-      up.bind(5, d.errors);
-      up.bind(6, d.prompt_tokens);
-      up.bind(7, d.completion_tokens);
-      up.bind(8, d.duration_sum_us);
-      up.bind_blob(9, latency);
-      up.bind_blob(10, ttft);
-      up.step();
+      ResetGuard guard(add);
+      add.bind(1, key.hour);
+      add.bind_text(2, key.provider);
+      add.bind_text(3, key.model);
+      add.bind(4, d.requests);
+      add.bind(5, d.errors);
+      add.bind(6, d.prompt_tokens);
+      add.bind(7, d.completion_tokens);
+      add.bind(8, d.duration_sum_us);
+      add.bind_blob(9, latency);
+      add.bind_blob(10, ttft);
+      add.step();
     }
   });
+  bodies_->committed();
   return result;
 }
+
+void LogRepository::link_replay(std::int64_t request_id, std::int64_t original) {
+  db_.write([&] { bodies_->link_replay(request_id, original); });
+}
+
+StorageReport LogRepository::storage(std::int64_t since_ms) { return bodies_->report(since_ms); }
 
 PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
   const auto started = Clock::now();
@@ -534,16 +561,27 @@ PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
       result.rows = count_below(db_, kCountLogs, cutoff_id);
       result.attempts = count_below(db_, kCountAttempts, cutoff_id);
       result.rollups = count_below(db_, kCountRollups, rollup_hour);
+      result.bodies = count_below(db_, kCountBodies, cutoff_id);
     });
   } else {
     const ManualCheckpoints checkpoints(db_);
     paced(db_, kFirstPruneBatch, kMaxPruneBatch, result, [&](std::size_t rows) {
-      const Step step = delete_batch(db_, cutoff_id, rows);
+      const Step step = delete_batch(db_, *bodies_, cutoff_id, rows);
       result.rows += step.done;
       result.attempts += step.attempts;
+      result.bodies += step.bodies;
       return step;
     });
     db_.write([&] { result.rollups = delete_below(db_, kDeleteRollups, rollup_hour); });
+    paced(db_, kItemBatch, kMaxPruneBatch, result, [&](std::size_t n) {
+      Step step;
+      const auto started_step = Clock::now();
+      step.done = static_cast<std::int64_t>(bodies_->collect_items_step(before_ms, n));
+      step.hold = Clock::now() - started_step;
+      step.finished = step.done < static_cast<std::int64_t>(n);
+      result.items += step.done;
+      return step;
+    });
     if (auto_vacuum_incremental(db_) && free_pages(db_) > 0) {
       std::int64_t pages = 0;
       paced(db_, kFirstVacuumStep, kMaxVacuumStep, result, [&](std::size_t n) {
@@ -558,15 +596,25 @@ PruneResult LogRepository::prune(std::int64_t before_ms, bool dry_run) {
   return result;
 }
 
-std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_rows) {
+std::size_t LogRepository::prune_step(std::int64_t cutoff_ms, std::size_t max_rows,
+                                      std::optional<std::int64_t> body_cutoff_ms) {
   if (max_rows == 0) {
     return 0;
   }
   const std::int64_t cutoff_id = core::first_request_id_at(std::max<std::int64_t>(cutoff_ms, 0));
-  const Step step = delete_batch(db_, cutoff_id, max_rows);
-  const auto deleted = static_cast<std::size_t>(step.done);
+  const Step step = delete_batch(db_, *bodies_, cutoff_id, max_rows);
+  auto deleted = static_cast<std::size_t>(step.done);
   if (step.finished) {
     db_.write([&] { (void)delete_below(db_, kDeleteRollups, rollup_cutoff_hour(cutoff_ms)); });
+    // Bodies go before their rows (logging.body_retention_days), never after them; then the items
+    // no kept body can use, a small batch per step.
+    const std::int64_t body_cutoff = std::max(cutoff_ms, body_cutoff_ms.value_or(0));
+    if (body_cutoff_ms && bodies_->prune_bodies_step(body_cutoff, max_rows) == max_rows) {
+      return max_rows;
+    }
+    if (body_cutoff > 0 && bodies_->collect_items_step(body_cutoff, kItemBatch) == kItemBatch) {
+      return max_rows;
+    }
     if (auto_vacuum_incremental(db_)) {
       const std::int64_t excess = free_pages(db_) - kFreePageSlack;
       if (excess > 0) {

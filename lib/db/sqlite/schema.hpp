@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "db/database.hpp"
+#include "db/sqlite/database.hpp"
 #include "db/migration.hpp"
-#include "db/migrator.hpp"
+#include "db/sqlite/migrator.hpp"
 
 namespace router::db {
 
