@@ -1,21 +1,8 @@
 #include "dialects/chat.hpp"
 
-#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "core/text.hpp"
-
 namespace router::dialects {
-
-std::string openai_error_json(core::ErrorCode code, std::string_view message, std::string_view param,
-                              std::string_view code_name) {
-  boost::json::object err{
-      {"message", core::to_valid_utf8(message)},
-      {"type", core::error_type(code)},
-      {"param", param.empty() ? boost::json::value(nullptr) : boost::json::value(core::to_valid_utf8(param))},
-      {"code", code_name.empty() ? core::error_name(code) : code_name}};
-  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
-}
 
 std::string ChatEgress::reply(const boost::json::object& completion) { return boost::json::serialize(completion); }
 
@@ -30,12 +17,16 @@ void ChatEgress::end(std::string& out) { out += "data: [DONE]\n\n"; }
 void ChatEgress::fail(core::ErrorCode code, std::string_view message, std::string& out) {
   // No "event:" line: the OpenAI SDKs raise an APIError for a data line holding "error".
   out += "data: ";
-  out += openai_error_json(code, message);
+  out += core::error_json(code, message);
   out += "\n\n";
 }
 
 std::string ChatEgress::error_body(core::ErrorCode code, std::string_view message, std::string_view param) const {
-  return openai_error_json(code, message, param);
+  return core::error_json(code, message, param);
+}
+
+std::string ChatEgress::upstream_error(int /*status*/, std::string_view openai_body) const {
+  return std::string(openai_body);
 }
 
 }  // namespace router::dialects

@@ -4,12 +4,6 @@
 
 namespace router::dialects {
 
-/// The OpenAI error document, `{"error":{"message","type","param","code"}}`: type and code from
-/// the ErrorCode table unless `code_name` says otherwise, `param` null when empty. Bytes of
-/// `message` and `param` that are not UTF-8 become U+FFFD.
-[[nodiscard]] std::string openai_error_json(core::ErrorCode code, std::string_view message, std::string_view param = {},
-                                            std::string_view code_name = {});
-
 /// The chat dialect (OpenAI chat completions), the router's internal form: answers pass as they
 /// are, chunks become `data: {json}` events ended by `data: [DONE]`. An OpenAI-SSE upstream's
 /// events are relayed byte for byte without passing through here (the dialect's native
@@ -22,6 +16,8 @@ class ChatEgress final : public Egress {
   void fail(core::ErrorCode code, std::string_view message, std::string& out) override;
   [[nodiscard]] std::string error_body(core::ErrorCode code, std::string_view message,
                                        std::string_view param) const override;
+  /// Relayed as the provider wrote it: every detail an OpenAI client can read survives.
+  [[nodiscard]] std::string upstream_error(int status, std::string_view openai_body) const override;
 };
 
 }  // namespace router::dialects

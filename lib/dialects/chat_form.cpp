@@ -94,14 +94,6 @@ void append_event(std::string& out, std::string_view type, const boost::json::ob
   out += "\n\n";
 }
 
-std::string openai_error_body(ErrorCode code, std::string_view message, std::string_view param) {
-  boost::json::object err{{"message", core::to_valid_utf8(message)},
-                          {"type", core::error_type(code)},
-                          {"param", param.empty() ? boost::json::value(nullptr) : boost::json::value(core::to_valid_utf8(param))},
-                          {"code", core::error_name(code)}};
-  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
-}
-
 std::string derived_id(std::string_view prefix, std::string_view completion_id) {
   auto rest = completion_id;
   for (const std::string_view known : {"chatcmpl-", "msg_", "resp_"}) {

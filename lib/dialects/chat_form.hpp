@@ -43,9 +43,6 @@ struct TokenUsage {
 /// One SSE block `event: <type>\ndata: <json>\n\n`, appended to `out`.
 void append_event(std::string& out, std::string_view type, const boost::json::object& data);
 
-/// The OpenAI error body `{"error":{"message","type","code","param"}}` for `code`.
-[[nodiscard]] std::string openai_error_body(core::ErrorCode code, std::string_view message, std::string_view param);
-
 /// `prefix` + the unique part of a chat completion id ("chatcmpl-abc" → "msg_abc"), so one
 /// answer keeps one id across dialects and the log.
 [[nodiscard]] std::string derived_id(std::string_view prefix, std::string_view completion_id);

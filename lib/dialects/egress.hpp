@@ -40,6 +40,9 @@ class Egress {
   /// The body of an error answered before any byte was sent, in the dialect's error shape.
   [[nodiscard]] virtual std::string error_body(core::ErrorCode code, std::string_view message,
                                                std::string_view param) const = 0;
+  /// An upstream's error answer, already in the OpenAI error shape the providers relay
+  /// (providers::ErrorReply), in the dialect's error shape; its status stays. Empty stays empty.
+  [[nodiscard]] virtual std::string upstream_error(int status, std::string_view openai_body) const;
 };
 
 }  // namespace router::dialects

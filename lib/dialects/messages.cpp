@@ -445,10 +445,13 @@ std::string_view anthropic_error_type(ErrorCode code) noexcept {
   switch (code) {
     case ErrorCode::kInvalidArgument: return "invalid_request_error";
     case ErrorCode::kConflict: return "invalid_request_error";
+    case ErrorCode::kMethodNotAllowed: return "invalid_request_error";
     case ErrorCode::kUnauthenticated: return "authentication_error";
     case ErrorCode::kPermissionDenied: return "permission_error";
     case ErrorCode::kNotFound: return "not_found_error";
     case ErrorCode::kPayloadTooLarge: return "request_too_large";
+    case ErrorCode::kHeadersTooLarge: return "request_too_large";
+    case ErrorCode::kClientClosed: return "api_error";  // logged only: nobody is left to read it
     case ErrorCode::kRateLimited: return "rate_limit_error";
     case ErrorCode::kUpstreamTimeout: return "timeout_error";
     case ErrorCode::kNoProvider: return "overloaded_error";  // nothing could serve now: retry later

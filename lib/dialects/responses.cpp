@@ -593,7 +593,7 @@ void ResponsesEgress::fail(ErrorCode code, std::string_view message, std::string
 }
 
 std::string ResponsesEgress::error_body(ErrorCode code, std::string_view message, std::string_view param) const {
-  return openai_error_body(code, message, param);
+  return core::error_json(code, message, param);
 }
 
 }  // namespace router::dialects

@@ -310,14 +310,14 @@ class AnthropicExchange final : public Exchange {
     ErrorReply r;
     r.status = out;
     if (status >= 500) {
-      r.body = openai_error_body(out,
-                                 fmt::format("provider '{}' {} (HTTP {} {}): {}", provider_id_,
-                                             type == "overloaded_error" ? "is overloaded" : "failed", status, type, message),
-                                 fmt::format("upstream_status_{}", status));
+      r.body = core::error_json(core::code_for_status(out),
+                                fmt::format("provider '{}' {} (HTTP {} {}): {}", provider_id_,
+                                            type == "overloaded_error" ? "is overloaded" : "failed", status, type, message),
+                                {}, fmt::format("upstream_status_{}", status));
     } else {
-      r.body = openai_error_body(
-          out, fmt::format("provider '{}' rejected the request (HTTP {} {}): {}", provider_id_, status, type, message),
-          type);
+      r.body = core::error_json(
+          core::code_for_status(out),
+          fmt::format("provider '{}' rejected the request (HTTP {} {}): {}", provider_id_, status, type, message), {}, type);
     }
     if (status == kOverloaded || type == "overloaded_error") {
       r.retry_like = 503;  // overloaded is transient: fail over wherever a 503 would

@@ -56,28 +56,21 @@ std::string body_excerpt(std::string_view body) {
   return std::string(core::trim(out));
 }
 
-std::string openai_error_body(int status, std::string_view message, std::string_view code) {
-  const auto ec = core::code_for_status(status);
-  boost::json::object err{{"message", core::to_valid_utf8(message)}, {"type", core::error_type(ec)}, {"param", nullptr},
-                          {"code", code.empty() ? boost::json::value(core::error_name(ec)) : boost::json::value(code)}};
-  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
-}
-
 ErrorReply Exchange::error_reply(int status, std::string_view /*content_type*/, std::string_view body) {
   if (status >= 500) {
     // The client's request may be fine; the upstream failed. Say which and why, as a gateway.
     const int out = status == 504 ? 504 : 502;
     const auto msg = upstream_message(body).value_or(body_excerpt(body));
-    return {out, openai_error_body(out,
-                                   fmt::format("provider '{}' failed with HTTP {}{}{}", provider_id_, status,
-                                               msg.empty() ? "" : ": ", msg),
-                                   fmt::format("upstream_status_{}", status))};
+    return {out, core::error_json(core::code_for_status(out),
+                                  fmt::format("provider '{}' failed with HTTP {}{}{}", provider_id_, status,
+                                              msg.empty() ? "" : ": ", msg),
+                                  {}, fmt::format("upstream_status_{}", status))};
   }
   if (is_openai_error(body)) {
     return {status, std::string(body)};  // already the shape OpenAI clients parse: keep every detail
   }
   const auto msg = upstream_message(body).value_or(body_excerpt(body));
-  return {status, openai_error_body(status, fmt::format("provider '{}' rejected the request with HTTP {}{}{}",
+  return {status, core::error_json(core::code_for_status(status), fmt::format("provider '{}' rejected the request with HTTP {}{}{}",
                                                         provider_id_, status, msg.empty() ? "" : ": ", msg))};
 }
 

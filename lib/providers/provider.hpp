@@ -218,9 +218,6 @@ using ProviderPtr = std::shared_ptr<const Provider>;
 /// Throws kInvalidArgument when the configuration cannot work (bad URL, unknown type).
 [[nodiscard]] ProviderPtr make_provider(std::string id, std::string_view type, boost::json::object config);
 
-/// The OpenAI error JSON for `message`, typed by `status`.
-[[nodiscard]] std::string openai_error_body(int status, std::string_view message, std::string_view code = {});
-
 /// The config's baseURL (or `fallback` when it has none) without trailing '/'.
 [[nodiscard]] std::string base_url_from(const boost::json::object& config, std::string_view fallback);
 

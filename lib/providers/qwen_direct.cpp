@@ -250,18 +250,18 @@ class QwenExchange final : public Exchange {
 
   ErrorReply error_reply(int status, std::string_view content_type, std::string_view body) override {
     if (auto e = provider_.rejection(status, content_type, body)) {
-      return {401, openai_error_body(401, e->what()), std::nullopt};
+      return {401, core::error_json(ErrorCode::kUnauthenticated, e->what()), std::nullopt};
     }
     if (status == 404) {
       const auto msg = upstream_message(body).value_or(body_excerpt(body));
       return {404,
-              openai_error_body(404, fmt::format("provider '{}': Qwen does not know chat '{}' (HTTP 404){}{}", provider_id_,
+              core::error_json(ErrorCode::kNotFound, fmt::format("provider '{}': Qwen does not know chat '{}' (HTTP 404){}{}", provider_id_,
                                                  chat_id_, msg.empty() ? "" : ": ", msg)),
               std::nullopt};
     }
     if (status == 429) {
       return {429,
-              openai_error_body(429, fmt::format("provider '{}': Qwen's rate limit was exceeded; try again later",
+              core::error_json(ErrorCode::kRateLimited, fmt::format("provider '{}': Qwen's rate limit was exceeded; try again later",
                                                  provider_id_)),
               std::nullopt};
     }

@@ -171,7 +171,7 @@ void handle_test_provider(Call& call) {
   const auto& entry = routing::require_provider(*call.snapshot, id);
   // Upstream I/O on this worker's pool, without blocking it; the snapshot, held by the call,
   // keeps `entry` alive until the answer.
-  auto shared = std::make_shared<Call>(std::move(call));
+  auto shared = std::make_shared<Call>(call.take());
   check_health(shared->worker.pool, entry, [shared](boost::json::object&& doc) { reply(*shared, kOk, doc); });
 }
 

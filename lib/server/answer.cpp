@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "dialects/chat.hpp"
+#include "dialects/messages.hpp"
 #include "server/dispatcher.hpp"
 #include "server/log_record.hpp"
 
@@ -16,9 +17,15 @@ const dialects::Egress& chat_egress() {
   return egress;
 }
 
+const dialects::Egress& error_egress(std::string_view path) {
+  static const dialects::MessagesEgress messages;
+  return path == "/v1/messages" || path.starts_with("/v1/messages/") ? static_cast<const dialects::Egress&>(messages)
+                                                                     : chat_egress();
+}
+
 http::Response error_response(const Call& call, const dialects::Egress& egress, const ErrorAnswer& e) {
   const int status = e.reply ? e.reply->status : core::http_status(e.code);
-  std::string body = e.reply ? e.reply->body : egress.error_body(e.code, e.message, e.param);
+  std::string body = e.reply ? egress.upstream_error(e.reply->status, e.reply->body) : egress.error_body(e.code, e.message, e.param);
   if (e.provider != nullptr) {
     // Built from scrubbed text; this is the last line of defence for what translators add.
     e.provider->scrub_secrets(body);
@@ -52,9 +59,12 @@ db::Outcome outcome_of(const ErrorAnswer& e) noexcept {
   switch (e.code) {
     case ErrorCode::kUpstreamTimeout: return db::Outcome::kTimeout;
     case ErrorCode::kNoProvider: return db::Outcome::kNoProvider;
+    case ErrorCode::kClientClosed: return db::Outcome::kCancelled;
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kPayloadTooLarge:
     case ErrorCode::kNotFound:
+    case ErrorCode::kMethodNotAllowed:
+    case ErrorCode::kHeadersTooLarge:
       return db::Outcome::kClientError;
     case ErrorCode::kUnauthenticated:
     case ErrorCode::kPermissionDenied:

@@ -14,9 +14,6 @@ namespace router::server {
 struct Call;
 class LogRecord;
 
-/// Pins a request to a provider (DESIGN.md §5); answers name the provider that served.
-inline constexpr std::string_view kPinHeader = "X-Router-Provider";
-
 // Every answer a route gives in one go goes through here, with its log row.
 
 /// An error answered before any byte of the response went out. Its status, `error.type` and
@@ -45,7 +42,10 @@ struct ErrorAnswer {
 void answer_error(Call& call, const dialects::Egress& egress, LogRecord&& record, const ErrorAnswer& e);
 /// A 200 JSON answer of a simple route, logged.
 void answer_ok(Call& call, std::string body);
-/// The Egress of the chat dialect, for routes that have no other (admin, models, refusals).
+/// The Egress of the chat dialect, for routes that have no other (admin, models).
 [[nodiscard]] const dialects::Egress& chat_egress();
+/// The Egress whose error shape a request to `path` expects, for answers given before its
+/// handler ran (refusals, malformed requests): Anthropic's under /v1/messages, else OpenAI's.
+[[nodiscard]] const dialects::Egress& error_egress(std::string_view path);
 
 }  // namespace router::server

@@ -10,7 +10,9 @@
 #include "db/migration.hpp"
 #include "routing/routing.hpp"
 #include "server/context.hpp"
+#include "server/answer.hpp"
 #include "server/handlers.hpp"
+#include "server/log_record.hpp"
 #include "server/log_writer.hpp"
 #include "server/upstream_io.hpp"
 
@@ -59,7 +61,7 @@ void list_upstream_models(Call& call, const std::string& provider_id) {
   if (!entry.impl) {
     throw Error(ErrorCode::kUnavailable, fmt::format("provider '{}' cannot be used: {}", provider_id, entry.problem));
   }
-  auto shared = std::make_shared<Call>(std::move(call));
+  auto shared = std::make_shared<Call>(call.take());
   const auto impl = entry.impl;
   fetch_models(shared->worker.pool, impl, [shared, impl](ModelsAnswer&& a) {
     Call& c = *shared;
@@ -67,17 +69,16 @@ void list_upstream_models(Call& call, const std::string& provider_id) {
       // The upstream refusing the provider's credential is the router's upstream failing, not
       // the client's key: a 401 here would send the client after the wrong key.
       const auto code = a.error->code() == ErrorCode::kUnauthenticated ? ErrorCode::kUpstreamFailed : a.error->code();
-      const int status = core::http_status(code);
-      return respond_logged(c, status, providers::openai_error_body(status, a.error->what()), db::Outcome::kUpstreamError,
-                            a.error->what());
+      ErrorAnswer e{code, a.error->what()};
+      e.outcome = db::Outcome::kUpstreamError;  // the upstream's failure, whatever its code
+      return answer_error(c, chat_egress(), LogRecord(c), e);
     }
     boost::json::array data;
     for (const auto& m : a.models) {
       data.push_back(boost::json::object{
           {"id", m.id}, {"object", "model"}, {"created", m.created}, {"owned_by", m.owned_by.empty() ? impl->id() : m.owned_by}});
     }
-    respond_logged(c, 200, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}}),
-                   db::Outcome::kOk);
+    answer_ok(c, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}}));
   });
 }
 
@@ -146,8 +147,7 @@ void handle_models(Call& call) {
       data.push_back(model_object(*call.snapshot, m));
     }
   }
-  respond_logged(call, 200, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}}),
-                 db::Outcome::kOk);
+  answer_ok(call, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}}));
 }
 
 void handle_model(Call& call) {
@@ -155,10 +155,11 @@ void handle_model(Call& call) {
   const auto it = call.snapshot->models.find(id);
   if (it == call.snapshot->models.end() || !served(*call.snapshot, id)) {
     const auto msg = fmt::format("the model '{}' does not exist or no enabled provider serves it", id.substr(0, 200));
-    return respond_logged(call, 404, providers::openai_error_body(404, msg, "model_not_found"), db::Outcome::kClientError,
-                          msg);
+    ErrorAnswer e{ErrorCode::kNotFound, msg};
+    e.reply = providers::ErrorReply{404, core::error_json(ErrorCode::kNotFound, msg, {}, "model_not_found"), {}};
+    return answer_error(call, chat_egress(), LogRecord(call), e);
   }
-  respond_logged(call, 200, boost::json::serialize(model_object(*call.snapshot, it->second)), db::Outcome::kOk);
+  answer_ok(call, boost::json::serialize(model_object(*call.snapshot, it->second)));
 }
 
 void handle_route(Call& call) {

@@ -10,11 +10,11 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
-#include "dialects/chat_form.hpp"
 #include "providers/provider.hpp"
 #include "server/blocking_pool.hpp"
 #include "server/context.hpp"
-#include "server/log_writer.hpp"
+#include "server/answer.hpp"
+#include "server/log_record.hpp"
 
 namespace router::server {
 
@@ -102,14 +102,18 @@ bool match(std::string_view pattern, std::string_view path, std::vector<std::str
   return path.empty();
 }
 
-std::optional<std::string_view> bearer_token(const http::Request& req) {
-  const auto it = req.find(bhttp::field::authorization);
-  if (it == req.end()) {
+// The key a request presents: `Authorization: Bearer`, else Anthropic's `x-api-key` (Claude
+// Code and the Anthropic SDKs send only that).
+std::optional<std::string_view> presented_key(const http::Request& req) {
+  if (const auto it = req.find(bhttp::field::authorization); it != req.end()) {
+    std::string_view v(it->value().data(), it->value().size());
+    if (v.size() > 7 && core::iequals(v.substr(0, 7), "bearer ")) {
+      return core::trim(v.substr(7));
+    }
     return std::nullopt;
   }
-  std::string_view v(it->value().data(), it->value().size());
-  if (v.size() > 7 && core::iequals(v.substr(0, 7), "bearer ")) {
-    return core::trim(v.substr(7));
+  if (const auto it = req.find("x-api-key"); it != req.end()) {
+    return core::trim(std::string_view(it->value().data(), it->value().size()));
   }
   return std::nullopt;
 }
@@ -127,7 +131,7 @@ const routing::KeyEntry* find_key(const routing::Snapshot& snap, std::string_vie
 }
 
 bool is_local_token(std::string_view local_token, const http::Request& req) {
-  const auto token = bearer_token(req);
+  const auto token = presented_key(req);
   return token && !local_token.empty() && core::constant_time_equal(*token, local_token);
 }
 
@@ -195,60 +199,7 @@ http::Response json_response(const Call& call, int status, std::string body) {
   return res;
 }
 
-std::string error_body(ErrorCode code, std::string_view message, std::string_view param) {
-  return dialects::openai_error_body(code, message, param);
-}
-
-http::Response error_response(const Call& call, ErrorCode code, std::string_view message, std::string_view param) {
-  return json_response(call, core::http_status(code), error_body(code, message, param));
-}
-
-db::RequestLog begin_log(const Call& call) {
-  db::RequestLog log;
-  log.request_id = call.request_id;
-  log.created_at = call.received_ms;
-  log.endpoint = call.path;
-  log.method = std::string(call.request.method_string());
-  log.client_addr = call.session ? call.session->remote_address() : std::string();
-  log.api_key_name = call.key_name;
-  log.request_bytes = static_cast<std::int64_t>(call.request.body().size());
-  return log;
-}
-
 namespace {
-
-// log.requests: one logfmt line per finished client request, on stderr.
-void access_line(const db::RequestLog& log, config::RequestLines mode) {
-  if (mode == config::RequestLines::kOff || (mode == config::RequestLines::kErrors && log.outcome == db::Outcome::kOk)) {
-    return;
-  }
-  using core::log::logfmt_value;
-  std::string line = fmt::format("msg=request id={} method={} path={} status={} outcome={} duration_ms={:.1f}",
-                                 core::format_request_id(log.request_id), logfmt_value(log.method),
-                                 logfmt_value(log.endpoint), log.status, db::outcome_name(log.outcome),
-                                 static_cast<double>(log.duration_us) / 1000.0);
-  const std::pair<const char*, const std::string*> optional[] = {
-      {"provider", &log.provider_id}, {"model", &log.model_requested}, {"client", &log.client_addr},
-      {"key", &log.api_key_name},     {"error", &log.error}};
-  for (const auto& [name, value] : optional) {
-    if (!value->empty()) {
-      fmt::format_to(std::back_inserter(line), " {}={}", name, logfmt_value(*value));
-    }
-  }
-  core::log::write_logfmt(line);
-}
-
-// Queues a record whatever the route's access (refusals are logged on every route).
-void queue_log(const Call& call, db::RequestLog&& log) {
-  static const routing::HotSettings defaults;
-  const auto& hot = call.snapshot ? call.snapshot->hot : defaults;
-  if (log.duration_us == 0 && call.session) {
-    log.duration_us = (core::mono_ns() - call.session->received_ns()) / 1000;
-  }
-  access_line(log, hot.request_lines);
-  LogItem item{std::move(log), hot.body_logging, static_cast<std::size_t>(hot.log_max_body_bytes)};
-  call.worker.shared.logs->push(call.worker.index, std::move(item));
-}
 
 // Why `key` may not call `route`; nullopt when it may.
 std::optional<Error> authorize(const Route& route, const routing::Snapshot& snap, const routing::KeyEntry* key) {
@@ -259,7 +210,7 @@ std::optional<Error> authorize(const Route& route, const routing::Snapshot& snap
       // Fail closed: with auth.clients = keys and no key created yet, nobody gets in.
       if (snap.hot.client_keys_required && key == nullptr) {
         return Error(ErrorCode::kUnauthenticated,
-                     "missing, unknown or revoked API key (auth.clients is keys: Authorization: Bearer rk-…)");
+                     "missing, unknown or revoked API key (auth.clients is keys: Authorization: Bearer rk-… or x-api-key: rk-…)");
       }
       return std::nullopt;
     case Access::kAdmin:
@@ -279,35 +230,7 @@ std::optional<Error> authorize(const Route& route, const routing::Snapshot& snap
   return std::nullopt;
 }
 
-// A refused request's path and message are the client's choice of bytes: stored cut short.
-constexpr std::size_t kMaxRefusalText = 256;
-
-std::string refusal_text(std::string_view text) {
-  std::string out = core::to_valid_utf8(text);
-  truncate_utf8(out, kMaxRefusalText);
-  return out;
-}
-
 }  // namespace
-
-void submit_log(const Call& call, db::RequestLog&& log) {
-  if (call.access == Access::kClient) {
-    queue_log(call, std::move(log));
-  }
-}
-
-void respond_logged(Call& call, int status, std::string body, db::Outcome outcome, std::string error) {
-  db::RequestLog log = begin_log(call);
-  log.status = status;
-  log.outcome = outcome;
-  log.error = std::move(error);
-  log.response_bytes = static_cast<std::int64_t>(body.size());
-  log.request_body = call.request.body();
-  log.response_body = body;
-  auto session = call.session;
-  session->respond(json_response(call, status, std::move(body)));
-  submit_log(call, std::move(log));
-}
 
 void Dispatcher::handle(const http::ServerSessionPtr& session, http::Request&& request) {
   (void)dispatch(session, std::move(request), false);
@@ -341,26 +264,22 @@ bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&&
       adopt(snap);
     }
     if (!target) {
-      refuse(call, error_response(call, ErrorCode::kInvalidArgument, "malformed query string"),
-             "malformed query string");
+      refuse(call, {ErrorCode::kInvalidArgument, "malformed query string"});
       return false;
     }
     if (route == nullptr) {
-      const auto code = path_known ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound;
-      const std::string msg =
-          path_known ? fmt::format("method {} is not allowed on {}", std::string_view(call.request.method_string()), call.path)
-                     : fmt::format("unknown route {} {}", std::string_view(call.request.method_string()), call.path);
-      auto res = error_response(call, code, msg);
+      const auto verb = std::string_view(call.request.method_string());
+      ErrorAnswer e{ErrorCode::kNotFound, fmt::format("unknown route {} {}", verb, call.path)};
       if (path_known) {
-        res.result(bhttp::status::method_not_allowed);
-        res.set(bhttp::field::allow, allowed);
+        e = {ErrorCode::kMethodNotAllowed, fmt::format("method {} is not allowed on {}", verb, call.path)};
+        e.allow = std::move(allowed);
       }
-      refuse(call, std::move(res), msg);
+      refuse(call, e);
       return false;
     }
 
     // Hashing a bearer token is only needed when some key exists to match it against.
-    const auto token = snap.keys_by_hash.empty() ? std::nullopt : bearer_token(call.request);
+    const auto token = snap.keys_by_hash.empty() ? std::nullopt : presented_key(call.request);
     const routing::KeyEntry* key = token ? find_key(snap, *token) : nullptr;
     if (key != nullptr) {
       call.key_name = key->name;
@@ -370,7 +289,7 @@ bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&&
     const bool local_read = route->access == Access::kAdmin && call.request.method() == bhttp::verb::get &&
                             is_local_token(worker_.shared.local_token, call.request);
     if (const auto denied = local_read ? std::nullopt : authorize(*route, snap, key)) {
-      refuse(call, error_response(call, denied->code(), denied->what()), denied->what());
+      refuse(call, {denied->code(), denied->what()});
       return false;
     }
     if (route->access == Access::kAdmin && key != nullptr) {
@@ -383,28 +302,20 @@ bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&&
       return true;  // the body may come; handle() checks everything again on the whole request
     }
     if (const auto* blocking = std::get_if<BlockingHandler>(&route->handler)) {
-      worker_.shared.blocking->run(std::move(call), *blocking);
+      worker_.shared.blocking->run(call.take(), *blocking);
       return false;
     }
     std::get<Handler>(route->handler)(call);
   } catch (const Error& e) {
-    if (!call.session) {
+    if (call.taken) {
       core::log::error("handler failed after taking over the request: {}", e.what());
       return false;
     }
-    auto res = error_response(call, e.code(), e.what(), e.param());
-    db::RequestLog log = begin_log(call);
-    log.status = static_cast<int>(res.result_int());
-    log.outcome = e.code() == ErrorCode::kNoProvider ? db::Outcome::kNoProvider : db::Outcome::kClientError;
-    log.error = e.what();
-    log.request_body = call.request.body();
-    log.response_bytes = static_cast<std::int64_t>(res.body().size());
-    session->respond(std::move(res));
-    submit_log(call, std::move(log));
+    answer_error(call, error_egress(call.path), LogRecord(call), {e.code(), e.what(), e.param()});
   } catch (const std::exception& e) {
     core::log::error("internal error on {} {}: {}", std::string_view(call.request.method_string()), call.path, e.what());
-    if (call.session) {
-      session->respond(error_response(call, ErrorCode::kInternal, "internal error"));
+    if (!call.taken) {
+      session->respond(error_response(call, error_egress(call.path), {ErrorCode::kInternal, "internal error"}));
     }
   }
   return false;
@@ -423,27 +334,11 @@ void Dispatcher::adopt(const routing::Snapshot& snap) {
   }
 }
 
-void Dispatcher::refuse(Call& call, http::Response&& res, std::string_view error) {
-  log_refusal(call, call.session->remote_address(), res, error);
+void Dispatcher::refuse(Call& call, const ErrorAnswer& e) {
+  auto res = error_response(call, error_egress(call.path), e);
+  LogRecord(call).submit_refusal(call, call.session->remote_address(), static_cast<int>(res.result_int()),
+                                 res.body().size(), e.message);
   call.session->respond(std::move(res));
-}
-
-void Dispatcher::log_refusal(const Call& call, std::string_view client_addr, const http::Response& res,
-                             std::string_view error) {
-  // Each worker holds its share of the rate: connections are spread evenly over the workers.
-  const auto workers = std::max<std::size_t>(1, worker_.shared.limiters.size());
-  const double per_second = static_cast<double>(call.snapshot->hot.reject_rate) / static_cast<double>(workers);
-  if (!worker_.rejects.allow(client_addr, per_second, core::mono_ns())) {
-    return;
-  }
-  db::RequestLog log = begin_log(call);
-  log.client_addr = std::string(client_addr);
-  log.endpoint = refusal_text(log.endpoint);
-  log.status = static_cast<int>(res.result_int());
-  log.outcome = db::Outcome::kClientError;
-  log.error = refusal_text(error);
-  log.response_bytes = static_cast<std::int64_t>(res.body().size());
-  queue_log(call, std::move(log));
 }
 
 http::ServerLimits Dispatcher::limits_from(const routing::Snapshot& snap) {
@@ -473,23 +368,19 @@ http::ServerLimits Dispatcher::limits() {
 
 http::Response Dispatcher::rejected(const http::ServerSession& session, const http::Request& head,
                                     http::RejectReason reason) {
-  ErrorCode code = ErrorCode::kInvalidArgument;
-  std::string msg = "malformed HTTP request";
-  int status = 400;
+  ErrorAnswer e{ErrorCode::kInvalidArgument, "malformed HTTP request"};
   switch (reason) {
     case http::RejectReason::kBodyTooLarge:
-      code = ErrorCode::kPayloadTooLarge;
-      status = 413;
-      msg = fmt::format("request body is larger than server.max_body_bytes ({} bytes)", session.limits().max_body_bytes);
+      e = {ErrorCode::kPayloadTooLarge,
+           fmt::format("request body is larger than server.max_body_bytes ({} bytes)", session.limits().max_body_bytes)};
       break;
     case http::RejectReason::kHeaderTooLarge:
-      status = 431;
-      msg = "request headers are too large";
+      e = {ErrorCode::kHeadersTooLarge, "request headers are too large"};
       break;
     case http::RejectReason::kMalformed:
       break;
     case http::RejectReason::kBadHost:
-      msg = "a request needs one valid Host header (HTTP/1.1: exactly one)";
+      e.message = "a request needs one valid Host header (HTTP/1.1: exactly one)";
       break;
   }
   Call call{worker_, nullptr, http::Request(head)};
@@ -498,12 +389,12 @@ http::Response Dispatcher::rejected(const http::ServerSession& session, const ht
   call.request_id_text = core::format_request_id(call.request_id);
   const std::string_view target(head.target().data(), head.target().size());
   call.path = std::string(target.substr(0, target.find('?')));
-  auto res = error_response(call, code, msg);
-  res.result(static_cast<bhttp::status>(status));
+  auto res = error_response(call, error_egress(call.path), e);
   res.keep_alive(false);
   try {
     call.snapshot = worker_.snapshots.get();
-    log_refusal(call, session.remote_address(), res, msg);
+    LogRecord(call).submit_refusal(call, session.remote_address(), static_cast<int>(res.result_int()),
+                                   res.body().size(), e.message);
   } catch (const Error&) {
     // No configuration to read the logging settings from: the answer still goes out.
   }

@@ -20,6 +20,7 @@ namespace router::server {
 
 class AdminStore;
 class Worker;
+struct ErrorAnswer;
 
 /// Who may call a route (DESIGN.md §7, §9).
 enum class Access : std::uint8_t {
@@ -46,12 +47,24 @@ struct Call {
   std::vector<std::string> params;  ///< path parameters, percent-decoded, in pattern order
   std::vector<std::pair<std::string, std::string>> query;
   ActiveToken active;
+  /// Set by take(): a handler took the call over and answers it on its own time.
+  bool taken = false;
 
   [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
+  /// Moves the call out for a handler that answers later (a proxy call, an upstream request);
+  /// from then on the dispatcher leaves failures to the handler.
+  [[nodiscard]] Call take() {
+    Call out = std::move(*this);
+    taken = true;
+    return out;
+  }
 };
 
+/// Pins a request to a provider (DESIGN.md §5); answers name the provider that served.
+inline constexpr std::string_view kPinHeader = "X-Router-Provider";
+
 /// Handles a call on its I/O worker, so it never blocks; may throw core::Error until it has taken
-/// the call over (moved from it).
+/// the call over (Call::take).
 using Handler = void (*)(Call& call);
 /// Handles a call on the blocking pool (server/blocking_pool.hpp) with that thread's database
 /// connections; answers with reply()/answer() (server/admin.hpp), may throw core::Error.
@@ -97,11 +110,8 @@ class Dispatcher final : public http::RequestHandler {
   static http::ServerLimits limits_from(const routing::Snapshot& snap);
   /// Takes note of a snapshot this worker has not seen before.
   void adopt(const routing::Snapshot& snap);
-  /// Answers a request refused before any handler ran, and logs it (log_refusal).
-  void refuse(Call& call, http::Response&& res, std::string_view error);
-  /// The log row of a refused request: metadata only, never its body, since whoever can reach
-  /// the port can send one; at most server.reject_rate rows a second per client address.
-  void log_refusal(const Call& call, std::string_view client_addr, const http::Response& res, std::string_view error);
+  /// Answers a request refused before any handler ran, and logs it (LogRecord::submit_refusal).
+  void refuse(Call& call, const ErrorAnswer& e);
   /// Routes and checks keys, then runs the handler; with `head_only` (a request waiting for
   /// "100 Continue") stops before the handler. False when it answered already.
   bool dispatch(const http::ServerSessionPtr& session, http::Request&& request, bool head_only);
@@ -111,20 +121,9 @@ class Dispatcher final : public http::RequestHandler {
   std::int64_t limits_version_ = -1;
 };
 
-// --- responses and request logs, shared by the handlers --------------------------------------------
+// --- responses shared by the handlers (answer.hpp renders errors and logs answers) ------------------
 
 /// A JSON response with the headers every answer carries (X-Request-Id).
 [[nodiscard]] http::Response json_response(const Call& call, int status, std::string body);
-/// An OpenAI-shaped error document; bytes of `message` that are not UTF-8 become U+FFFD.
-[[nodiscard]] std::string error_body(core::ErrorCode code, std::string_view message, std::string_view param = {});
-/// An OpenAI-shaped error response.
-[[nodiscard]] http::Response error_response(const Call& call, core::ErrorCode code, std::string_view message,
-                                            std::string_view param = {});
-/// The log record of a client request, filled with what the call knows.
-[[nodiscard]] db::RequestLog begin_log(const Call& call);
-/// Completes and queues a client request's log record (a no-op for non-client routes).
-void submit_log(const Call& call, db::RequestLog&& log);
-/// Answers with a JSON body and logs a client request in one go (simple routes).
-void respond_logged(Call& call, int status, std::string body, db::Outcome outcome, std::string error = {});
 
 }  // namespace router::server

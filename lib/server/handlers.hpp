@@ -18,13 +18,16 @@ namespace router::server {
 // Route handlers (routes.cpp lists them). Each may throw core::Error until it has taken the call.
 // Those taking an AdminStore run on the blocking pool (database work); the others on the I/O worker.
 
-// --- client and public routes (client_handlers.cpp, proxy_call.cpp) ---------------------------------
+// --- client and public routes (client_handlers.cpp, client_dialects.cpp) ----------------------------
 void handle_health(Call& call);
 void handle_metrics(Call& call);
 void handle_models(Call& call);
 void handle_model(Call& call);
 void handle_route(Call& call);
 void handle_chat_completions(Call& call);
+void handle_messages(Call& call);
+void handle_count_tokens(Call& call);
+void handle_responses(Call& call);
 
 // --- admin: providers, their config and model links, models (admin_providers.cpp) -----------------
 void handle_list_providers(Call& call, AdminStore& store);

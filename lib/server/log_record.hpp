@@ -13,8 +13,10 @@ namespace router::server {
 
 struct Call;
 
-/// A request's log row, assembled in one place: begun from the call, filled in as the request
-/// learns things (its attempts, what was answered), then completed and queued.
+/// The one place a request's log row is assembled: begun from the call, filled in as the
+/// request learns things (its attempts, what was answered), then completed and queued with the
+/// logging settings of the snapshot the request was served under (body policy and size applied
+/// here, on the worker, so the writer stores rows as they come).
 class LogRecord {
  public:
   /// The metadata the call knows: id, time, route, client, key, request size.
@@ -32,6 +34,11 @@ class LogRecord {
   /// Completes the row (status, outcome, error, duration, request body) and queues it when the
   /// route logs requests (client routes).
   void submit(const Call& call, int status, db::Outcome outcome, std::string error) &&;
+  /// A request refused before any handler ran: metadata only (whoever reaches the port chooses
+  /// its bytes), path and message cut short, at most server.reject_rate rows a second per
+  /// client address; logged on every route.
+  void submit_refusal(const Call& call, std::string_view client_addr, int status, std::size_t bytes,
+                      std::string_view error) &&;
 
   db::RequestLog row;
 

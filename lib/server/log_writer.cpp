@@ -38,28 +38,12 @@ bool truncate_utf8(std::string& body, std::size_t max) {
 
 namespace {
 
-// The body policy and the CPU-heavy part of body storage (scan, SHA-256, compression) run here,
-// on the worker that served the request: the one writer thread then only looks items up and
-// stores the new ones, so its cost per request does not grow with a conversation's length.
+// The CPU-heavy part of body storage (scan, SHA-256, compression) runs here, on the worker that
+// served the request: the one writer thread then only looks items up and stores the new ones, so
+// its cost per request does not grow with a conversation's length.
 void prepare_for_store(LogItem& item) {
   auto& log = item.log;
-  switch (item.policy) {
-    case config::BodyLogging::kOff:
-      return;  // write() drops the whole row
-    case config::BodyLogging::kMetadata:
-      log.request_body.reset();
-      log.response_body.reset();
-      return;
-    case config::BodyLogging::kFull:
-      if (log.request_body && truncate_utf8(*log.request_body, item.max_body_bytes)) {
-        log.body_truncated = true;
-      }
-      if (log.response_body && truncate_utf8(*log.response_body, item.max_body_bytes)) {
-        log.body_truncated = true;
-      }
-      break;
-  }
-  if (log.request_body || log.response_body) {
+  if (item.store && (log.request_body || log.response_body)) {
     log.prepared = std::make_shared<const db::PreparedBodies>(
         db::prepare_bodies(std::exchange(log.request_body, std::nullopt), log.response_body));
     log.response_body.reset();
@@ -231,7 +215,7 @@ void LogWriter::write(std::vector<LogItem>& batch) {
     }
   }
   for (auto& item : batch) {
-    if (item.policy == config::BodyLogging::kOff) {
+    if (!item.store) {
       continue;  // push() applied the other policies
     }
     rows.push_back(std::move(item.log));

@@ -18,12 +18,11 @@
 
 namespace router::server {
 
-/// One finished request on its way to the writer, with the body logging settings it was served
-/// under.
+/// One finished request on its way to the writer. The body policy was applied where the record
+/// was built (server/log_record.cpp), with the snapshot the request was served under.
 struct LogItem {
   db::RequestLog log;
-  config::BodyLogging policy = config::BodyLogging::kFull;
-  std::size_t max_body_bytes = 1 << 20;
+  bool store = true;  ///< false under logging.bodies=off: counted in /metrics, never stored
 };
 
 /// The one writer thread of the logs database: it only writes. Workers push into their own shard

@@ -7,7 +7,6 @@
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "core/text.hpp"
-#include "dialects/chat.hpp"
 #include "routing/policy.hpp"
 #include "server/context.hpp"
 #include "server/answer.hpp"
@@ -45,8 +44,8 @@ core::Result<std::optional<std::string>> pinned_provider(const http::Request& re
 
 }  // namespace
 
-ProxyCall::ProxyCall(Call&& call, std::unique_ptr<dialects::Egress> egress, bool native)
-    : call_(std::move(call)), egress_(std::move(egress)), native_(native), record_(call_), deadline_(call_.worker.ioc) {}
+ProxyCall::ProxyCall(Call&& call, std::unique_ptr<dialects::Egress> egress)
+    : call_(std::move(call)), egress_(std::move(egress)), record_(call_), deadline_(call_.worker.ioc) {}
 
 ProxyCall::~ProxyCall() {
   if (upstream_) {
@@ -54,13 +53,21 @@ ProxyCall::~ProxyCall() {
   }
 }
 
-void ProxyCall::start() {
+void ProxyCall::start(Ingress ingress) {
   // The client's body is parsed here, at the boundary; nothing after this throws.
-  auto chat = core::capture([&] { return providers::parse_chat_request(call_.request.body()); });
-  if (!chat) {
-    return answer({chat.error()});
+  auto in = core::capture([&] { return ingress(call_.request.body()); });
+  if (!in) {
+    return answer({in.error()});
   }
-  chat_ = std::move(*chat);
+  chat_ = std::move(in->chat);
+  translated_ = std::move(in->translated);
+  if (!translated_.empty()) {
+    chat_.raw = translated_;  // the view moved with the string's owner
+  }
+  if (in->egress) {
+    egress_ = std::move(in->egress);
+  }
+  native_ = in->native;
   record_.row.model_requested = chat_.model;
   record_.row.stream = chat_.stream;
   auto pinned = pinned_provider(call_.request);
@@ -263,6 +270,14 @@ void ProxyCall::stream_ended() {
   record_.row.ttft_us = r.ttft_us;
   record_.row.response_bytes = r.bytes;
   record_.row.response_body = std::move(r.body);
+  if (!native_ && record_.row.response_body && !r.body_truncated) {
+    // The log keeps the answer in the dialect the client spoke (one `message`, one `response`).
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(*record_.row.response_body, ec);
+    if (!ec && v.is_object()) {
+      record_.row.response_body = egress_->reply(v.as_object());
+    }
+  }
   record_.row.body_truncated = r.body_truncated;
   if (r.usage) {
     record_.usage(*r.usage);
@@ -309,7 +324,7 @@ bool ProxyCall::stop_if_interrupted() {
       relay_->abandon();
     }
     record_.end_attempt(std::nullopt, "client disconnected");
-    finish(499, db::Outcome::kCancelled,
+    finish(core::http_status(ErrorCode::kClientClosed), db::Outcome::kCancelled,
            "client disconnected before the response was complete");
     return true;
   }
@@ -326,10 +341,6 @@ bool ProxyCall::stop_if_interrupted() {
     answer({Error(ErrorCode::kUpstreamTimeout, msg)});
   }
   return true;
-}
-
-void handle_chat_completions(Call& call) {
-  std::make_shared<ProxyCall>(std::move(call), std::make_unique<dialects::ChatEgress>(), true)->start();
 }
 
 }  // namespace router::server

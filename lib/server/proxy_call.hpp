@@ -18,6 +18,21 @@
 
 namespace router::server {
 
+/// A client's request in the chat form, and how its answers are rendered: what a dialect's
+/// ingress (server/client_dialects.cpp) makes of the body it received.
+struct ClientRequest {
+  providers::ChatRequest chat;
+  /// A translated request's chat body, which `chat.raw` views ("" when it views the call's body).
+  std::string translated;
+  /// The client's renderer; null keeps the one the proxy was made with.
+  std::unique_ptr<dialects::Egress> egress;
+  /// The client speaks the chat dialect: an OpenAI upstream's answer and events pass as they are.
+  bool native = false;
+};
+
+/// Reads a client body into a ClientRequest; throws core::Error for a body the dialect refuses.
+using Ingress = ClientRequest (*)(std::string_view body);
+
 /// One chat request from its parsed body to its log row: the plan (routing::plan), the attempt
 /// loop (routing::after_failure decides each fallback, DESIGN.md §5), each attempt's setup
 /// requests and main request through the upstream client, then the whole answer or the stream
@@ -27,12 +42,13 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
                         public http::ResponseListener,
                         private RelayOwner {
  public:
-  /// `native`: the client speaks the chat dialect, so an OpenAI upstream's answer passes as is.
-  ProxyCall(Call&& call, std::unique_ptr<dialects::Egress> egress, bool native);
+  /// `egress` renders the answer to a body the ingress refuses.
+  ProxyCall(Call&& call, std::unique_ptr<dialects::Egress> egress);
   ~ProxyCall() override;
 
-  /// Never throws: every failure becomes a response and a log row.
-  void start();
+  /// Reads the body through `ingress`, then routes it. Never throws: every failure becomes a
+  /// response and a log row.
+  void start(Ingress ingress);
 
   void on_write_done(boost::beast::error_code ec) override;
   void on_client_gone() override;
@@ -65,8 +81,9 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
 
   Call call_;
   std::unique_ptr<dialects::Egress> egress_;
-  bool native_;
+  bool native_ = false;
   providers::ChatRequest chat_;
+  std::string translated_;
   std::vector<routing::Candidate> candidates_;
   std::size_t attempt_ = 0;  // candidates tried so far
   LogRecord record_;

@@ -16,6 +16,9 @@ constexpr Route kRoutes[] = {
     {verb::get, "/health", Access::kPublic, handle_health},
     {verb::get, "/metrics", Access::kPublic, handle_metrics},
     {verb::post, "/v1/chat/completions", Access::kClient, handle_chat_completions},
+    {verb::post, "/v1/messages", Access::kClient, handle_messages},
+    {verb::post, "/v1/messages/count_tokens", Access::kClient, handle_count_tokens},
+    {verb::post, "/v1/responses", Access::kClient, handle_responses},
     {verb::get, "/v1/models", Access::kClient, handle_models},
     {verb::get, "/v1/models/{id*}", Access::kClient, handle_model},
 

@@ -19,6 +19,7 @@
 #include "db/sqlite/database.hpp"
 #include "db/sqlite/schema.hpp"
 #include "server/blocking_pool.hpp"
+#include "server/answer.hpp"
 #include "server/context.hpp"
 #include "server/log_writer.hpp"
 #include "server/maintenance.hpp"
@@ -104,7 +105,7 @@ std::string refusal_response() {
   res.set(boost::beast::http::field::server, "router");
   res.set(boost::beast::http::field::content_type, "application/json");
   res.set(boost::beast::http::field::retry_after, "1");
-  res.body() = error_body(ErrorCode::kUnavailable, "too many open connections (server.max_connections): retry later");
+  res.body() = chat_egress().error_body(ErrorCode::kUnavailable, "too many open connections (server.max_connections): retry later", {});
   std::string out;
   http::format_response_head(out, res, res.body().size(), false, true);
   return out + res.body();

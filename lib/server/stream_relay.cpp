@@ -8,7 +8,6 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "server/answer.hpp"
 #include "server/context.hpp"
 #include "server/dispatcher.hpp"
 
