@@ -77,10 +77,10 @@ void UpstreamCall::on_connected(beast::error_code ec, UpstreamConnectionPtr conn
     if (conn) {
       conn->close();  // closed while connecting: the caller gave up
     }
-    return on_head_(ec ? ec : net::error::operation_aborted);
+    return head_done(ec ? ec : net::error::operation_aborted);
   }
   if (ec) {
-    return on_head_(ec);
+    return head_done(ec);
   }
   conn_ = std::move(conn);
   send();
@@ -104,7 +104,7 @@ void UpstreamCall::on_head(beast::error_code ec, std::size_t) {
   if (ec) {
     return retry_or_fail(ec);
   }
-  on_head_({});
+  head_done({});
 }
 
 void UpstreamCall::retry_or_fail(beast::error_code ec) {
@@ -115,7 +115,13 @@ void UpstreamCall::retry_or_fail(beast::error_code ec) {
     return open();
   }
   close();
-  on_head_(ec);
+  head_done(ec);
+}
+
+void UpstreamCall::head_done(beast::error_code ec) {
+  // Consumed, not kept: the caller's handler holds the caller, which holds this call.
+  auto done = std::exchange(on_head_, nullptr);
+  done(ec);
 }
 
 const bhttp::response_header<>& UpstreamCall::head() const {

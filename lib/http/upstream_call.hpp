@@ -78,6 +78,7 @@ class UpstreamCall final : public std::enable_shared_from_this<UpstreamCall> {
   void on_sent(beast::error_code ec, std::size_t n);
   void on_head(beast::error_code ec, std::size_t n);
   void retry_or_fail(beast::error_code ec);
+  void head_done(beast::error_code ec);
 
   UpstreamPool& pool_;
   Origin origin_;

@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "server/admin.hpp"
+#include "server/answer.hpp"
 #include "server/context.hpp"
 
 namespace router::server {
@@ -61,14 +62,14 @@ void BlockingPool::execute(Job& job, AdminStore& store) {
     job.handler(call, store);
   } catch (const core::Error& e) {
     if (call.session) {
-      return answer(call, error_response(call, e.code(), e.what(), e.param()));
+      return answer(call, error_response(call, chat_egress(), {e.code(), e.what(), e.param()}));
     }
     core::log::error("admin handler failed after answering: {}", e.what());
   } catch (const std::exception& e) {
     core::log::error("internal error on {} {}: {}", std::string_view(call.request.method_string()), call.path, e.what());
   }
   if (call.session) {  // a handler bug, but the client still gets an answer
-    answer(call, error_response(call, core::ErrorCode::kInternal, "internal error"));
+    answer(call, error_response(call, chat_egress(), {core::ErrorCode::kInternal, "internal error"}));
   }
 }
 

@@ -15,6 +15,7 @@
 #include "server/context.hpp"
 #include "server/answer.hpp"
 #include "server/log_record.hpp"
+#include "server/log_writer.hpp"
 
 namespace router::server {
 
