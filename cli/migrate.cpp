@@ -46,7 +46,7 @@ config::LegacyImport read_legacy_env(const std::string& file) {
 }
 
 void print_import(const Context& ctx, const std::string& file, const config::LegacyImport& plan,
-                  const config::Outcome& outcome) {
+                  const config::Mutation& outcome) {
   const auto& out = ctx.out();
   if (!outcome.changed()) {
     out.line(fmt::format("{:<7}{}  nothing to import: the configuration already matches", "import", file));
@@ -109,7 +109,7 @@ int run(const Options& opt, Context& ctx) {
   const auto& out = ctx.out();
 
   std::optional<config::LegacyImport> legacy;
-  std::optional<config::Outcome> imported;
+  std::optional<config::Mutation> imported;
   if (!opt.from_env.empty()) {
     legacy = read_legacy_env(opt.from_env);  // a bad file fails before anything changes
   }

@@ -154,7 +154,7 @@ void print_changes(const Output& out, const std::vector<config::ChangeRecord>& c
   t.print(out);
 }
 
-void report(const Context& ctx, const config::Outcome& outcome, std::string_view headline) {
+void report(const Context& ctx, const config::Mutation& outcome, std::string_view headline) {
   const auto& out = ctx.out();
   if (out.json()) {
     out.print_json(config::outcome_document(outcome));

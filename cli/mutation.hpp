@@ -37,7 +37,7 @@ void add_mutation_options(CLI::App& sub, MutationOptions& opt);
 
 /// Prints what a mutation did: the outcome document with --json; else `headline` with the
 /// revision, then one line per change (old → new, secrets masked).
-void report(const Context& ctx, const config::Outcome& outcome, std::string_view headline);
+void report(const Context& ctx, const config::Mutation& outcome, std::string_view headline);
 /// One aligned line per change (op, entity, key, old → new for updates, the entity in short for
 /// creations and deletions), each with `indent`.
 void print_changes(const Output& out, const std::vector<config::ChangeRecord>& changes, std::string_view indent);
@@ -48,7 +48,7 @@ struct Positional {
   const char* help;
 };
 /// Runs the mutation with the positional values in declaration order.
-using Apply = std::function<config::Outcome(config::ConfigService& service, const std::vector<std::string>& args,
+using Apply = std::function<config::Mutation(config::ConfigService& service, const std::vector<std::string>& args,
                                             const config::Actor& actor)>;
 /// The headline report() prints, from the positional values.
 using Headline = std::function<std::string(const std::vector<std::string>& args)>;
@@ -59,7 +59,7 @@ using Headline = std::function<std::string(const std::vector<std::string>& args)
                                          Headline headline);
 
 /// Removes with the service's removal `remove(service, id, actor, mode)`.
-using Removal = std::function<config::Outcome(config::ConfigService& service, const std::string& id,
+using Removal = std::function<config::Mutation(config::ConfigService& service, const std::string& id,
                                               const config::Actor& actor, config::Mode mode)>;
 /// `provider remove` and `model remove`: ID, --yes, -m/--actor. The runner prints what the removal
 /// deletes (a dry run), asks on a terminal unless --yes, requires --yes without one

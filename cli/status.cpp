@@ -85,7 +85,7 @@ struct ServingState {
 ServingState serving(const core::Paths& p, const DbState& config, const DbState& logs) {
   ServingState s;
   if (config.exists && config.error.empty() && config.pending == 0) {
-    db::Database d(p.config_db, db::DatabaseOptions{false});
+    db::Database d(p.config_db, db::DatabaseOptions{.create = false});
     std::vector<db::Setting> rows;
     std::vector<db::Provider> providers;
     d.read([&] {
@@ -117,7 +117,7 @@ ServingState serving(const core::Paths& p, const DbState& config, const DbState&
     }
   }
   if (logs.exists && logs.error.empty() && logs.pending == 0) {
-    db::Database d(p.logs_db, db::DatabaseOptions{false});
+    db::Database d(p.logs_db, db::DatabaseOptions{.create = false});
     s.last = db::LogRepository(d).last_request();
   }
   for (auto& rec : server::live_servers(p.config_db)) {

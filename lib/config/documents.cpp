@@ -124,7 +124,7 @@ boost::json::object settings_schema_document() {
   return {{"settings", std::move(settings)}};
 }
 
-boost::json::object outcome_document(const Outcome& o) {
+boost::json::object outcome_document(const Mutation& o) {
   return {{"revision", o.revision ? boost::json::value(*o.revision) : boost::json::value(nullptr)},
           {"dry_run", o.dry_run},
           {"changes", change_list(o.changes)}};
@@ -155,7 +155,7 @@ boost::json::object rotation_document(const Rotation& r) {
           {"key_source", r.from_env ? "env" : "file"}};
 }
 
-boost::json::object import_document(const Outcome& o, const LegacyImport& plan) {
+boost::json::object import_document(const Mutation& o, const LegacyImport& plan) {
   auto doc = outcome_document(o);
   boost::json::array ignored;
   for (const auto& i : plan.ignored) {

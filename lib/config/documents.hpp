@@ -6,7 +6,7 @@
 
 namespace router::config {
 
-struct Outcome;
+struct Mutation;
 struct Switch;
 struct CreatedKey;
 struct Rotation;
@@ -30,11 +30,11 @@ struct LegacyImport;
 [[nodiscard]] boost::json::object settings_schema_document();
 
 // --- mutation results -----------------------------------------------------------------------------------
-[[nodiscard]] boost::json::object outcome_document(const Outcome& o);
+[[nodiscard]] boost::json::object outcome_document(const Mutation& o);
 [[nodiscard]] boost::json::object switch_document(const Switch& s);
 /// The only document that carries a secret: the new key, shown once.
 [[nodiscard]] boost::json::object created_key_document(const CreatedKey& k);
 [[nodiscard]] boost::json::object rotation_document(const Rotation& r);
-[[nodiscard]] boost::json::object import_document(const Outcome& o, const LegacyImport& plan);
+[[nodiscard]] boost::json::object import_document(const Mutation& o, const LegacyImport& plan);
 
 }  // namespace router::config

@@ -242,10 +242,10 @@ ConfigService::ConfigService(db::Database& config_db, secrets::KeyStore keys)
 
 ConfigService::~ConfigService() = default;
 
-Outcome ConfigService::mutate(const Actor& actor, std::string default_message, Mode mode,
+Mutation ConfigService::mutate(const Actor& actor, std::string default_message, Mode mode,
                               const std::function<void(detail::Tx&)>& fn) {
   check_actor(actor);
-  Outcome out;
+  Mutation out;
   out.dry_run = mode == Mode::kDryRun;
   keys_->set_dry_run(out.dry_run);
   struct ResetDryRun {
@@ -287,27 +287,27 @@ Outcome ConfigService::mutate(const Actor& actor, std::string default_message, M
 
 // --- settings --------------------------------------------------------------------------------------
 
-Outcome ConfigService::set_setting(std::string_view key, std::string_view text, const Actor& actor) {
+Mutation ConfigService::set_setting(std::string_view key, std::string_view text, const Actor& actor) {
   const auto& decl = require_setting(key);
   const auto value = parse_setting(decl, text);
   return mutate(actor, fmt::format("set {}", decl.key), Mode::kApply,
                 [&](detail::Tx& tx) { detail::do_set_setting(tx, decl, value); });
 }
 
-Outcome ConfigService::put_setting(std::string_view key, const boost::json::value& value, const Actor& actor) {
+Mutation ConfigService::put_setting(std::string_view key, const boost::json::value& value, const Actor& actor) {
   const auto& decl = require_setting(key);
   const auto checked = check_setting(decl, value);
   return mutate(actor, fmt::format("set {}", decl.key), Mode::kApply,
                 [&](detail::Tx& tx) { detail::do_set_setting(tx, decl, checked); });
 }
 
-Outcome ConfigService::unset_setting(std::string_view key, const Actor& actor) {
+Mutation ConfigService::unset_setting(std::string_view key, const Actor& actor) {
   const auto& decl = require_setting(key);
   return mutate(actor, fmt::format("unset {}", decl.key), Mode::kApply,
                 [&](detail::Tx& tx) { tx.put(Entity::kSetting, decl.key, std::nullopt); });
 }
 
-Outcome ConfigService::put_settings(const std::vector<std::pair<std::string, boost::json::value>>& values,
+Mutation ConfigService::put_settings(const std::vector<std::pair<std::string, boost::json::value>>& values,
                                    const Actor& actor) {
   if (values.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "no settings given", "settings");
@@ -364,7 +364,7 @@ CreatedKey ConfigService::create_api_key(std::string_view name, bool admin, cons
   return k;
 }
 
-Outcome ConfigService::revoke_api_key(std::string_view name, const Actor& actor) {
+Mutation ConfigService::revoke_api_key(std::string_view name, const Actor& actor) {
   return mutate(actor, fmt::format("revoke key {}", name), Mode::kApply, [&](detail::Tx& tx) {
     auto k = require_api_key(tx, name);
     auto doc = api_key_entity(k);
@@ -375,7 +375,7 @@ Outcome ConfigService::revoke_api_key(std::string_view name, const Actor& actor)
 
 // --- history ---------------------------------------------------------------------------------------
 
-Outcome ConfigService::revert(std::int64_t rev, const Actor& actor) {
+Mutation ConfigService::revert(std::int64_t rev, const Actor& actor) {
   std::optional<db::Revision> target;
   std::optional<db::Revision> latest;
   db_.read([&] {

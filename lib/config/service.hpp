@@ -124,7 +124,7 @@ struct ChangeRecord {
 };
 
 /// What a mutation did (or, in kDryRun, would do).
-struct Outcome {
+struct Mutation {
   std::optional<std::int64_t> revision;  ///< nullopt: nothing changed (or a dry run)
   bool dry_run = false;
   std::vector<ChangeRecord> changes;
@@ -135,7 +135,7 @@ struct Outcome {
 struct Switch {
   std::optional<std::string> from;
   std::string to;
-  Outcome outcome;
+  Mutation outcome;
 };
 
 /// A new API key: `key` is the only copy of the secret and is never stored.
@@ -144,7 +144,7 @@ struct CreatedKey {
   std::string scope;
   std::string key;
   std::string prefix;
-  Outcome outcome;
+  Mutation outcome;
 };
 
 struct Rotation {
@@ -171,65 +171,65 @@ class ConfigService {
   ConfigService& operator=(const ConfigService&) = delete;
 
   // --- providers ---------------------------------------------------------------------------------
-  Outcome add_provider(const NewProvider& p, const Actor& actor);
-  Outcome edit_provider(std::string_view id, const ProviderEdit& edit, const Actor& actor);
+  Mutation add_provider(const NewProvider& p, const Actor& actor);
+  Mutation edit_provider(std::string_view id, const ProviderEdit& edit, const Actor& actor);
   /// Records the deletes of the provider's configs and links first. kConflict for the active one.
-  Outcome remove_provider(std::string_view id, const Actor& actor, Mode mode = Mode::kApply);
+  Mutation remove_provider(std::string_view id, const Actor& actor, Mode mode = Mode::kApply);
   /// Disabling the active provider is kConflict.
-  Outcome set_provider_enabled(std::string_view id, bool enabled, const Actor& actor);
+  Mutation set_provider_enabled(std::string_view id, bool enabled, const Actor& actor);
   /// Replaces everything about the existing provider `p.id` (the admin API's PUT): fields keep
   /// NewProvider's defaults when not given, and stored config keys that `p.config` lacks are
   /// removed. The type may change. kNotFound for an unknown provider.
-  Outcome replace_provider(const NewProvider& p, const Actor& actor);
+  Mutation replace_provider(const NewProvider& p, const Actor& actor);
   /// Replaces the provider's whole stored config: keys not in `config` are removed.
-  Outcome replace_provider_config(std::string_view id, const std::vector<ConfigInput>& config, const Actor& actor);
+  Mutation replace_provider_config(std::string_view id, const std::vector<ConfigInput>& config, const Actor& actor);
   /// Removes one stored config value (the type's default applies again). kInvalidArgument for a
   /// key the type does not declare or requires, kNotFound when the key has no stored value.
-  Outcome unset_provider_config(std::string_view id, std::string_view key, const Actor& actor);
+  Mutation unset_provider_config(std::string_view id, std::string_view key, const Actor& actor);
   /// kNotFound for an unknown provider, kConflict for a disabled one.
   Switch set_active_provider(std::string_view id, const Actor& actor);
 
   // --- models --------------------------------------------------------------------------------------
-  Outcome add_model(const NewModel& m, const Actor& actor);
+  Mutation add_model(const NewModel& m, const Actor& actor);
   /// Replaces the existing model's name, description and capabilities. kNotFound when unknown.
-  Outcome replace_model(const NewModel& m, const Actor& actor);
+  Mutation replace_model(const NewModel& m, const Actor& actor);
   /// Records the deletes of the model's links first.
-  Outcome remove_model(std::string_view id, const Actor& actor, Mode mode = Mode::kApply);
+  Mutation remove_model(std::string_view id, const Actor& actor, Mode mode = Mode::kApply);
   /// Creates the model when it does not exist; --default clears the provider's old default.
-  Outcome link_model(std::string_view provider, std::string_view model, const LinkOptions& options,
+  Mutation link_model(std::string_view provider, std::string_view model, const LinkOptions& options,
                      const Actor& actor);
-  Outcome unlink_model(std::string_view provider, std::string_view model, const Actor& actor);
-  Outcome set_default_model(std::string_view provider, std::string_view model, const Actor& actor);
+  Mutation unlink_model(std::string_view provider, std::string_view model, const Actor& actor);
+  Mutation set_default_model(std::string_view provider, std::string_view model, const Actor& actor);
   /// Imports a provider's upstream models as one revision: creates the models that do not exist
   /// (name, description and capabilities from the upstream, cleaned to fit the rules) and links
   /// each to the provider; existing models and links are left as they are. Ids that are not valid
   /// model ids are skipped. kNotFound for an unknown provider.
-  Outcome sync_models(std::string_view provider, const std::vector<UpstreamModelInfo>& models,
+  Mutation sync_models(std::string_view provider, const std::vector<UpstreamModelInfo>& models,
                       const SyncOptions& options, const Actor& actor, Mode mode = Mode::kApply);
 
   // --- settings ------------------------------------------------------------------------------------
-  Outcome set_setting(std::string_view key, std::string_view text, const Actor& actor);  ///< CLI text
-  Outcome put_setting(std::string_view key, const boost::json::value& value, const Actor& actor);  ///< API JSON
-  Outcome unset_setting(std::string_view key, const Actor& actor);
+  Mutation set_setting(std::string_view key, std::string_view text, const Actor& actor);  ///< CLI text
+  Mutation put_setting(std::string_view key, const boost::json::value& value, const Actor& actor);  ///< API JSON
+  Mutation unset_setting(std::string_view key, const Actor& actor);
   /// Sets several settings in one revision, in order; a null value unsets (back to the default).
   /// Every key and value is validated before anything changes: all apply or none.
-  Outcome put_settings(const std::vector<std::pair<std::string, boost::json::value>>& values, const Actor& actor);
+  Mutation put_settings(const std::vector<std::pair<std::string, boost::json::value>>& values, const Actor& actor);
 
   // --- API keys ------------------------------------------------------------------------------------
   CreatedKey create_api_key(std::string_view name, bool admin, const Actor& actor);
-  Outcome revoke_api_key(std::string_view name, const Actor& actor);
+  Mutation revoke_api_key(std::string_view name, const Actor& actor);
 
   // --- history -------------------------------------------------------------------------------------
   /// A new revision applying each change's `before` in reverse order. kConflict naming the later
   /// revision when an entity no longer matches what `rev` left, or when the result would be invalid.
-  Outcome revert(std::int64_t rev, const Actor& actor);
+  Mutation revert(std::int64_t rev, const Actor& actor);
 
   // --- secrets and import --------------------------------------------------------------------------
   /// Re-seals every secret (configs and recorded revisions) under a new key in one transaction.
   /// `new_key_base64` is required when the key comes from ROUTER_MASTER_KEY.
   Rotation rotate_master_key(const std::optional<std::string>& new_key_base64);
   /// The legacy .env import as one revision (source migrate); idempotent.
-  Outcome import_legacy(const LegacyImport& plan, const Actor& actor, Mode mode);
+  Mutation import_legacy(const LegacyImport& plan, const Actor& actor, Mode mode);
   /// The key secrets are sealed under (finishing an interrupted rotation), nullopt when none was
   /// ever needed. kUnavailable naming the affected providers when it is missing or wrong.
   [[nodiscard]] std::optional<secrets::MasterKey> master_key();
@@ -250,7 +250,7 @@ class ConfigService {
   [[nodiscard]] boost::json::object api_keys_document();
 
  private:
-  Outcome mutate(const Actor& actor, std::string default_message, Mode mode,
+  Mutation mutate(const Actor& actor, std::string default_message, Mode mode,
                  const std::function<void(detail::Tx&)>& fn);
 
   db::Database& db_;

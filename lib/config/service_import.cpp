@@ -12,7 +12,7 @@ namespace router::config {
 using core::Error;
 using core::ErrorCode;
 
-Outcome ConfigService::import_legacy(const LegacyImport& plan, const Actor& actor, Mode mode) {
+Mutation ConfigService::import_legacy(const LegacyImport& plan, const Actor& actor, Mode mode) {
   return mutate(actor, "import legacy .env", mode, [&](detail::Tx& tx) {
     for (const auto& lp : plan.providers) {
       const auto existing = tx.providers.find(lp.provider.id);

@@ -526,16 +526,16 @@ void do_set_setting(Tx& tx, const SettingDecl& decl, const boost::json::value& v
 
 // --- provider mutations ------------------------------------------------------------------------------
 
-Outcome ConfigService::add_provider(const NewProvider& p, const Actor& actor) {
+Mutation ConfigService::add_provider(const NewProvider& p, const Actor& actor) {
   return mutate(actor, fmt::format("add provider {}", p.id), Mode::kApply, [&](detail::Tx& tx) { detail::do_add_provider(tx, p); });
 }
 
-Outcome ConfigService::edit_provider(std::string_view id, const ProviderEdit& edit, const Actor& actor) {
+Mutation ConfigService::edit_provider(std::string_view id, const ProviderEdit& edit, const Actor& actor) {
   return mutate(actor, fmt::format("edit provider {}", id), Mode::kApply,
                 [&](detail::Tx& tx) { detail::do_edit_provider(tx, id, edit); });
 }
 
-Outcome ConfigService::replace_provider(const NewProvider& in, const Actor& actor) {
+Mutation ConfigService::replace_provider(const NewProvider& in, const Actor& actor) {
   return mutate(actor, fmt::format("replace provider {}", in.id), Mode::kApply, [&](detail::Tx& tx) {
     const auto p = provider_row(in);
     (void)detail::require_provider(tx, p.id);
@@ -548,13 +548,13 @@ Outcome ConfigService::replace_provider(const NewProvider& in, const Actor& acto
   });
 }
 
-Outcome ConfigService::replace_provider_config(std::string_view id, const std::vector<ConfigInput>& config,
+Mutation ConfigService::replace_provider_config(std::string_view id, const std::vector<ConfigInput>& config,
                                                const Actor& actor) {
   return mutate(actor, fmt::format("replace config of provider {}", id), Mode::kApply,
                 [&](detail::Tx& tx) { replace_config(tx, detail::require_provider(tx, id), config); });
 }
 
-Outcome ConfigService::unset_provider_config(std::string_view id, std::string_view key, const Actor& actor) {
+Mutation ConfigService::unset_provider_config(std::string_view id, std::string_view key, const Actor& actor) {
   return mutate(actor, fmt::format("unset {} of provider {}", key, id), Mode::kApply, [&](detail::Tx& tx) {
     const auto p = detail::require_provider(tx, id);
     const auto& decl = providers::require_key(providers::require_type(p.type), key);
@@ -568,7 +568,7 @@ Outcome ConfigService::unset_provider_config(std::string_view id, std::string_vi
   });
 }
 
-Outcome ConfigService::remove_provider(std::string_view id, const Actor& actor, Mode mode) {
+Mutation ConfigService::remove_provider(std::string_view id, const Actor& actor, Mode mode) {
   return mutate(actor, fmt::format("remove provider {}", id), mode, [&](detail::Tx& tx) {
     const auto p = detail::require_provider(tx, id);
     require_can_disable(tx, p);
@@ -582,7 +582,7 @@ Outcome ConfigService::remove_provider(std::string_view id, const Actor& actor, 
   });
 }
 
-Outcome ConfigService::set_provider_enabled(std::string_view id, bool enabled, const Actor& actor) {
+Mutation ConfigService::set_provider_enabled(std::string_view id, bool enabled, const Actor& actor) {
   return mutate(actor, fmt::format("{} provider {}", enabled ? "enable" : "disable", id), Mode::kApply,
                 [&](detail::Tx& tx) {
                   auto p = detail::require_provider(tx, id);
@@ -596,7 +596,7 @@ Outcome ConfigService::set_provider_enabled(std::string_view id, bool enabled, c
 
 // --- model mutations ---------------------------------------------------------------------------------
 
-Outcome ConfigService::add_model(const NewModel& m, const Actor& actor) {
+Mutation ConfigService::add_model(const NewModel& m, const Actor& actor) {
   return mutate(actor, fmt::format("add model {}", m.id), Mode::kApply, [&](detail::Tx& tx) {
     const auto row = model_row(m);
     if (tx.models.find(m.id)) {
@@ -606,7 +606,7 @@ Outcome ConfigService::add_model(const NewModel& m, const Actor& actor) {
   });
 }
 
-Outcome ConfigService::replace_model(const NewModel& m, const Actor& actor) {
+Mutation ConfigService::replace_model(const NewModel& m, const Actor& actor) {
   return mutate(actor, fmt::format("replace model {}", m.id), Mode::kApply, [&](detail::Tx& tx) {
     const auto row = model_row(m);
     (void)detail::require_model(tx, m.id);
@@ -614,7 +614,7 @@ Outcome ConfigService::replace_model(const NewModel& m, const Actor& actor) {
   });
 }
 
-Outcome ConfigService::remove_model(std::string_view id, const Actor& actor, Mode mode) {
+Mutation ConfigService::remove_model(std::string_view id, const Actor& actor, Mode mode) {
   return mutate(actor, fmt::format("remove model {}", id), mode, [&](detail::Tx& tx) {
     const auto m = detail::require_model(tx, id);
     for (const auto& l : tx.models.links_of_model(m.id)) {
@@ -624,13 +624,13 @@ Outcome ConfigService::remove_model(std::string_view id, const Actor& actor, Mod
   });
 }
 
-Outcome ConfigService::link_model(std::string_view provider, std::string_view model, const LinkOptions& options,
+Mutation ConfigService::link_model(std::string_view provider, std::string_view model, const LinkOptions& options,
                                   const Actor& actor) {
   return mutate(actor, fmt::format("link model {} to {}", model, provider), Mode::kApply,
                 [&](detail::Tx& tx) { detail::do_link_model(tx, provider, model, options); });
 }
 
-Outcome ConfigService::unlink_model(std::string_view provider, std::string_view model, const Actor& actor) {
+Mutation ConfigService::unlink_model(std::string_view provider, std::string_view model, const Actor& actor) {
   return mutate(actor, fmt::format("unlink model {} from {}", model, provider), Mode::kApply, [&](detail::Tx& tx) {
     const auto p = detail::require_provider(tx, provider);
     (void)require_link(tx, p.id, model, "");
@@ -638,7 +638,7 @@ Outcome ConfigService::unlink_model(std::string_view provider, std::string_view 
   });
 }
 
-Outcome ConfigService::set_default_model(std::string_view provider, std::string_view model, const Actor& actor) {
+Mutation ConfigService::set_default_model(std::string_view provider, std::string_view model, const Actor& actor) {
   return mutate(actor, fmt::format("make {} the default model of {}", model, provider), Mode::kApply, [&](detail::Tx& tx) {
     const auto p = detail::require_provider(tx, provider);
     (void)require_link(tx, p.id, model,
@@ -647,7 +647,7 @@ Outcome ConfigService::set_default_model(std::string_view provider, std::string_
   });
 }
 
-Outcome ConfigService::sync_models(std::string_view provider, const std::vector<UpstreamModelInfo>& models,
+Mutation ConfigService::sync_models(std::string_view provider, const std::vector<UpstreamModelInfo>& models,
                                    const SyncOptions& options, const Actor& actor, Mode mode) {
   return mutate(actor, fmt::format("sync models of {}", provider), mode, [&](detail::Tx& tx) {
     const auto p = detail::require_provider(tx, provider);

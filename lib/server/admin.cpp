@@ -46,7 +46,7 @@ AdminStore::~AdminStore() = default;
 
 config::ConfigService& AdminStore::config() {
   if (!config_) {
-    config_db_ = std::make_unique<db::Database>(shared_.paths.config_db, db::DatabaseOptions{false});
+    config_db_ = std::make_unique<db::Database>(shared_.paths.config_db, db::DatabaseOptions{.create = false});
     config_ = std::make_unique<config::ConfigService>(*config_db_, shared_.keys);
   }
   return *config_;
@@ -54,7 +54,7 @@ config::ConfigService& AdminStore::config() {
 
 db::LogRepository& AdminStore::logs() {
   if (!logs_) {
-    logs_db_ = std::make_unique<db::Database>(shared_.paths.logs_db, db::DatabaseOptions{false});
+    logs_db_ = std::make_unique<db::Database>(shared_.paths.logs_db, db::DatabaseOptions{.create = false});
     logs_ = std::make_unique<db::LogRepository>(*logs_db_);
   }
   return *logs_;
@@ -218,7 +218,7 @@ void reply(Call& call, int status, const boost::json::object& doc) {
   answer(call, json_response(call, status, core::compact_json(doc)));
 }
 
-boost::json::object outcome_with(const config::Outcome& outcome, std::string_view field, boost::json::value resource) {
+boost::json::object outcome_with(const config::Mutation& outcome, std::string_view field, boost::json::value resource) {
   auto doc = config::outcome_document(outcome);
   doc[field] = std::move(resource);
   return doc;

@@ -110,7 +110,7 @@ void answer(Call& call, http::Response&& res);
 /// Answers the call with `doc` as JSON (through answer()).
 void reply(Call& call, int status, const boost::json::object& doc);
 /// The outcome document of a mutation, with the affected resource's current document as `field`.
-[[nodiscard]] boost::json::object outcome_with(const config::Outcome& outcome, std::string_view field,
+[[nodiscard]] boost::json::object outcome_with(const config::Mutation& outcome, std::string_view field,
                                                boost::json::value resource);
 
 }  // namespace router::server

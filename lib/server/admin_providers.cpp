@@ -61,7 +61,7 @@ void require_same_id(JsonBody& body, const std::string& path_id) {
   }
 }
 
-void reply_provider(Call& call, AdminStore& store, int status, const config::Outcome& o, const std::string& id) {
+void reply_provider(Call& call, AdminStore& store, int status, const config::Mutation& o, const std::string& id) {
   reply(call, status, outcome_with(o, "provider", store.config().provider_document(id, false)));
 }
 
@@ -72,11 +72,11 @@ void reply_part(Call& call, AdminStore& store, std::string_view part) {
   reply(call, kOk, {{"provider_id", id}, {part, store.config().provider_document(id, false).at(part)}});
 }
 
-void reply_config(Call& call, AdminStore& store, const config::Outcome& o, const std::string& id) {
+void reply_config(Call& call, AdminStore& store, const config::Mutation& o, const std::string& id) {
   reply(call, kOk, outcome_with(o, "config", store.config().provider_document(id, false).at("config")));
 }
 
-void reply_links(Call& call, AdminStore& store, int status, const config::Outcome& o, const std::string& id) {
+void reply_links(Call& call, AdminStore& store, int status, const config::Mutation& o, const std::string& id) {
   reply(call, status, outcome_with(o, "models", store.config().provider_document(id, false).at("models")));
 }
 
@@ -90,7 +90,7 @@ config::NewModel model_from(JsonBody& body, std::optional<std::string> id) {
   return m;
 }
 
-bool created(const config::Outcome& o, std::string_view entity) {
+bool created(const config::Mutation& o, std::string_view entity) {
   return std::any_of(o.changes.begin(), o.changes.end(),
                      [&](const config::ChangeRecord& c) { return c.entity == entity && c.op == "create"; });
 }

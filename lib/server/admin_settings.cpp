@@ -24,7 +24,7 @@ const config::SettingDecl& setting_param(const Call& call) {
   return config::require_setting(call.params.at(0), core::ErrorCode::kNotFound);
 }
 
-void reply_setting(Call& call, AdminStore& store, const config::Outcome& o, std::string_view key) {
+void reply_setting(Call& call, AdminStore& store, const config::Mutation& o, std::string_view key) {
   reply(call, kOk, outcome_with(o, "setting", store.config().setting_document(key)));
 }
 

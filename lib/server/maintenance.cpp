@@ -37,7 +37,7 @@ void Maintenance::start() {
   state->repo = std::make_unique<db::LogRepository>(*state->logs);
   // The workers' caches announce configuration problems; this one stays quiet.
   state->snapshots = std::make_unique<routing::SnapshotCache>(
-      std::make_unique<db::Database>(paths_.config_db, db::DatabaseOptions{false}), keys_, env_,
+      std::make_unique<db::Database>(paths_.config_db, db::DatabaseOptions{.create = false}), keys_, env_,
       [](const routing::Snapshot&) {});
   (void)state->snapshots->get();
   state_ = std::move(state);

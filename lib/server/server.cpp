@@ -34,7 +34,7 @@ using core::ErrorCode;
 Worker::Worker(std::size_t i, Shared& s)
     : index(i),
       shared(s),
-      snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{false}), s.keys, s.env,
+      snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{.create = false}), s.keys, s.env,
                 [&s](const routing::Snapshot& snap) { s.announcer.on_snapshot(snap); }),
       pool(ioc, *s.tls),
       sessions(s.paths.logs_db),
@@ -125,7 +125,7 @@ void Server::start() {
   shared.started_ms = core::now_ms();
 
   // The first snapshot decides listen address, threads and log level.
-  db::Database probe(o.paths.config_db, db::DatabaseOptions{false});
+  db::Database probe(o.paths.config_db, db::DatabaseOptions{.create = false});
   const auto snap = routing::load_snapshot(probe, shared.keys, o.env);
   probe.read([&] { shared.database_id = db::SettingsRepository(probe).meta("database_id").value_or(""); });
   shared.local_token = core::random_hex(64);

@@ -13,7 +13,7 @@ SqliteSessionStore::~SqliteSessionStore() = default;
 db::SessionRepository& SqliteSessionStore::repo() {
   if (!repo_) {
     // The server created and migrated the logs database before any worker started.
-    auto db = std::make_unique<db::Database>(path_, db::DatabaseOptions{false});
+    auto db = std::make_unique<db::Database>(path_, db::DatabaseOptions{.create = false});
     repo_ = std::make_unique<db::SessionRepository>(*db);
     db_ = std::move(db);
   }

@@ -47,7 +47,7 @@ void StreamRelay::start(std::shared_ptr<http::ResponseListener> keep) {
 
 void StreamRelay::read() {
   s_.upstream->read_some(buf_.get(), kReadWindow,
-                         [this, keep = keep_](boost::beast::error_code ec, std::size_t got) { on_data(ec, got); });
+                         [this, keep = keep_.lock()](boost::beast::error_code ec, std::size_t got) { on_data(ec, got); });
 }
 
 void StreamRelay::on_data(boost::beast::error_code ec, std::size_t got) {
@@ -227,7 +227,7 @@ void StreamRelay::flush() {
     }
     headers_sent_ = true;
     result_.ttfb_us = since_us(received_ns);
-    s_.call.session->stream_begin(std::move(head), keep_, out_, last);
+    s_.call.session->stream_begin(std::move(head), keep_.lock(), out_, last);
   } else {
     s_.call.session->stream_write(out_, last);
   }

@@ -88,7 +88,9 @@ class StreamRelay {
   class Sink;
 
   Setup s_;
-  std::shared_ptr<http::ResponseListener> keep_;
+  // Weak: the pending read or client write holds the owner; a strong copy here, inside the
+  // owner, would keep it forever.
+  std::weak_ptr<http::ResponseListener> keep_;
   core::SseParser sse_;
   providers::StreamAssembler assembler_;
   std::unique_ptr<char[]> buf_;  // a 16 KiB read window, not zeroed

@@ -176,7 +176,7 @@ TEST_CASE("ConfigService: reverting every revision in reverse restores each earl
   Fixture f;
   std::vector<std::vector<std::string>> snapshots{router::test::config_snapshot(f.db_path)};
   std::vector<std::int64_t> revs;
-  auto step = [&](const router::config::Outcome& o) {
+  auto step = [&](const router::config::Mutation& o) {
     REQUIRE(o.revision);
     revs.push_back(*o.revision);
     snapshots.push_back(router::test::config_snapshot(f.db_path));
