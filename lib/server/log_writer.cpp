@@ -21,7 +21,18 @@ namespace router::server {
 struct LogWriter::State {
   std::unique_ptr<db::Database> db;
   std::unique_ptr<db::LogRepository> repo;
+  // Rows of a batch the database refused for now (locked past busy_timeout by another writer, a
+  // backup, a long query): written with the next batch instead of lost.
+  std::vector<db::RequestLog> retained;
 };
+
+namespace {
+
+// What the writer keeps while the database stays locked: a minute of heavy traffic. Only rows
+// beyond it are lost, and counted.
+constexpr std::size_t kMaxRetained = 4 * LogWriter::kShardCapacity;
+
+}  // namespace
 
 bool truncate_utf8(std::string& body, std::size_t max) {
   if (body.size() <= max) {
@@ -186,7 +197,7 @@ void LogWriter::run() {
     const bool last = stopping_.load();
     batch.clear();
     drain(batch);
-    if (!batch.empty()) {
+    if (!batch.empty() || !state_->retained.empty()) {
       write(batch);
     }
     if (last) {
@@ -194,8 +205,16 @@ void LogWriter::run() {
       // this batch was written.
       batch.clear();
       drain(batch);
-      if (!batch.empty()) {
+      write(batch);
+      for (int retry = 0; retry < 3 && !state_->retained.empty(); ++retry) {
+        batch.clear();
         write(batch);
+      }
+      if (!state_->retained.empty()) {
+        core::log::error("request log: {} rows not written at exit: the database stayed locked",
+                         state_->retained.size());
+        std::lock_guard lock(metrics_mutex_);
+        metrics_.add_log_failed(static_cast<std::int64_t>(state_->retained.size()));
       }
       for (auto& s : shards_) {
         s->space.notify_all();
@@ -206,8 +225,7 @@ void LogWriter::run() {
 }
 
 void LogWriter::write(std::vector<LogItem>& batch) {
-  std::vector<db::RequestLog> rows;
-  rows.reserve(batch.size());
+  auto& rows = state_->retained;
   {
     std::lock_guard lock(metrics_mutex_);
     for (auto& item : batch) {
@@ -215,14 +233,14 @@ void LogWriter::write(std::vector<LogItem>& batch) {
     }
   }
   for (auto& item : batch) {
-    if (!item.store) {
-      continue;  // push() applied the other policies
+    if (item.store) {  // else logging.bodies=off: counted above, never stored
+      rows.push_back(std::move(item.log));
     }
-    rows.push_back(std::move(item.log));
   }
   if (rows.empty()) {
     return;
   }
+  std::size_t lost = 0;
   try {
     const auto r = state_->repo->insert_batch(rows);
     for (const auto id : r.duplicate_ids) {
@@ -230,13 +248,27 @@ void LogWriter::write(std::vector<LogItem>& batch) {
       // row was replayed. Said and counted; the stored row is kept.
       core::log::error("request log row {} refused: its id is already stored", core::format_request_id(id));
     }
+    rows.clear();
     std::lock_guard lock(metrics_mutex_);
     metrics_.add_log_written(static_cast<std::int64_t>(r.inserted));
     metrics_.add_log_duplicate(static_cast<std::int64_t>(r.duplicates));
+    return;
+  } catch (const core::Error& e) {
+    if (e.code() != core::ErrorCode::kUnavailable) {
+      core::log::error("request log write of {} rows failed: {}", rows.size(), e.what());
+      lost = rows.size();
+    } else {
+      core::log::warn("request log write of {} rows postponed: {}", rows.size(), e.what());
+      lost = rows.size() > kMaxRetained ? rows.size() - kMaxRetained : 0;
+    }
   } catch (const std::exception& e) {
     core::log::error("request log write of {} rows failed: {}", rows.size(), e.what());
+    lost = rows.size();
+  }
+  rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(lost));  // the oldest go first
+  if (lost > 0) {
     std::lock_guard lock(metrics_mutex_);
-    metrics_.add_log_failed(static_cast<std::int64_t>(rows.size()));
+    metrics_.add_log_failed(static_cast<std::int64_t>(lost));
   }
 }
 
