@@ -5,23 +5,22 @@
 //     OpenAI-compatible upstream and by an anthropic upstream;
 //   - Codex CLI (`codex exec`, a model_providers entry with wire_api = "responses"), answered by an
 //     OpenAI-compatible upstream, including one tool call that Codex executes.
-// The upstreams are mock servers speaking the real wire formats. Not in ctest yet: it needs the
-// /v1/messages and /v1/responses routes. Run: scripts/test-agents [ROUTER_BINARY].
+// The upstreams are mock servers speaking the real wire formats. Run by scripts/test-agents
+// [ROUTER_BINARY] (and ctest's node.agents).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { listen, json, sse } from '../node/mock_http.mjs';
+import { listen } from '../node/mock_http.mjs';
+import { anthropicUpstream, chatUpstream } from '../node/upstreams.mjs';
+import { RouterProcess } from '../node/router_process.mjs';
 
-const ROUTER = process.env.ROUTER_BIN;
-if (!ROUTER) throw new Error('ROUTER_BIN must name the router binary');
 const require = createRequire(import.meta.url);
-const fixture = (name) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 
 // Every variable that would make a client reach beyond loopback at start (telemetry, update
 // checks, error reports) is turned off; HOME and the config directories are private temp dirs.
@@ -33,114 +32,32 @@ const QUIET = {
   NO_UPDATE_NOTIFIER: '1',
 };
 
-// --- mock upstreams -------------------------------------------------------------------------------
+// --- the router and its upstreams -----------------------------------------------------------------
+// `oa`: an OpenAI-compatible chat upstream serving mock-model (the default); `an`: an anthropic
+// upstream serving claude-sonnet-4-5 (test/node/upstreams.mjs).
 
-// An OpenAI-compatible chat completions upstream. With tools and no tool result yet it calls the
-// first tool (Codex's exec_command runs `echo router-tool-ok`); with a tool result it answers with
-// what the tool printed; otherwise it says hello.
-const chatSeen = [];
-function chatAnswer(b) {
-  const last = b.messages[b.messages.length - 1];
-  if (last.role === 'tool') {
-    const out = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
-    return { content: `The tool said: ${out.includes('router-tool-ok') ? 'router-tool-ok' : out}`, finish: 'stop' };
-  }
-  const names = (b.tools ?? []).map((t) => t.function.name);
-  if (names.includes('exec_command')) {
-    return { call: { name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo router-tool-ok' }) }, finish: 'tool_calls' };
-  }
-  if (names.includes('get_weather')) {
-    return { call: { name: 'get_weather', arguments: '{"city":"Paris"}' }, finish: 'tool_calls' };
-  }
-  return { content: 'Hello from the chat upstream', finish: 'stop' };
-}
-async function chatHandler(req, body, res) {
-  if (req.url.startsWith('/v1/models')) return json(res, 200, { object: 'list', data: [{ id: 'mock-model', object: 'model' }] });
-  if (req.url !== '/v1/chat/completions') return json(res, 404, { error: { message: 'not found', type: 'not_found' } });
-  const b = JSON.parse(body);
-  chatSeen.push(b);
-  const a = chatAnswer(b);
-  const id = `chatcmpl-${chatSeen.length}`;
-  const usage = { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37, prompt_tokens_details: { cached_tokens: 10 } };
-  const call = a.call && { index: 0, id: `call_${chatSeen.length}`, type: 'function', function: a.call };
-  if (!b.stream) {
-    const message = { role: 'assistant', content: a.content ?? null, ...(call ? { tool_calls: [{ ...call, index: undefined }] } : {}) };
-    return json(res, 200, { id, object: 'chat.completion', created: 1764763200, model: b.model,
-      choices: [{ index: 0, message, finish_reason: a.finish }], usage });
-  }
-  const chunk = (delta, finish = null, extra = {}) =>
-    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1764763200, model: b.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
-  let text = chunk({ role: 'assistant', content: '' });
-  if (a.content) for (let i = 0; i < a.content.length; i += 8) text += chunk({ content: a.content.slice(i, i + 8) });
-  if (call) {
-    text += chunk({ tool_calls: [{ ...call, function: { name: call.function.name, arguments: '' } }] });
-    text += chunk({ tool_calls: [{ index: 0, function: { arguments: call.function.arguments } }] });
-  }
-  text += chunk({}, a.finish);
-  if (b.stream_options?.include_usage) text += `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1764763200, model: b.model, choices: [], usage })}\n\n`;
-  text += 'data: [DONE]\n\n';
-  return sse(res, text);
-}
-
-// The Anthropic Messages API, from the recorded-style transcripts.
-const anthropicSeen = [];
-async function anthropicHandler(req, body, res) {
-  if (req.url.startsWith('/v1/models')) return json(res, 200, fixture('anthropic/models.json'));
-  if (req.headers['x-api-key'] !== 'sk-ant-test') return json(res, 401, fixture('anthropic/error_auth.json'));
-  if (req.url.startsWith('/v1/messages/count_tokens')) return json(res, 200, { input_tokens: 42 });
-  const b = JSON.parse(body);
-  anthropicSeen.push({ url: req.url, headers: req.headers, body: b });
-  const last = b.messages[b.messages.length - 1];
-  const hasResult = Array.isArray(last.content) && last.content.some((c) => c.type === 'tool_result');
-  if (b.tools?.some((t) => t.name === 'get_weather') && !hasResult) {
-    return b.stream ? sse(res, fixture('anthropic/stream_tool.sse')) : json(res, 200, fixture('anthropic/reply_tool.json'));
-  }
-  return b.stream ? sse(res, fixture('anthropic/stream_text.sse')) : json(res, 200, fixture('anthropic/reply_text.json'));
-}
-
-// --- the router --------------------------------------------------------------------------------------
-
-let dir;
-let child;
+const chatMock = chatUpstream();
+let router;
 let chat;
 let anthropicUp;
 let base;
 
-function routerCli(...args) {
-  return execFileSync(ROUTER, ['--db', path.join(dir, 'router.db'), ...args], { encoding: 'utf8' });
-}
-
 before(async () => {
-  chat = await listen(chatHandler);
-  anthropicUp = await listen(anthropicHandler);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-agents-'));
-  routerCli('provider', 'add', 'oa', '--type', 'openai', '--set', `baseURL=${chat.url}/v1`);
-  routerCli('provider', 'add', 'an', '--type', 'anthropic', '--set', `baseURL=${anthropicUp.url}`, '--secret', 'apiKey=sk-ant-test');
-  routerCli('model', 'link', 'oa', 'mock-model', '--default');
-  routerCli('model', 'link', 'an', 'claude-sonnet-4-5');
-  routerCli('set', 'oa');
-  child = spawn(ROUTER, ['--db', path.join(dir, 'router.db'), 'serve', '--listen', '127.0.0.1:0', '--threads', '2'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`router did not start: ${log}`)), 15000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = log.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`router exited with ${code}: ${log}`)));
-  });
+  chat = await listen(chatMock.handler);
+  anthropicUp = await listen(anthropicUpstream().handler);
+  router = new RouterProcess('router-agents-');
+  router.cli('provider', 'add', 'oa', '--type', 'openai', '--set', `baseURL=${chat.url}/v1`);
+  router.cli('provider', 'add', 'an', '--type', 'anthropic', '--set', `baseURL=${anthropicUp.url}`, '--secret', 'apiKey=sk-ant-test');
+  router.cli('model', 'link', 'oa', 'mock-model', '--default');
+  router.cli('model', 'link', 'an', 'claude-sonnet-4-5');
+  router.cli('set', 'oa');
+  base = await router.start();
 });
 
 after(async () => {
-  child?.kill('SIGTERM');
   chat?.server.close();
   anthropicUp?.server.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await router?.stop();
 });
 
 const anthropic = () => new Anthropic({ baseURL: base, apiKey: 'rk-unused', maxRetries: 0, timeout: 20000 });
@@ -153,6 +70,13 @@ function run(file, args, env, cwd) {
       (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }));
     child.stdin.end();
   });
+}
+
+// A private HOME (and config directory) for one client run, removed after the test.
+function tempHome(t, prefix) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => fs.rmSync(home, { recursive: true, force: true }));
+  return home;
 }
 
 // --- @anthropic-ai/sdk -------------------------------------------------------------------------------
@@ -238,8 +162,8 @@ test('openai sdk: responses.create streamed, then the function call output sent 
 // (stream, adaptive thinking, output_config.effort, 12 tools, cached system blocks).
 
 for (const model of ['mock-model', 'claude-sonnet-4-5']) {
-  test(`claude code: claude -p answered through ${model}`, async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'router-claude-'));
+  test(`claude code: claude -p answered through ${model}`, async (t) => {
+    const home = tempHome(t, 'router-claude-');
     const claude = path.join(path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
     const r = await run(claude, ['-p', 'Say hi', '--output-format', 'json'], {
       HOME: home,
@@ -262,8 +186,8 @@ for (const model of ['mock-model', 'claude-sonnet-4-5']) {
 // include reasoning.encrypted_content, function tools plus a web_search and a namespace tool,
 // no instructions: the prompt is in developer messages).
 
-test('codex: codex exec runs the tool call the upstream asks for and reports its output', async () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'router-codex-'));
+test('codex: codex exec runs the tool call the upstream asks for and reports its output', async (t) => {
+  const home = tempHome(t, 'router-codex-');
   fs.writeFileSync(path.join(home, 'config.toml'), [
     'model = "mock-model"',
     'model_provider = "router"',
@@ -279,12 +203,12 @@ test('codex: codex exec runs the tool call the upstream asks for and reports its
     'env_key = "ROUTER_API_KEY"',
     '',
   ].join('\n'));
-  const before = chatSeen.length;
+  const before = chatMock.seen.length;
   const codex = path.join(path.dirname(require.resolve('@openai/codex/package.json')), 'bin', 'codex.js');
   const r = await run(process.execPath, [codex, 'exec', '--skip-git-repo-check', 'Run echo router-tool-ok'],
     { HOME: home, CODEX_HOME: home, ROUTER_API_KEY: 'rk-unused' }, home);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const turns = chatSeen.slice(before);
+  const turns = chatMock.seen.slice(before);
   assert.ok(turns.length >= 2, `codex made ${turns.length} upstream turns`);
   const result = turns.at(-1).messages.findLast((m) => m.role === 'tool');
   assert.ok(result && JSON.stringify(result.content).includes('router-tool-ok'), 'the tool output reached the upstream');

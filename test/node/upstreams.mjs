@@ -1,0 +1,86 @@
+// Mock upstreams shared by the node client tests (test/node, test/agents): each speaks a real
+// wire format, answers from the recorded-style transcripts in test/fixtures/, and records what it
+// was sent in `seen`. Only node's own modules here: test/agents imports this file too.
+import fs from 'node:fs';
+import { json, sse } from './mock_http.mjs';
+
+export const fixture = (name) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+
+const hasToolResult = (messages, type) => {
+  const last = messages[messages.length - 1];
+  return Array.isArray(last.content) && last.content.some((c) => c.type === type);
+};
+
+// The Anthropic Messages API (x-api-key sk-ant-test). With a get_weather tool and no tool result
+// yet it calls the tool (stream_tool.sse, reply_tool.json), otherwise it answers text. Models
+// `bad-model` (400) and `overloaded-stream` (an error event mid-stream) answer with failures;
+// count_tokens answers 42.
+export function anthropicUpstream() {
+  const seen = [];
+  async function handler(req, body, res) {
+    if (req.url.startsWith('/v1/models')) return json(res, 200, fixture('anthropic/models.json'));
+    if (req.headers['x-api-key'] !== 'sk-ant-test') return json(res, 401, fixture('anthropic/error_auth.json'));
+    if (req.url.startsWith('/v1/messages/count_tokens')) return json(res, 200, { input_tokens: 42 });
+    const b = JSON.parse(body);
+    seen.push({ url: req.url, headers: req.headers, body: b });
+    if (b.model === 'bad-model') return json(res, 400, fixture('anthropic/error_invalid.json'));
+    if (b.model === 'overloaded-stream') return sse(res, fixture('anthropic/stream_error.sse'));
+    if (b.tools?.some((t) => t.name === 'get_weather') && !hasToolResult(b.messages, 'tool_result')) {
+      return b.stream ? sse(res, fixture('anthropic/stream_tool.sse')) : json(res, 200, fixture('anthropic/reply_tool.json'));
+    }
+    return b.stream ? sse(res, fixture('anthropic/stream_text.sse')) : json(res, 200, fixture('anthropic/reply_text.json'));
+  }
+  return { handler, seen };
+}
+
+// An OpenAI-compatible chat completions upstream. With tools and no tool result yet it calls the
+// first known tool (Codex's exec_command runs `echo router-tool-ok`; get_weather for Paris); with
+// a tool result it answers with what the tool printed; otherwise it says hello. Streams in
+// 8-character deltas, the usage in a last chunk when stream_options.include_usage asks for it.
+function chatAnswer(b) {
+  const last = b.messages[b.messages.length - 1];
+  if (last.role === 'tool') {
+    const out = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
+    return { content: `The tool said: ${out.includes('router-tool-ok') ? 'router-tool-ok' : out}`, finish: 'stop' };
+  }
+  const names = (b.tools ?? []).map((t) => t.function.name);
+  if (names.includes('exec_command')) {
+    return { call: { name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo router-tool-ok' }) }, finish: 'tool_calls' };
+  }
+  if (names.includes('get_weather')) {
+    return { call: { name: 'get_weather', arguments: '{"city":"Paris"}' }, finish: 'tool_calls' };
+  }
+  return { content: 'Hello from the chat upstream', finish: 'stop' };
+}
+
+export function chatUpstream() {
+  const seen = [];
+  async function handler(req, body, res) {
+    if (req.url.startsWith('/v1/models')) return json(res, 200, { object: 'list', data: [{ id: 'mock-model', object: 'model' }] });
+    if (req.url !== '/v1/chat/completions') return json(res, 404, { error: { message: 'not found', type: 'not_found' } });
+    const b = JSON.parse(body);
+    seen.push(b);
+    const a = chatAnswer(b);
+    const id = `chatcmpl-${seen.length}`;
+    const usage = { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37, prompt_tokens_details: { cached_tokens: 10 } };
+    const call = a.call && { index: 0, id: `call_${seen.length}`, type: 'function', function: a.call };
+    if (!b.stream) {
+      const message = { role: 'assistant', content: a.content ?? null, ...(call ? { tool_calls: [{ ...call, index: undefined }] } : {}) };
+      return json(res, 200, { id, object: 'chat.completion', created: 1764763200, model: b.model,
+        choices: [{ index: 0, message, finish_reason: a.finish }], usage });
+    }
+    const chunk = (delta, finish = null, extra = {}) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1764763200, model: b.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+    let text = chunk({ role: 'assistant', content: '' });
+    if (a.content) for (let i = 0; i < a.content.length; i += 8) text += chunk({ content: a.content.slice(i, i + 8) });
+    if (call) {
+      text += chunk({ tool_calls: [{ ...call, function: { name: call.function.name, arguments: '' } }] });
+      text += chunk({ tool_calls: [{ index: 0, function: { arguments: call.function.arguments } }] });
+    }
+    text += chunk({}, a.finish);
+    if (b.stream_options?.include_usage) text += `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1764763200, model: b.model, choices: [], usage })}\n\n`;
+    text += 'data: [DONE]\n\n';
+    return sse(res, text);
+  }
+  return { handler, seen };
+}
