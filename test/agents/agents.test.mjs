@@ -33,24 +33,36 @@ const QUIET = {
 };
 
 // --- the router and its upstreams -----------------------------------------------------------------
-// `oa`: an OpenAI-compatible chat upstream serving mock-model (the default); `an`: an anthropic
-// upstream serving claude-sonnet-4-5 (test/node/upstreams.mjs).
+// `oa`: an OpenAI-compatible chat upstream serving mock-model (the active provider); `an`: an
+// anthropic upstream serving claude-sonnet-4-5 (test/node/upstreams.mjs). The active provider
+// comes first for every model (DESIGN.md §5), so a request meant for `an` names it in
+// X-Router-Provider, which every client here can add. Client keys are required
+// (auth.clients = keys), as in a deployment: the Anthropic clients send theirs as x-api-key, the
+// OpenAI ones as Authorization: Bearer.
 
 const chatMock = chatUpstream();
+const anthropicMock = anthropicUpstream();
+const ROUTES = [
+  { model: 'mock-model', provider: 'oa', upstream: chatMock },
+  { model: 'claude-sonnet-4-5', provider: 'an', upstream: anthropicMock },
+];
 let router;
 let chat;
 let anthropicUp;
 let base;
+let key;
 
 before(async () => {
   chat = await listen(chatMock.handler);
-  anthropicUp = await listen(anthropicUpstream().handler);
+  anthropicUp = await listen(anthropicMock.handler);
   router = new RouterProcess('router-agents-');
   router.cli('provider', 'add', 'oa', '--type', 'openai', '--set', `baseURL=${chat.url}/v1`);
   router.cli('provider', 'add', 'an', '--type', 'anthropic', '--set', `baseURL=${anthropicUp.url}`, '--secret', 'apiKey=sk-ant-test');
   router.cli('model', 'link', 'oa', 'mock-model', '--default');
   router.cli('model', 'link', 'an', 'claude-sonnet-4-5');
   router.cli('set', 'oa');
+  key = JSON.parse(router.cli('key', 'create', 'agents', '--json')).key;
+  router.cli('config', 'set', 'auth.clients', 'keys');
   base = await router.start();
 });
 
@@ -60,7 +72,33 @@ after(async () => {
   await router?.stop();
 });
 
-const anthropic = () => new Anthropic({ baseURL: base, apiKey: 'rk-unused', maxRetries: 0, timeout: 20000 });
+const anthropic = (provider, apiKey = key) => new Anthropic({ baseURL: base, apiKey, maxRetries: 0, timeout: 20000,
+  defaultHeaders: { 'X-Router-Provider': provider } });
+
+// Runs fn and checks that the route's upstream answered it (the pin worked, nothing else did).
+async function through(route, fn) {
+  const before = route.upstream.seen.length;
+  const result = await fn();
+  assert.ok(route.upstream.seen.length > before, `provider '${route.provider}' was not asked`);
+  return result;
+}
+
+// The fields of the chat form's Anthropic extensions (docs/dialects.md) found anywhere in a request
+// to an OpenAI-compatible upstream, which must get none of them.
+function extensionsIn(body) {
+  const found = new Set();
+  const walk = (v) => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v === null || typeof v !== 'object') return undefined;
+    for (const [k, x] of Object.entries(v)) {
+      if (['thinking', 'top_k', 'thinking_blocks', 'is_error', 'cache_control'].includes(k)) found.add(k);
+      walk(x);
+    }
+    return undefined;
+  };
+  walk(body);
+  return [...found];
+}
 
 // Runs a CLI client to completion; its output on failure says why. Stdin is closed at once:
 // `codex exec` otherwise waits for more prompt on an open pipe.
@@ -81,9 +119,10 @@ function tempHome(t, prefix) {
 
 // --- @anthropic-ai/sdk -------------------------------------------------------------------------------
 
-for (const model of ['mock-model', 'claude-sonnet-4-5']) {
+for (const route of ROUTES) {
+  const { model, provider } = route;
   test(`anthropic sdk: messages.create through ${model}`, async () => {
-    const m = await anthropic().messages.create({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    const m = await through(route, () => anthropic(provider).messages.create({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }));
     assert.equal(m.type, 'message');
     assert.equal(m.role, 'assistant');
     assert.equal(m.stop_reason, 'end_turn');
@@ -92,44 +131,49 @@ for (const model of ['mock-model', 'claude-sonnet-4-5']) {
   });
 
   test(`anthropic sdk: messages.stream through ${model}`, async () => {
-    const stream = anthropic().messages.stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = anthropic(provider).messages.stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
     const events = [];
     stream.on('streamEvent', (e) => events.push(e.type));
-    const final = await stream.finalMessage();
+    const final = await through(route, () => stream.finalMessage());
     assert.equal(events[0], 'message_start');
     assert.equal(events.at(-1), 'message_stop');
     assert.ok(final.content[0].text.length > 0);
   });
 
   test(`anthropic sdk: a tool round trip through ${model}`, async () => {
-    const client = anthropic();
+    const client = anthropic(provider);
     const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
     const messages = [{ role: 'user', content: 'Weather in Paris?' }];
-    const first = await client.messages.stream({ model, max_tokens: 200, tools, messages }).finalMessage();
+    const first = await through(route, () => client.messages.stream({ model, max_tokens: 200, tools, messages }).finalMessage());
     assert.equal(first.stop_reason, 'tool_use');
     const use = first.content.find((b) => b.type === 'tool_use');
     assert.ok(use.id && use.name === 'get_weather' && typeof use.input === 'object');
     messages.push({ role: 'assistant', content: first.content });
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18 C' }] });
-    const second = await client.messages.create({ model, max_tokens: 200, tools, messages });
+    const second = await through(route, () => client.messages.create({ model, max_tokens: 200, tools, messages }));
     assert.equal(second.stop_reason, 'end_turn');
   });
 
   test(`anthropic sdk: countTokens through ${model}`, async () => {
-    const r = await anthropic().messages.countTokens({ model, messages: [{ role: 'user', content: 'The quick brown fox.' }] });
+    const r = await anthropic(provider).messages.countTokens({ model, messages: [{ role: 'user', content: 'The quick brown fox.' }] });
     assert.ok(Number.isInteger(r.input_tokens) && r.input_tokens > 0);
   });
 }
 
 test('anthropic sdk: a bad request answers in the Anthropic error shape', async () => {
-  await assert.rejects(anthropic().messages.create({ model: 'mock-model', max_tokens: 0, messages: [] }),
+  await assert.rejects(anthropic('oa').messages.create({ model: 'mock-model', max_tokens: 0, messages: [] }),
     (e) => e.status === 400 && e.error?.type === 'error' && e.error?.error?.type === 'invalid_request_error');
+});
+
+test('anthropic sdk: a wrong key is refused as authentication_error', async () => {
+  await assert.rejects(anthropic('oa', 'rk-wrong').messages.create({ model: 'mock-model', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    (e) => e instanceof Anthropic.AuthenticationError && e.status === 401 && e.error?.error?.type === 'authentication_error');
 });
 
 // --- openai responses -------------------------------------------------------------------------------
 
 test('openai sdk: responses.create streamed, then the function call output sent back', async () => {
-  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'rk-unused', maxRetries: 0, timeout: 20000 });
+  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0, timeout: 20000 });
   const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
   const stream = await client.responses.create({ model: 'mock-model', input: 'Weather in Paris?', tools, stream: true });
   const types = [];
@@ -155,23 +199,38 @@ test('openai sdk: responses.create streamed, then the function call output sent 
   assert.ok(second.usage.input_tokens_details.cached_tokens > 0);
 });
 
+test('openai sdk: previous_response_id is refused with a 400 naming it', async () => {
+  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0, timeout: 20000 });
+  await assert.rejects(client.responses.create({ model: 'mock-model', input: 'and then?', previous_response_id: 'resp_1' }),
+    (e) => e instanceof OpenAI.BadRequestError && e.param === 'previous_response_id');
+});
+
 // --- Claude Code -------------------------------------------------------------------------------------
 // Configured by environment alone: ANTHROPIC_BASE_URL (the router, no /v1), ANTHROPIC_API_KEY (a
 // router client key, sent as x-api-key), ANTHROPIC_MODEL and ANTHROPIC_DEFAULT_HAIKU_MODEL (the
-// background model) naming routed models. Its first request is POST /v1/messages?beta=true
-// (stream, adaptive thinking, output_config.effort, 12 tools, cached system blocks).
+// background model) naming routed models, ANTHROPIC_CUSTOM_HEADERS the pinned provider. Its first
+// request is POST /v1/messages?beta=true (stream, adaptive thinking, output_config.effort, 12
+// tools, cached system blocks).
 
-for (const model of ['mock-model', 'claude-sonnet-4-5']) {
+for (const route of ROUTES) {
+  const { model, provider } = route;
   test(`claude code: claude -p answered through ${model}`, async (t) => {
     const home = tempHome(t, 'router-claude-');
     const claude = path.join(path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
+    const before = route.upstream.seen.length;
     const r = await run(claude, ['-p', 'Say hi', '--output-format', 'json'], {
       HOME: home,
       ANTHROPIC_BASE_URL: base,
-      ANTHROPIC_API_KEY: 'rk-unused',
+      ANTHROPIC_API_KEY: key,
       ANTHROPIC_MODEL: model,
       ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
+      ANTHROPIC_CUSTOM_HEADERS: `X-Router-Provider: ${provider}`,
     }, home);
+    const sent = route.upstream.seen.slice(before);
+    assert.ok(sent.length > 0, `provider '${provider}' was not asked`);
+    if (route.upstream === chatMock) {
+      for (const body of sent) assert.deepEqual(extensionsIn(body), [], 'Anthropic-only fields reached the OpenAI-compatible upstream');
+    }
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const out = JSON.parse(r.stdout);
     assert.equal(out.is_error, false, r.stdout);
@@ -206,7 +265,7 @@ test('codex: codex exec runs the tool call the upstream asks for and reports its
   const before = chatMock.seen.length;
   const codex = path.join(path.dirname(require.resolve('@openai/codex/package.json')), 'bin', 'codex.js');
   const r = await run(process.execPath, [codex, 'exec', '--skip-git-repo-check', 'Run echo router-tool-ok'],
-    { HOME: home, CODEX_HOME: home, ROUTER_API_KEY: 'rk-unused' }, home);
+    { HOME: home, CODEX_HOME: home, ROUTER_API_KEY: key }, home);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const turns = chatMock.seen.slice(before);
   assert.ok(turns.length >= 2, `codex made ${turns.length} upstream turns`);

@@ -33,7 +33,7 @@ export function anthropicUpstream() {
   return { handler, seen };
 }
 
-// An OpenAI-compatible chat completions upstream. With tools and no tool result yet it calls the
+// An OpenAI-compatible chat completions upstream, strict about its arguments. With tools and no tool result yet it calls the
 // first known tool (Codex's exec_command runs `echo router-tool-ok`; get_weather for Paris); with
 // a tool result it answers with what the tool printed; otherwise it says hello. Streams in
 // 8-character deltas, the usage in a last chunk when stream_options.include_usage asks for it.
@@ -53,6 +53,15 @@ function chatAnswer(b) {
   return { content: 'Hello from the chat upstream', finish: 'stop' };
 }
 
+// The request arguments OpenAI's chat completions API takes; it refuses any other with a 400
+// (e.g. "Unrecognized request argument supplied: thinking"), as strict compatible servers do.
+const CHAT_ARGUMENTS = new Set(['messages', 'model', 'audio', 'frequency_penalty', 'function_call', 'functions',
+  'logit_bias', 'logprobs', 'max_completion_tokens', 'max_tokens', 'metadata', 'modalities', 'n',
+  'parallel_tool_calls', 'prediction', 'presence_penalty', 'prompt_cache_key', 'prompt_cache_retention',
+  'reasoning_effort', 'response_format', 'safety_identifier', 'seed', 'service_tier', 'stop', 'store', 'stream',
+  'stream_options', 'temperature', 'tool_choice', 'tools', 'top_logprobs', 'top_p', 'user', 'verbosity',
+  'web_search_options']);
+
 export function chatUpstream() {
   const seen = [];
   async function handler(req, body, res) {
@@ -60,6 +69,10 @@ export function chatUpstream() {
     if (req.url !== '/v1/chat/completions') return json(res, 404, { error: { message: 'not found', type: 'not_found' } });
     const b = JSON.parse(body);
     seen.push(b);
+    const unknown = Object.keys(b).find((k) => !CHAT_ARGUMENTS.has(k));
+    if (unknown) {
+      return json(res, 400, { error: { message: `Unrecognized request argument supplied: ${unknown}`, type: 'invalid_request_error', param: null, code: null } });
+    }
     const a = chatAnswer(b);
     const id = `chatcmpl-${seen.length}`;
     const usage = { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37, prompt_tokens_details: { cached_tokens: 10 } };
