@@ -49,7 +49,9 @@ export class RouterProcess {
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
     if (this.child && this.child.exitCode !== 0) {
-      throw new Error(`router exited with ${this.child.exitCode ?? this.child.signalCode}:\n${this.log}`);
+      // A sanitizer report runs to thousands of lines: its start and its SUMMARY say enough.
+      const log = this.log.length <= 12000 ? this.log : `${this.log.slice(0, 8000)}\n[…]\n${this.log.slice(-2000)}`;
+      throw new Error(`router exited with ${this.child.exitCode ?? this.child.signalCode}:\n${log}`);
     }
   }
 }
