@@ -2,7 +2,8 @@
 //   - @anthropic-ai/sdk: messages.create, messages.stream, a tool round trip, countTokens;
 //   - openai: responses.create streamed, with a function call round trip;
 //   - Claude Code (`claude -p`, ANTHROPIC_BASE_URL at the router), answered by an
-//     OpenAI-compatible upstream and by an anthropic upstream;
+//     OpenAI-compatible upstream and by an anthropic upstream, each also with one Bash call that
+//     Claude Code executes;
 //   - Codex CLI (`codex exec`, a model_providers entry with wire_api = "responses"), answered by an
 //     OpenAI-compatible upstream, including one tool call that Codex executes.
 // The upstreams are mock servers speaking the real wire formats. Run by scripts/test-agents
@@ -42,9 +43,15 @@ const QUIET = {
 
 const chatMock = chatUpstream();
 const anthropicMock = anthropicUpstream();
+// toolOutput: whether a request the upstream received carries the output of `echo router-tool-ok`
+// as a tool result (the prompt that asks for it names the marker too).
+const printed = (content) => JSON.stringify(content ?? '').includes('router-tool-ok');
 const ROUTES = [
-  { model: 'mock-model', provider: 'oa', upstream: chatMock },
-  { model: 'claude-sonnet-4-5', provider: 'an', upstream: anthropicMock },
+  { model: 'mock-model', provider: 'oa', upstream: chatMock,
+    toolOutput: (body) => body.messages.some((m) => m.role === 'tool' && printed(m.content)) },
+  { model: 'claude-sonnet-4-5', provider: 'an', upstream: anthropicMock,
+    toolOutput: ({ body }) => body.messages.some((m) => Array.isArray(m.content) &&
+      m.content.some((c) => c.type === 'tool_result' && printed(c.content))) },
 ];
 let router;
 let chat;
@@ -212,29 +219,43 @@ test('openai sdk: previous_response_id is refused with a 400 naming it', async (
 // request is POST /v1/messages?beta=true (stream, adaptive thinking, output_config.effort, 12
 // tools, cached system blocks).
 
+// Runs `claude -p PROMPT ARGS...` through the route; returns its JSON result and what the route's
+// upstream was sent, after checking that the upstream was asked and (an OpenAI-compatible one)
+// got none of the chat form's Anthropic extensions.
+async function claudeCode(t, route, prompt, ...args) {
+  const home = tempHome(t, 'router-claude-');
+  const claude = path.join(path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
+  const before = route.upstream.seen.length;
+  const r = await run(claude, ['-p', prompt, '--output-format', 'json', ...args], {
+    HOME: home,
+    ANTHROPIC_BASE_URL: base,
+    ANTHROPIC_API_KEY: key,
+    ANTHROPIC_MODEL: route.model,
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: route.model,
+    ANTHROPIC_CUSTOM_HEADERS: `X-Router-Provider: ${route.provider}`,
+  }, home);
+  const sent = route.upstream.seen.slice(before);
+  assert.ok(sent.length > 0, `provider '${route.provider}' was not asked`);
+  if (route.upstream === chatMock) {
+    for (const body of sent) assert.deepEqual(extensionsIn(body), [], 'Anthropic-only fields reached the OpenAI-compatible upstream');
+  }
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.is_error, false, r.stdout);
+  return { out, sent };
+}
+
 for (const route of ROUTES) {
-  const { model, provider } = route;
-  test(`claude code: claude -p answered through ${model}`, async (t) => {
-    const home = tempHome(t, 'router-claude-');
-    const claude = path.join(path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
-    const before = route.upstream.seen.length;
-    const r = await run(claude, ['-p', 'Say hi', '--output-format', 'json'], {
-      HOME: home,
-      ANTHROPIC_BASE_URL: base,
-      ANTHROPIC_API_KEY: key,
-      ANTHROPIC_MODEL: model,
-      ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
-      ANTHROPIC_CUSTOM_HEADERS: `X-Router-Provider: ${provider}`,
-    }, home);
-    const sent = route.upstream.seen.slice(before);
-    assert.ok(sent.length > 0, `provider '${provider}' was not asked`);
-    if (route.upstream === chatMock) {
-      for (const body of sent) assert.deepEqual(extensionsIn(body), [], 'Anthropic-only fields reached the OpenAI-compatible upstream');
-    }
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    const out = JSON.parse(r.stdout);
-    assert.equal(out.is_error, false, r.stdout);
+  test(`claude code: claude -p answered through ${route.model}`, async (t) => {
+    const { out } = await claudeCode(t, route, 'Say hi');
     assert.ok(out.result.length > 0);
+  });
+
+  test(`claude code: claude -p runs the Bash call the upstream asks for through ${route.model}`, async (t) => {
+    const { out, sent } = await claudeCode(t, route, 'Run echo router-tool-ok', '--allowedTools', 'Bash');
+    assert.ok(sent.length >= 2, `claude made ${sent.length} upstream turns`);
+    assert.ok(route.toolOutput(sent.at(-1)), 'the tool output reached the upstream');
+    assert.match(out.result, /The tool said: router-tool-ok/);
   });
 }
 

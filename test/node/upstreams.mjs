@@ -6,15 +6,28 @@ import { json, sse } from './mock_http.mjs';
 
 export const fixture = (name) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 
-const hasToolResult = (messages, type) => {
-  const last = messages[messages.length - 1];
-  return Array.isArray(last.content) && last.content.some((c) => c.type === type);
-};
+const toolResultIn = (message) => Array.isArray(message.content) && message.content.find((c) => c.type === 'tool_result');
+
+// A whole Messages answer as the event stream Anthropic would send for it.
+function messageEvents(m) {
+  const event = (data) => `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+  let text = event({ type: 'message_start', message: { ...m, content: [], stop_reason: null, usage: { ...m.usage, output_tokens: 1 } } });
+  m.content.forEach((block, index) => {
+    const tool = block.type === 'tool_use';
+    text += event({ type: 'content_block_start', index, content_block: tool ? { ...block, input: {} } : { type: 'text', text: '' } });
+    const delta = tool ? { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } : { type: 'text_delta', text: block.text };
+    text += event({ type: 'content_block_delta', index, delta });
+    text += event({ type: 'content_block_stop', index });
+  });
+  text += event({ type: 'message_delta', delta: { stop_reason: m.stop_reason, stop_sequence: null }, usage: { output_tokens: m.usage.output_tokens } });
+  return text + event({ type: 'message_stop' });
+}
 
 // The Anthropic Messages API (x-api-key sk-ant-test). With a get_weather tool and no tool result
-// yet it calls the tool (stream_tool.sse, reply_tool.json), otherwise it answers text. Models
-// `bad-model` (400) and `overloaded-stream` (an error event mid-stream) answer with failures;
-// count_tokens answers 42.
+// yet it calls the tool (stream_tool.sse, reply_tool.json); with Claude Code's Bash tool it runs
+// `echo router-tool-ok`, then answers with what the tool printed; otherwise it answers text.
+// Models `bad-model` (400) and `overloaded-stream` (an error event mid-stream) answer with
+// failures; count_tokens answers 42.
 export function anthropicUpstream() {
   const seen = [];
   async function handler(req, body, res) {
@@ -25,27 +38,43 @@ export function anthropicUpstream() {
     seen.push({ url: req.url, headers: req.headers, body: b });
     if (b.model === 'bad-model') return json(res, 400, fixture('anthropic/error_invalid.json'));
     if (b.model === 'overloaded-stream') return sse(res, fixture('anthropic/stream_error.sse'));
-    if (b.tools?.some((t) => t.name === 'get_weather') && !hasToolResult(b.messages, 'tool_result')) {
+    const result = toolResultIn(b.messages[b.messages.length - 1]);
+    if (b.tools?.some((t) => t.name === 'get_weather') && !result) {
       return b.stream ? sse(res, fixture('anthropic/stream_tool.sse')) : json(res, 200, fixture('anthropic/reply_tool.json'));
+    }
+    if (b.tools?.some((t) => t.name === 'Bash')) {
+      const out = result && JSON.stringify(result.content);
+      const m = { id: `msg_mock${seen.length}`, type: 'message', role: 'assistant', model: b.model, stop_sequence: null,
+        content: result ? [{ type: 'text', text: `The tool said: ${out.includes('router-tool-ok') ? 'router-tool-ok' : out}` }]
+          : [{ type: 'tool_use', id: `toolu_mock${seen.length}`, name: 'Bash', input: { command: 'echo router-tool-ok', description: 'Print a marker' } }],
+        stop_reason: result ? 'end_turn' : 'tool_use', usage: { input_tokens: 30, output_tokens: 7 } };
+      return b.stream ? sse(res, messageEvents(m)) : json(res, 200, m);
     }
     return b.stream ? sse(res, fixture('anthropic/stream_text.sse')) : json(res, 200, fixture('anthropic/reply_text.json'));
   }
   return { handler, seen };
 }
 
-// An OpenAI-compatible chat completions upstream, strict about its arguments. With tools and no tool result yet it calls the
-// first known tool (Codex's exec_command runs `echo router-tool-ok`; get_weather for Paris); with
-// a tool result it answers with what the tool printed; otherwise it says hello. Streams in
-// 8-character deltas, the usage in a last chunk when stream_options.include_usage asks for it.
+// An OpenAI-compatible chat completions upstream, strict about its arguments. With tools and no
+// tool result yet it calls the first known tool (Codex's exec_command and Claude Code's Bash run
+// `echo router-tool-ok`; get_weather for Paris); with a tool result it answers with what the tool
+// printed; otherwise it says hello. Streams in 8-character deltas, the usage in a last chunk when
+// stream_options.include_usage asks for it.
 function chatAnswer(b) {
-  const last = b.messages[b.messages.length - 1];
-  if (last.role === 'tool') {
-    const out = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
+  // A tool result is any tool message after the last assistant turn (a client may add user text
+  // after it in the same turn, as Claude Code does).
+  const lastAssistant = b.messages.findLastIndex((m) => m.role === 'assistant');
+  const result = lastAssistant >= 0 && b.messages.slice(lastAssistant).find((m) => m.role === 'tool');
+  if (result) {
+    const out = typeof result.content === 'string' ? result.content : JSON.stringify(result.content);
     return { content: `The tool said: ${out.includes('router-tool-ok') ? 'router-tool-ok' : out}`, finish: 'stop' };
   }
   const names = (b.tools ?? []).map((t) => t.function.name);
   if (names.includes('exec_command')) {
     return { call: { name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo router-tool-ok' }) }, finish: 'tool_calls' };
+  }
+  if (names.includes('Bash')) {
+    return { call: { name: 'Bash', arguments: JSON.stringify({ command: 'echo router-tool-ok', description: 'Print a marker' }) }, finish: 'tool_calls' };
   }
   if (names.includes('get_weather')) {
     return { call: { name: 'get_weather', arguments: '{"city":"Paris"}' }, finish: 'tool_calls' };
