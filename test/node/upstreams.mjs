@@ -6,6 +6,9 @@ import { json, sse } from './mock_http.mjs';
 
 export const fixture = (name) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 
+// Whether the conversation asks an agent to run `echo router-tool-ok` (the agent tests' prompt).
+const askedToRun = (messages) => JSON.stringify(messages).includes('Run echo router-tool-ok');
+
 const toolResultIn = (message) => Array.isArray(message.content) && message.content.find((c) => c.type === 'tool_result');
 
 // A whole Messages answer as the event stream Anthropic would send for it.
@@ -24,8 +27,9 @@ function messageEvents(m) {
 }
 
 // The Anthropic Messages API (x-api-key sk-ant-test). With a get_weather tool and no tool result
-// yet it calls the tool (stream_tool.sse, reply_tool.json); with Claude Code's Bash tool it runs
-// `echo router-tool-ok`, then answers with what the tool printed; otherwise it answers text.
+// yet it calls the tool (stream_tool.sse, reply_tool.json); asked to run `echo router-tool-ok`
+// with Claude Code's Bash tool it calls Bash, then answers with what the tool printed; otherwise
+// it answers text.
 // Models `bad-model` (400) and `overloaded-stream` (an error event mid-stream) answer with
 // failures; count_tokens answers 42.
 export function anthropicUpstream() {
@@ -42,7 +46,7 @@ export function anthropicUpstream() {
     if (b.tools?.some((t) => t.name === 'get_weather') && !result) {
       return b.stream ? sse(res, fixture('anthropic/stream_tool.sse')) : json(res, 200, fixture('anthropic/reply_tool.json'));
     }
-    if (b.tools?.some((t) => t.name === 'Bash')) {
+    if (askedToRun(b.messages) && b.tools?.some((t) => t.name === 'Bash')) {
       const out = result && JSON.stringify(result.content);
       const m = { id: `msg_mock${seen.length}`, type: 'message', role: 'assistant', model: b.model, stop_sequence: null,
         content: result ? [{ type: 'text', text: `The tool said: ${out.includes('router-tool-ok') ? 'router-tool-ok' : out}` }]
@@ -56,9 +60,10 @@ export function anthropicUpstream() {
 }
 
 // An OpenAI-compatible chat completions upstream, strict about its arguments. With tools and no
-// tool result yet it calls the first known tool (Codex's exec_command and Claude Code's Bash run
-// `echo router-tool-ok`; get_weather for Paris); with a tool result it answers with what the tool
-// printed; otherwise it says hello. Streams in 8-character deltas, the usage in a last chunk when
+// tool result yet it calls the first known tool: asked to run `echo router-tool-ok`, Codex's
+// exec_command or Claude Code's Bash after some reasoning_content (which the agents send back
+// next turn); get_weather for Paris. With a tool result it answers with what the tool printed; otherwise
+// it says hello. Streams in 8-character deltas, the usage in a last chunk when
 // stream_options.include_usage asks for it.
 function chatAnswer(b) {
   // A tool result is any tool message after the last assistant turn (a client may add user text
@@ -70,11 +75,13 @@ function chatAnswer(b) {
     return { content: `The tool said: ${out.includes('router-tool-ok') ? 'router-tool-ok' : out}`, finish: 'stop' };
   }
   const names = (b.tools ?? []).map((t) => t.function.name);
-  if (names.includes('exec_command')) {
-    return { call: { name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo router-tool-ok' }) }, finish: 'tool_calls' };
+  const reasoning = 'The user wants the command run.';
+  const asked = askedToRun(b.messages);
+  if (asked && names.includes('exec_command')) {
+    return { reasoning, call: { name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo router-tool-ok' }) }, finish: 'tool_calls' };
   }
-  if (names.includes('Bash')) {
-    return { call: { name: 'Bash', arguments: JSON.stringify({ command: 'echo router-tool-ok', description: 'Print a marker' }) }, finish: 'tool_calls' };
+  if (asked && names.includes('Bash')) {
+    return { reasoning, call: { name: 'Bash', arguments: JSON.stringify({ command: 'echo router-tool-ok', description: 'Print a marker' }) }, finish: 'tool_calls' };
   }
   if (names.includes('get_weather')) {
     return { call: { name: 'get_weather', arguments: '{"city":"Paris"}' }, finish: 'tool_calls' };
@@ -107,13 +114,15 @@ export function chatUpstream() {
     const usage = { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37, prompt_tokens_details: { cached_tokens: 10 } };
     const call = a.call && { index: 0, id: `call_${seen.length}`, type: 'function', function: a.call };
     if (!b.stream) {
-      const message = { role: 'assistant', content: a.content ?? null, ...(call ? { tool_calls: [{ ...call, index: undefined }] } : {}) };
+      const message = { role: 'assistant', content: a.content ?? null, ...(a.reasoning ? { reasoning_content: a.reasoning } : {}),
+      ...(call ? { tool_calls: [{ ...call, index: undefined }] } : {}) };
       return json(res, 200, { id, object: 'chat.completion', created: 1764763200, model: b.model,
         choices: [{ index: 0, message, finish_reason: a.finish }], usage });
     }
     const chunk = (delta, finish = null, extra = {}) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1764763200, model: b.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
     let text = chunk({ role: 'assistant', content: '' });
+    if (a.reasoning) for (let i = 0; i < a.reasoning.length; i += 8) text += chunk({ reasoning_content: a.reasoning.slice(i, i + 8) });
     if (a.content) for (let i = 0; i < a.content.length; i += 8) text += chunk({ content: a.content.slice(i, i + 8) });
     if (call) {
       text += chunk({ tool_calls: [{ ...call, function: { name: call.function.name, arguments: '' } }] });
