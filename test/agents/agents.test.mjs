@@ -2,26 +2,26 @@
 //   - @anthropic-ai/sdk: messages.create, messages.stream, a tool round trip, countTokens;
 //   - openai: responses.create streamed, with a function call round trip;
 //   - Claude Code (`claude -p`, ANTHROPIC_BASE_URL at the router), answered by an
-//     OpenAI-compatible upstream and by an anthropic upstream;
+//     OpenAI-compatible upstream and by an anthropic upstream, each also with one Bash call that
+//     Claude Code executes;
 //   - Codex CLI (`codex exec`, a model_providers entry with wire_api = "responses"), answered by an
 //     OpenAI-compatible upstream, including one tool call that Codex executes.
-// The upstreams are mock servers speaking the real wire formats. Not in ctest yet: it needs the
-// /v1/messages and /v1/responses routes. Run: scripts/test-agents [ROUTER_BINARY].
+// The upstreams are mock servers speaking the real wire formats. Run by scripts/test-agents
+// [ROUTER_BINARY] (and ctest's node.agents).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { listen, json, sse } from '../node/mock_http.mjs';
+import { listen } from '../node/mock_http.mjs';
+import { anthropicUpstream, chatUpstream } from '../node/upstreams.mjs';
+import { RouterProcess } from '../node/router_process.mjs';
 
-const ROUTER = process.env.ROUTER_BIN;
-if (!ROUTER) throw new Error('ROUTER_BIN must name the router binary');
 const require = createRequire(import.meta.url);
-const fixture = (name) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 
 // Every variable that would make a client reach beyond loopback at start (telemetry, update
 // checks, error reports) is turned off; HOME and the config directories are private temp dirs.
@@ -33,117 +33,79 @@ const QUIET = {
   NO_UPDATE_NOTIFIER: '1',
 };
 
-// --- mock upstreams -------------------------------------------------------------------------------
+// --- the router and its upstreams -----------------------------------------------------------------
+// `oa`: an OpenAI-compatible chat upstream serving mock-model (the active provider); `an`: an
+// anthropic upstream serving claude-sonnet-4-5 (test/node/upstreams.mjs). The active provider
+// comes first for every model (DESIGN.md §5), so a request meant for `an` names it in
+// X-Router-Provider, which every client here can add. Client keys are required
+// (auth.clients = keys), as in a deployment: the Anthropic clients send theirs as x-api-key, the
+// OpenAI ones as Authorization: Bearer.
 
-// An OpenAI-compatible chat completions upstream. With tools and no tool result yet it calls the
-// first tool (Codex's exec_command runs `echo router-tool-ok`); with a tool result it answers with
-// what the tool printed; otherwise it says hello.
-const chatSeen = [];
-function chatAnswer(b) {
-  const last = b.messages[b.messages.length - 1];
-  if (last.role === 'tool') {
-    const out = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
-    return { content: `The tool said: ${out.includes('router-tool-ok') ? 'router-tool-ok' : out}`, finish: 'stop' };
-  }
-  const names = (b.tools ?? []).map((t) => t.function.name);
-  if (names.includes('exec_command')) {
-    return { call: { name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo router-tool-ok' }) }, finish: 'tool_calls' };
-  }
-  if (names.includes('get_weather')) {
-    return { call: { name: 'get_weather', arguments: '{"city":"Paris"}' }, finish: 'tool_calls' };
-  }
-  return { content: 'Hello from the chat upstream', finish: 'stop' };
-}
-async function chatHandler(req, body, res) {
-  if (req.url.startsWith('/v1/models')) return json(res, 200, { object: 'list', data: [{ id: 'mock-model', object: 'model' }] });
-  if (req.url !== '/v1/chat/completions') return json(res, 404, { error: { message: 'not found', type: 'not_found' } });
-  const b = JSON.parse(body);
-  chatSeen.push(b);
-  const a = chatAnswer(b);
-  const id = `chatcmpl-${chatSeen.length}`;
-  const usage = { prompt_tokens: 30, completion_tokens: 7, total_tokens: 37, prompt_tokens_details: { cached_tokens: 10 } };
-  const call = a.call && { index: 0, id: `call_${chatSeen.length}`, type: 'function', function: a.call };
-  if (!b.stream) {
-    const message = { role: 'assistant', content: a.content ?? null, ...(call ? { tool_calls: [{ ...call, index: undefined }] } : {}) };
-    return json(res, 200, { id, object: 'chat.completion', created: 1764763200, model: b.model,
-      choices: [{ index: 0, message, finish_reason: a.finish }], usage });
-  }
-  const chunk = (delta, finish = null, extra = {}) =>
-    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1764763200, model: b.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
-  let text = chunk({ role: 'assistant', content: '' });
-  if (a.content) for (let i = 0; i < a.content.length; i += 8) text += chunk({ content: a.content.slice(i, i + 8) });
-  if (call) {
-    text += chunk({ tool_calls: [{ ...call, function: { name: call.function.name, arguments: '' } }] });
-    text += chunk({ tool_calls: [{ index: 0, function: { arguments: call.function.arguments } }] });
-  }
-  text += chunk({}, a.finish);
-  if (b.stream_options?.include_usage) text += `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1764763200, model: b.model, choices: [], usage })}\n\n`;
-  text += 'data: [DONE]\n\n';
-  return sse(res, text);
-}
-
-// The Anthropic Messages API, from the recorded-style transcripts.
-const anthropicSeen = [];
-async function anthropicHandler(req, body, res) {
-  if (req.url.startsWith('/v1/models')) return json(res, 200, fixture('anthropic/models.json'));
-  if (req.headers['x-api-key'] !== 'sk-ant-test') return json(res, 401, fixture('anthropic/error_auth.json'));
-  if (req.url.startsWith('/v1/messages/count_tokens')) return json(res, 200, { input_tokens: 42 });
-  const b = JSON.parse(body);
-  anthropicSeen.push({ url: req.url, headers: req.headers, body: b });
-  const last = b.messages[b.messages.length - 1];
-  const hasResult = Array.isArray(last.content) && last.content.some((c) => c.type === 'tool_result');
-  if (b.tools?.some((t) => t.name === 'get_weather') && !hasResult) {
-    return b.stream ? sse(res, fixture('anthropic/stream_tool.sse')) : json(res, 200, fixture('anthropic/reply_tool.json'));
-  }
-  return b.stream ? sse(res, fixture('anthropic/stream_text.sse')) : json(res, 200, fixture('anthropic/reply_text.json'));
-}
-
-// --- the router --------------------------------------------------------------------------------------
-
-let dir;
-let child;
+const chatMock = chatUpstream();
+const anthropicMock = anthropicUpstream();
+// toolOutput: whether a request the upstream received carries the output of `echo router-tool-ok`
+// as a tool result (the prompt that asks for it names the marker too).
+const printed = (content) => JSON.stringify(content ?? '').includes('router-tool-ok');
+const ROUTES = [
+  { model: 'mock-model', provider: 'oa', upstream: chatMock,
+    toolOutput: (body) => body.messages.some((m) => m.role === 'tool' && printed(m.content)) },
+  { model: 'claude-sonnet-4-5', provider: 'an', upstream: anthropicMock,
+    toolOutput: ({ body }) => body.messages.some((m) => Array.isArray(m.content) &&
+      m.content.some((c) => c.type === 'tool_result' && printed(c.content))) },
+];
+let router;
 let chat;
 let anthropicUp;
 let base;
-
-function routerCli(...args) {
-  return execFileSync(ROUTER, ['--db', path.join(dir, 'router.db'), ...args], { encoding: 'utf8' });
-}
+let key;
 
 before(async () => {
-  chat = await listen(chatHandler);
-  anthropicUp = await listen(anthropicHandler);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-agents-'));
-  routerCli('provider', 'add', 'oa', '--type', 'openai', '--set', `baseURL=${chat.url}/v1`);
-  routerCli('provider', 'add', 'an', '--type', 'anthropic', '--set', `baseURL=${anthropicUp.url}`, '--secret', 'apiKey=sk-ant-test');
-  routerCli('model', 'link', 'oa', 'mock-model', '--default');
-  routerCli('model', 'link', 'an', 'claude-sonnet-4-5');
-  routerCli('set', 'oa');
-  child = spawn(ROUTER, ['--db', path.join(dir, 'router.db'), 'serve', '--listen', '127.0.0.1:0', '--threads', '2'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`router did not start: ${log}`)), 15000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = log.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`router exited with ${code}: ${log}`)));
-  });
+  chat = await listen(chatMock.handler);
+  anthropicUp = await listen(anthropicMock.handler);
+  router = new RouterProcess('router-agents-');
+  router.cli('provider', 'add', 'oa', '--type', 'openai', '--set', `baseURL=${chat.url}/v1`);
+  router.cli('provider', 'add', 'an', '--type', 'anthropic', '--set', `baseURL=${anthropicUp.url}`, '--secret', 'apiKey=sk-ant-test');
+  router.cli('model', 'link', 'oa', 'mock-model', '--default');
+  router.cli('model', 'link', 'an', 'claude-sonnet-4-5');
+  router.cli('set', 'oa');
+  key = JSON.parse(router.cli('key', 'create', 'agents', '--json')).key;
+  router.cli('config', 'set', 'auth.clients', 'keys');
+  base = await router.start();
 });
 
 after(async () => {
-  child?.kill('SIGTERM');
   chat?.server.close();
   anthropicUp?.server.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await router?.stop();
 });
 
-const anthropic = () => new Anthropic({ baseURL: base, apiKey: 'rk-unused', maxRetries: 0, timeout: 20000 });
+const anthropic = (provider, apiKey = key) => new Anthropic({ baseURL: base, apiKey, maxRetries: 0, timeout: 20000,
+  defaultHeaders: { 'X-Router-Provider': provider } });
+
+// Runs fn and checks that the route's upstream answered it (the pin worked, nothing else did).
+async function through(route, fn) {
+  const before = route.upstream.seen.length;
+  const result = await fn();
+  assert.ok(route.upstream.seen.length > before, `provider '${route.provider}' was not asked`);
+  return result;
+}
+
+// The fields of the chat form's Anthropic extensions (docs/dialects.md) found anywhere in a request
+// to an OpenAI-compatible upstream, which must get none of them.
+function extensionsIn(body) {
+  const found = new Set();
+  const walk = (v) => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v === null || typeof v !== 'object') return undefined;
+    for (const [k, x] of Object.entries(v)) {
+      if (['thinking', 'top_k', 'thinking_blocks', 'is_error', 'cache_control'].includes(k)) found.add(k);
+      walk(x);
+    }
+    return undefined;
+  };
+  walk(body);
+  return [...found];
+}
 
 // Runs a CLI client to completion; its output on failure says why. Stdin is closed at once:
 // `codex exec` otherwise waits for more prompt on an open pipe.
@@ -155,11 +117,19 @@ function run(file, args, env, cwd) {
   });
 }
 
+// A private HOME (and config directory) for one client run, removed after the test.
+function tempHome(t, prefix) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.after(() => fs.rmSync(home, { recursive: true, force: true }));
+  return home;
+}
+
 // --- @anthropic-ai/sdk -------------------------------------------------------------------------------
 
-for (const model of ['mock-model', 'claude-sonnet-4-5']) {
+for (const route of ROUTES) {
+  const { model, provider } = route;
   test(`anthropic sdk: messages.create through ${model}`, async () => {
-    const m = await anthropic().messages.create({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    const m = await through(route, () => anthropic(provider).messages.create({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }));
     assert.equal(m.type, 'message');
     assert.equal(m.role, 'assistant');
     assert.equal(m.stop_reason, 'end_turn');
@@ -168,44 +138,49 @@ for (const model of ['mock-model', 'claude-sonnet-4-5']) {
   });
 
   test(`anthropic sdk: messages.stream through ${model}`, async () => {
-    const stream = anthropic().messages.stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = anthropic(provider).messages.stream({ model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
     const events = [];
     stream.on('streamEvent', (e) => events.push(e.type));
-    const final = await stream.finalMessage();
+    const final = await through(route, () => stream.finalMessage());
     assert.equal(events[0], 'message_start');
     assert.equal(events.at(-1), 'message_stop');
     assert.ok(final.content[0].text.length > 0);
   });
 
   test(`anthropic sdk: a tool round trip through ${model}`, async () => {
-    const client = anthropic();
+    const client = anthropic(provider);
     const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
     const messages = [{ role: 'user', content: 'Weather in Paris?' }];
-    const first = await client.messages.stream({ model, max_tokens: 200, tools, messages }).finalMessage();
+    const first = await through(route, () => client.messages.stream({ model, max_tokens: 200, tools, messages }).finalMessage());
     assert.equal(first.stop_reason, 'tool_use');
     const use = first.content.find((b) => b.type === 'tool_use');
     assert.ok(use.id && use.name === 'get_weather' && typeof use.input === 'object');
     messages.push({ role: 'assistant', content: first.content });
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: '18 C' }] });
-    const second = await client.messages.create({ model, max_tokens: 200, tools, messages });
+    const second = await through(route, () => client.messages.create({ model, max_tokens: 200, tools, messages }));
     assert.equal(second.stop_reason, 'end_turn');
   });
 
   test(`anthropic sdk: countTokens through ${model}`, async () => {
-    const r = await anthropic().messages.countTokens({ model, messages: [{ role: 'user', content: 'The quick brown fox.' }] });
+    const r = await anthropic(provider).messages.countTokens({ model, messages: [{ role: 'user', content: 'The quick brown fox.' }] });
     assert.ok(Number.isInteger(r.input_tokens) && r.input_tokens > 0);
   });
 }
 
 test('anthropic sdk: a bad request answers in the Anthropic error shape', async () => {
-  await assert.rejects(anthropic().messages.create({ model: 'mock-model', max_tokens: 0, messages: [] }),
+  await assert.rejects(anthropic('oa').messages.create({ model: 'mock-model', max_tokens: 0, messages: [] }),
     (e) => e.status === 400 && e.error?.type === 'error' && e.error?.error?.type === 'invalid_request_error');
+});
+
+test('anthropic sdk: a wrong key is refused as authentication_error', async () => {
+  await assert.rejects(anthropic('oa', 'rk-wrong').messages.create({ model: 'mock-model', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    (e) => e instanceof Anthropic.AuthenticationError && e.status === 401 && e.error?.error?.type === 'authentication_error');
 });
 
 // --- openai responses -------------------------------------------------------------------------------
 
 test('openai sdk: responses.create streamed, then the function call output sent back', async () => {
-  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'rk-unused', maxRetries: 0, timeout: 20000 });
+  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0, timeout: 20000 });
   const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
   const stream = await client.responses.create({ model: 'mock-model', input: 'Weather in Paris?', tools, stream: true });
   const types = [];
@@ -231,27 +206,56 @@ test('openai sdk: responses.create streamed, then the function call output sent 
   assert.ok(second.usage.input_tokens_details.cached_tokens > 0);
 });
 
+test('openai sdk: previous_response_id is refused with a 400 naming it', async () => {
+  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0, timeout: 20000 });
+  await assert.rejects(client.responses.create({ model: 'mock-model', input: 'and then?', previous_response_id: 'resp_1' }),
+    (e) => e instanceof OpenAI.BadRequestError && e.param === 'previous_response_id');
+});
+
 // --- Claude Code -------------------------------------------------------------------------------------
 // Configured by environment alone: ANTHROPIC_BASE_URL (the router, no /v1), ANTHROPIC_API_KEY (a
 // router client key, sent as x-api-key), ANTHROPIC_MODEL and ANTHROPIC_DEFAULT_HAIKU_MODEL (the
-// background model) naming routed models. Its first request is POST /v1/messages?beta=true
-// (stream, adaptive thinking, output_config.effort, 12 tools, cached system blocks).
+// background model) naming routed models, ANTHROPIC_CUSTOM_HEADERS the pinned provider. Its first
+// request is POST /v1/messages?beta=true (stream, adaptive thinking, output_config.effort, 12
+// tools, cached system blocks).
 
-for (const model of ['mock-model', 'claude-sonnet-4-5']) {
-  test(`claude code: claude -p answered through ${model}`, async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'router-claude-'));
-    const claude = path.join(path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
-    const r = await run(claude, ['-p', 'Say hi', '--output-format', 'json'], {
-      HOME: home,
-      ANTHROPIC_BASE_URL: base,
-      ANTHROPIC_API_KEY: 'rk-unused',
-      ANTHROPIC_MODEL: model,
-      ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
-    }, home);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    const out = JSON.parse(r.stdout);
-    assert.equal(out.is_error, false, r.stdout);
+// Runs `claude -p PROMPT ARGS...` through the route; returns its JSON result and what the route's
+// upstream was sent, after checking that the upstream was asked and (an OpenAI-compatible one)
+// got none of the chat form's Anthropic extensions.
+async function claudeCode(t, route, prompt, ...args) {
+  const home = tempHome(t, 'router-claude-');
+  const claude = path.join(path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
+  const before = route.upstream.seen.length;
+  const r = await run(claude, ['-p', prompt, '--output-format', 'json', ...args], {
+    HOME: home,
+    ANTHROPIC_BASE_URL: base,
+    ANTHROPIC_API_KEY: key,
+    ANTHROPIC_MODEL: route.model,
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: route.model,
+    ANTHROPIC_CUSTOM_HEADERS: `X-Router-Provider: ${route.provider}`,
+  }, home);
+  const sent = route.upstream.seen.slice(before);
+  assert.ok(sent.length > 0, `provider '${route.provider}' was not asked`);
+  if (route.upstream === chatMock) {
+    for (const body of sent) assert.deepEqual(extensionsIn(body), [], 'Anthropic-only fields reached the OpenAI-compatible upstream');
+  }
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.is_error, false, r.stdout);
+  return { out, sent };
+}
+
+for (const route of ROUTES) {
+  test(`claude code: claude -p answered through ${route.model}`, async (t) => {
+    const { out } = await claudeCode(t, route, 'Say hi');
     assert.ok(out.result.length > 0);
+  });
+
+  test(`claude code: claude -p runs the Bash call the upstream asks for through ${route.model}`, async (t) => {
+    const { out, sent } = await claudeCode(t, route, 'Run echo router-tool-ok', '--allowedTools', 'Bash');
+    assert.ok(sent.length >= 2, `claude made ${sent.length} upstream turns`);
+    assert.ok(route.toolOutput(sent.at(-1)), 'the tool output reached the upstream');
+    assert.match(out.result, /The tool said: router-tool-ok/);
   });
 }
 
@@ -262,8 +266,8 @@ for (const model of ['mock-model', 'claude-sonnet-4-5']) {
 // include reasoning.encrypted_content, function tools plus a web_search and a namespace tool,
 // no instructions: the prompt is in developer messages).
 
-test('codex: codex exec runs the tool call the upstream asks for and reports its output', async () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'router-codex-'));
+test('codex: codex exec runs the tool call the upstream asks for and reports its output', async (t) => {
+  const home = tempHome(t, 'router-codex-');
   fs.writeFileSync(path.join(home, 'config.toml'), [
     'model = "mock-model"',
     'model_provider = "router"',
@@ -279,12 +283,12 @@ test('codex: codex exec runs the tool call the upstream asks for and reports its
     'env_key = "ROUTER_API_KEY"',
     '',
   ].join('\n'));
-  const before = chatSeen.length;
+  const before = chatMock.seen.length;
   const codex = path.join(path.dirname(require.resolve('@openai/codex/package.json')), 'bin', 'codex.js');
   const r = await run(process.execPath, [codex, 'exec', '--skip-git-repo-check', 'Run echo router-tool-ok'],
-    { HOME: home, CODEX_HOME: home, ROUTER_API_KEY: 'rk-unused' }, home);
+    { HOME: home, CODEX_HOME: home, ROUTER_API_KEY: key }, home);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const turns = chatSeen.slice(before);
+  const turns = chatMock.seen.slice(before);
   assert.ok(turns.length >= 2, `codex made ${turns.length} upstream turns`);
   const result = turns.at(-1).messages.findLast((m) => m.role === 'tool');
   assert.ok(result && JSON.stringify(result.content).includes('router-tool-ok'), 'the tool output reached the upstream');

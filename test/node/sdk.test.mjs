@@ -3,18 +3,10 @@
 // transcripts in test/fixtures/. Run by scripts/test-node (and ctest's node.openai_sdk).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { spawn, execFileSync } from 'node:child_process';
 import OpenAI from 'openai';
 import { listen, json, sse } from './mock_http.mjs';
-
-const ROUTER = process.env.ROUTER_BIN;
-if (!ROUTER) {
-  throw new Error('ROUTER_BIN must name the router binary');
-}
-const fixture = (name) => fs.readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+import { fixture, anthropicUpstream } from './upstreams.mjs';
+import { RouterProcess } from './router_process.mjs';
 
 // --- mock upstreams -------------------------------------------------------------------------------
 
@@ -56,70 +48,30 @@ async function qwenHandler(req, body, res) {
   return sse(res, text);
 }
 
-// The Anthropic Messages API: tool call first, the answer once a tool result is in the history.
-async function anthropicHandler(req, body, res) {
-  if (req.url.startsWith('/v1/models')) return json(res, 200, fixture('anthropic/models.json'));
-  if (req.headers['x-api-key'] !== 'sk-ant-test') return json(res, 401, fixture('anthropic/error_auth.json'));
-  const b = JSON.parse(body);
-  if (b.model === 'bad-model') return json(res, 400, fixture('anthropic/error_invalid.json'));
-  if (b.model === 'overloaded-stream') return sse(res, fixture('anthropic/stream_error.sse'));
-  const last = b.messages[b.messages.length - 1];
-  const hasResult = Array.isArray(last.content) && last.content.some((c) => c.type === 'tool_result');
-  if (b.tools && !hasResult) {
-    return b.stream ? sse(res, fixture('anthropic/stream_tool.sse')) : json(res, 200, fixture('anthropic/reply_tool.json'));
-  }
-  return b.stream ? sse(res, fixture('anthropic/stream_text.sse')) : json(res, 200, fixture('anthropic/reply_text.json'));
-}
-
 // --- the router --------------------------------------------------------------------------------------
 
-let dir;
-let child;
+let router;
 let qwen;
 let anthropic;
 let client;
 
-function routerCli(...args) {
-  return execFileSync(ROUTER, ['--db', path.join(dir, 'router.db'), ...args], { encoding: 'utf8' });
-}
-
 before(async () => {
   qwen = await listen(qwenHandler);
-  anthropic = await listen(anthropicHandler);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'router-sdk-'));
-  routerCli('provider', 'add', 'qw', '--type', 'qwen-direct', '--set', `baseURL=${qwen.url}`, '--secret', 'token=umid',
+  anthropic = await listen(anthropicUpstream().handler);
+  router = new RouterProcess('router-sdk-');
+  router.cli('provider', 'add', 'qw', '--type', 'qwen-direct', '--set', `baseURL=${qwen.url}`, '--secret', 'token=umid',
     '--secret', 'cookies=bx-umidtoken=umid');
-  routerCli('provider', 'add', 'an', '--type', 'anthropic', '--set', `baseURL=${anthropic.url}`, '--secret', 'apiKey=sk-ant-test');
-  routerCli('model', 'link', 'qw', 'qwen3-max', '--default');
-  routerCli('model', 'link', 'an', 'claude-sonnet-4-5');
-  routerCli('set', 'qw');
-  child = spawn(ROUTER, ['--db', path.join(dir, 'router.db'), 'serve', '--listen', '127.0.0.1:0', '--threads', '2'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  const address = await new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`router did not start: ${log}`)), 15000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = log.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`router exited with ${code}: ${log}`)));
-  });
-  client = new OpenAI({ baseURL: `${address}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 20000 });
+  router.cli('provider', 'add', 'an', '--type', 'anthropic', '--set', `baseURL=${anthropic.url}`, '--secret', 'apiKey=sk-ant-test');
+  router.cli('model', 'link', 'qw', 'qwen3-max', '--default');
+  router.cli('model', 'link', 'an', 'claude-sonnet-4-5');
+  router.cli('set', 'qw');
+  client = new OpenAI({ baseURL: `${await router.start()}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 20000 });
 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.on('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
   qwen?.server.close();
   anthropic?.server.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await router?.stop();
 });
 
 const viaAnthropic = { headers: { 'X-Router-Provider': 'an' } };
