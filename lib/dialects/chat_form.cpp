@@ -22,6 +22,7 @@ providers::ChatRequest chat_request(Ingress&& ingress, std::string& raw) {
   providers::ChatRequest r;
   r.body = std::move(ingress.chat);
   r.raw = raw;
+  r.extended = true;
   r.model = std::string(string_field(r.body, "model"));
   if (const auto* s = r.body.if_contains("stream"); s != nullptr && s->is_bool()) {
     r.stream = s->as_bool();
@@ -31,45 +32,6 @@ providers::ChatRequest chat_request(Ingress&& ingress, std::string& raw) {
     r.include_usage = iu != nullptr && iu->is_bool() && iu->as_bool();
   }
   return r;
-}
-
-void strip_extensions(boost::json::object& chat) {
-  chat.erase("thinking");
-  chat.erase("top_k");
-  if (auto* tools = chat.if_contains("tools"); tools != nullptr && tools->is_array()) {
-    for (auto& t : tools->as_array()) {
-      if (t.is_object()) {
-        t.as_object().erase("cache_control");
-      }
-    }
-  }
-  auto* messages = chat.if_contains("messages");
-  if (messages == nullptr || !messages->is_array()) {
-    return;
-  }
-  for (auto& m : messages->as_array()) {
-    if (!m.is_object()) {
-      continue;
-    }
-    auto& msg = m.as_object();
-    msg.erase("thinking_blocks");
-    msg.erase("is_error");
-    msg.erase("cache_control");
-    auto* content = msg.if_contains("content");
-    if (content == nullptr || !content->is_array()) {
-      continue;
-    }
-    const bool tool = string_field(msg, "role") == "tool";
-    boost::json::array kept;
-    for (auto& p : content->as_array()) {
-      if (!p.is_object() || (tool && string_field(p.as_object(), "type") != "text")) {
-        continue;
-      }
-      p.as_object().erase("cache_control");
-      kept.push_back(std::move(p));
-    }
-    *content = std::move(kept);
-  }
 }
 
 TokenUsage token_usage(const boost::json::object& usage) noexcept {

@@ -23,13 +23,6 @@ struct Ingress {
 /// body and must outlive the result (ChatRequest::raw views it).
 [[nodiscard]] providers::ChatRequest chat_request(Ingress&& ingress, std::string& raw);
 
-/// Removes the chat form's extensions that an OpenAI-compatible upstream does not define and
-/// may refuse (docs/dialects.md): `thinking`, `top_k`, `thinking_blocks`, `is_error`,
-/// `cache_control` on messages, parts and tools; a tool message's non-text parts (OpenAI tool
-/// messages take text only). `reasoning_content` stays: reasoning upstreams read it. For the
-/// chat-form providers to call on a translated request before sending it.
-void strip_extensions(boost::json::object& chat);
-
 /// Token counts of a chat-form usage object, the extensions included.
 struct TokenUsage {
   std::int64_t prompt = 0;          ///< all input tokens, cached ones included

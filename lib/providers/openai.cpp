@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "providers/chunks.hpp"
 
 namespace router::providers {
 
@@ -35,7 +36,7 @@ class OpenAiExchange final : public Exchange {
     // usage chunk when the client did not ask for it.
     const bool want_usage = request_.stream && provider_.stream_usage() && !request_.include_usage;
     const bool tools = provider_.normalises_tools() && request_.body.contains("tools");
-    if (!rewrite && !want_usage && !tools) {
+    if (!rewrite && !want_usage && !tools && !request_.extended) {
       r.body = std::string(request_.raw);  // byte-faithful: nothing to change
       return r;
     }
@@ -52,6 +53,9 @@ class OpenAiExchange final : public Exchange {
     }
     if (tools) {
       normalise_tools(body);
+    }
+    if (request_.extended) {
+      strip_extensions(body);
     }
     r.body = boost::json::serialize(body);
     return r;
@@ -168,6 +172,45 @@ std::vector<UpstreamModel> OpenAiCompatible::parse_models(std::string_view body)
     out.push_back(std::move(um));
   }
   return out;
+}
+
+void strip_extensions(boost::json::object& chat) {
+  chat.erase("thinking");
+  chat.erase("top_k");
+  if (auto* tools = chat.if_contains("tools"); tools != nullptr && tools->is_array()) {
+    for (auto& t : tools->as_array()) {
+      if (t.is_object()) {
+        t.as_object().erase("cache_control");
+      }
+    }
+  }
+  auto* messages = chat.if_contains("messages");
+  if (messages == nullptr || !messages->is_array()) {
+    return;
+  }
+  for (auto& m : messages->as_array()) {
+    if (!m.is_object()) {
+      continue;
+    }
+    auto& msg = m.as_object();
+    msg.erase("thinking_blocks");
+    msg.erase("is_error");
+    msg.erase("cache_control");
+    auto* content = msg.if_contains("content");
+    if (content == nullptr || !content->is_array()) {
+      continue;
+    }
+    const bool tool = string_field(msg, "role") == "tool";
+    boost::json::array kept;
+    for (auto& p : content->as_array()) {
+      if (!p.is_object() || (tool && string_field(p.as_object(), "type") != "text")) {
+        continue;
+      }
+      p.as_object().erase("cache_control");
+      kept.push_back(std::move(p));
+    }
+    *content = std::move(kept);
+  }
 }
 
 }  // namespace router::providers

@@ -31,4 +31,11 @@ class OpenAiCompatible final : public Provider {
 /// LM Studio's fixes for AI-SDK tool definitions (PROTOCOLS.md §3), applied in place.
 void normalise_tools(boost::json::object& body);
 
+/// Removes the chat form's extensions (docs/dialects.md) that an OpenAI-compatible upstream does
+/// not define and refuses ("Unrecognized request argument supplied: thinking"): `thinking`,
+/// `top_k`, `thinking_blocks`, `is_error`, `cache_control` on messages, parts and tools; a tool
+/// message's non-text parts (OpenAI tool messages take text only). `reasoning_content` stays:
+/// reasoning upstreams read it.
+void strip_extensions(boost::json::object& chat);
+
 }  // namespace router::providers

@@ -26,6 +26,9 @@ struct ChatRequest {
   std::string model;         ///< "" when the request names none
   bool stream = false;
   bool include_usage = false;  ///< stream_options.include_usage
+  /// Translated from another dialect: the body may carry the chat form's extensions
+  /// (docs/dialects.md), which an OpenAI-compatible upstream must not see.
+  bool extended = false;
 };
 
 /// Parses and validates a client's /v1/chat/completions body. `raw` views `body`, which must

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "dialects/messages.hpp"
+#include "providers/openai.hpp"
 #include "support/dialects.hpp"
 #include "support/fixtures.hpp"
 
@@ -215,7 +216,7 @@ TEST_CASE("messages ingress: Claude Code 2.1.332's first request (shape recorded
 
 TEST_CASE("chat form: strip_extensions leaves what an OpenAI-compatible upstream accepts", "[dialects]") {
   auto chat = parse_messages(fixture("dialects/messages_request.json")).chat;
-  router::dialects::strip_extensions(chat);
+  router::providers::strip_extensions(chat);
   const auto text = router::core::compact_json(chat);
   for (const auto* gone : {"thinking_blocks", "cache_control", "is_error", "\"thinking\"", "top_k", "/9j/4AAQ"}) {
     INFO(gone);

@@ -96,6 +96,29 @@ TEST_CASE("dialect routes: POST /v1/messages through an OpenAI upstream, not str
   CHECK(boost::json::parse(*logs[0].response_body).at("type") == "message");
 }
 
+// Found by Claude Code through an OpenAI provider: it sends `thinking` and `cache_control`, which
+// OpenAI refuses ("Unrecognized request argument supplied: thinking").
+TEST_CASE("dialect routes: an OpenAI upstream never sees the chat form's Anthropic extensions", "[server][dialects]") {
+  MockUpstream up;
+  up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("fine")));
+  ServerFixture f;
+  openai_provider(f, up);
+  f.start();
+  const std::string body =
+      R"({"model":"gpt-test","max_tokens":256,"thinking":{"type":"enabled","budget_tokens":1024},"top_k":5,)"
+      R"("system":[{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}],)"
+      R"("messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]}]})";
+  const auto r = router::test::http_request(f.port(), "POST", "/v1/messages", body);
+  REQUIRE(r.status == 200);
+  const auto requests = up.requests();
+  REQUIRE(requests.size() == 1);
+  const auto& wire = requests[0].body;
+  CHECK_THAT(wire, !Contains("thinking"));
+  CHECK_THAT(wire, !Contains("cache_control"));
+  CHECK_THAT(wire, !Contains("top_k"));
+  CHECK_THAT(wire, Contains("Be brief."));
+}
+
 TEST_CASE("dialect routes: POST /v1/messages streams Anthropic's exact event sequence", "[server][dialects]") {
   MockUpstream up;
   up.on("/v1/chat/completions", MockUpstream::sse({"Hel", "lo"}));
