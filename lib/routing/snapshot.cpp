@@ -156,4 +156,6 @@ const SnapshotPtr& SnapshotCache::get() {
   return current_;
 }
 
+const SnapshotPtr& SnapshotCache::current() { return current_ ? current_ : get(); }
+
 }  // namespace router::routing

@@ -109,6 +109,9 @@ class SnapshotCache {
   /// The current snapshot. Throws core::Error when the database cannot be read and no snapshot
   /// was loaded before; otherwise keeps serving the last good one.
   [[nodiscard]] const SnapshotPtr& get();
+  /// The snapshot the last get() returned, without asking the database (get() when none was
+  /// loaded yet): for a later step of a request whose arrival already called get().
+  [[nodiscard]] const SnapshotPtr& current();
 
  private:
   std::unique_ptr<db::Database> db_;

@@ -259,7 +259,9 @@ bool Dispatcher::dispatch(const http::ServerSessionPtr& session, http::Request&&
   call.access = route ? route->access : (is_client_path(call.path) ? Access::kClient : Access::kPublic);
 
   try {
-    call.snapshot = worker_.snapshots.get();
+    // limits() asked the database when this request's first byte arrived (ServerSession::parse):
+    // a change committed before that is in, and a second PRAGMA per request buys nothing.
+    call.snapshot = worker_.snapshots.current();
     const auto& snap = *call.snapshot;
     if (limits_version_ != snap.data_version) {
       adopt(snap);
