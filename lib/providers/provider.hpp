@@ -57,7 +57,7 @@ struct ErrorReply {
 
 /// Conversation state a provider keeps between requests (qwen-direct: the web chat and the
 /// message the next turn continues from; PROTOCOLS.md §5).
-struct SessionState {
+struct ConversationState {
   std::string chat_id;
   std::string parent_id;  ///< "" when the chat has no message yet
 };
@@ -65,20 +65,20 @@ struct SessionState {
 /// Where providers keep conversation state. Implemented over the logs database by the server
 /// (one connection per worker thread); providers only see this interface. Calls are synchronous
 /// and may throw core::Error (kUnavailable when the database is busy beyond its timeout).
-class SessionStore {
+class ConversationStore {
  public:
-  virtual ~SessionStore() = default;
+  virtual ~ConversationStore() = default;
   /// The state stored under `key` if it was written at or after `not_before_ms` (Unix ms).
-  [[nodiscard]] virtual std::optional<SessionState> find(std::string_view key, std::int64_t not_before_ms) = 0;
+  [[nodiscard]] virtual std::optional<ConversationState> find(std::string_view key, std::int64_t not_before_ms) = 0;
   /// Stores (or replaces) the state under `key`, and forgets the provider's state that was last
   /// written before `expire_before_ms`.
-  virtual void put(std::string_view key, std::string_view provider_id, const SessionState& state,
+  virtual void put(std::string_view key, std::string_view provider_id, const ConversationState& state,
                    std::int64_t expire_before_ms) = 0;
 };
 
 /// What an attempt may use besides the request: services owned by the server.
 struct ChatContext {
-  SessionStore* sessions = nullptr;  ///< nullptr: no state is kept (every request is a first turn)
+  ConversationStore* conversations = nullptr;  ///< nullptr: no state is kept (every request is a first turn)
 };
 
 /// Receives what a translating provider makes of upstream stream events.

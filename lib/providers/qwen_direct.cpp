@@ -115,7 +115,7 @@ class QwenExchange final : public Exchange {
       : provider_(provider),
         request_(request),
         model_(std::move(model)),
-        sessions_(context.sessions),
+        conversations_(context.conversations),
         writer_(new_completion_id(), model_, core::now_ms() / 1000, request.include_usage) {
     const auto* messages = request.body.if_contains("messages");
     if (messages == nullptr || !messages->is_array() || messages->as_array().empty()) {
@@ -139,11 +139,11 @@ class QwenExchange final : public Exchange {
         break;
       }
     }
-    if (last_assistant && sessions_ != nullptr) {
+    if (last_assistant && conversations_ != nullptr) {
       const auto key = conversation_key(provider_id_, messages_.subspan(0, *last_assistant + 1));
-      std::optional<SessionState> state;
+      std::optional<ConversationState> state;
       try {
-        state = sessions_->find(key, core::now_ms() - provider_.session_ttl_ms());
+        state = conversations_->find(key, core::now_ms() - provider_.session_ttl_ms());
       } catch (const Error& e) {
         core::log::warn("provider '{}': conversation state unavailable, starting a new chat: {}", provider_id_, e.what());
       }
@@ -411,14 +411,14 @@ class QwenExchange final : public Exchange {
 
   // Stores where the conversation continues, before the client can send its next turn.
   void remember(const boost::json::object& reply, std::string_view next_parent) {
-    if (sessions_ == nullptr || next_parent.empty() || chat_id_.empty()) {
+    if (conversations_ == nullptr || next_parent.empty() || chat_id_.empty()) {
       return;
     }
     const boost::json::value answer(reply);
     const auto key = conversation_key(provider_id_, messages_, &answer);
     try {
       const auto now = core::now_ms();
-      sessions_->put(key, provider_id_, SessionState{chat_id_, std::string(next_parent)},
+      conversations_->put(key, provider_id_, ConversationState{chat_id_, std::string(next_parent)},
                      now - provider_.session_ttl_ms());
     } catch (const Error& e) {
       // The answer is good; the next turn just starts a new chat with the history folded in.
@@ -458,7 +458,7 @@ class QwenExchange final : public Exchange {
   const QwenDirect& provider_;
   const ChatRequest& request_;
   std::string model_;
-  SessionStore* sessions_;
+  ConversationStore* conversations_;
   std::span<const boost::json::value> messages_;
   std::vector<ToolSpec> tools_;
   std::optional<ToolCallFilter> filter_;  // over tools_, which never changes after construction

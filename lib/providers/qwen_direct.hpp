@@ -9,7 +9,7 @@
 namespace router::providers {
 
 /// `qwen-direct`: the chat.qwen.ai web API (PROTOCOLS.md §1, §4, §5). Each OpenAI conversation
-/// maps to one web chat, found through the conversation state in a SessionStore; only the new
+/// maps to one web chat, found through the conversation state in a ConversationStore; only the new
 /// message goes upstream, chained to the stored parent. A request whose history the store does
 /// not know starts a new chat (a setup request) and sends the whole history folded into one
 /// message. Answers, streams, think-phase text and XML tool calls are translated to OpenAI's

@@ -18,7 +18,7 @@
 #include "server/admin.hpp"
 #include "server/dispatcher.hpp"
 #include "server/reject_limiter.hpp"
-#include "server/session_store.hpp"
+#include "server/conversation_store.hpp"
 
 namespace router::server {
 
@@ -68,7 +68,7 @@ class Worker {
   Shared& shared;
   routing::SnapshotCache snapshots;
   http::UpstreamPool pool;
-  SqliteSessionStore sessions;
+  SqliteConversationStore conversations;
   core::RequestIdGenerator& ids;  ///< Shared::ids
   std::atomic<int> active{0};  ///< requests being answered (read by the drain loop)
   RejectLimiter rejects;       ///< server.reject_rate for this worker's share of the clients

@@ -102,7 +102,7 @@ void ProxyCall::next_attempt() {
   // A failed attempt's relay stays until the next head: this may run inside one of its calls.
   exchange_.reset();
   auto exchange = core::capture(
-      [&] { return provider().chat(chat_, candidate().model, providers::ChatContext{&call_.worker.sessions}); });
+      [&] { return provider().chat(chat_, candidate().model, providers::ChatContext{&call_.worker.conversations}); });
   if (!exchange) {
     return attempt_failed({exchange.error()});
   }
@@ -270,14 +270,6 @@ void ProxyCall::stream_ended() {
   record_.row.ttft_us = r.ttft_us;
   record_.row.response_bytes = r.bytes;
   record_.row.response_body = std::move(r.body);
-  if (!native_ && record_.row.response_body && !r.body_truncated) {
-    // The log keeps the answer in the dialect the client spoke (one `message`, one `response`).
-    boost::system::error_code ec;
-    const auto v = boost::json::parse(*record_.row.response_body, ec);
-    if (!ec && v.is_object()) {
-      record_.row.response_body = egress_->reply(v.as_object());
-    }
-  }
   record_.row.body_truncated = r.body_truncated;
   if (r.usage) {
     record_.usage(*r.usage);

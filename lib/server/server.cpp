@@ -37,7 +37,7 @@ Worker::Worker(std::size_t i, Shared& s)
       snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{.create = false}), s.keys, s.env,
                 [&s](const routing::Snapshot& snap) { s.announcer.on_snapshot(snap); }),
       pool(ioc, *s.tls),
-      sessions(s.paths.logs_db),
+      conversations(s.paths.logs_db),
       ids(s.ids),
       dispatcher(*this) {}
 

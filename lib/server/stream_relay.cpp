@@ -238,7 +238,9 @@ void StreamRelay::flush() {
 
 // The last write is on its way (the session holds the call until it completes).
 void StreamRelay::end() {
-  result_.body = boost::json::serialize(assembler_.result());
+  // The log keeps the answer in the dialect the client spoke: a chat completion, one Messages
+  // `message`, one Responses `response`.
+  result_.body = s_.native ? boost::json::serialize(assembler_.result()) : s_.egress.reply(assembler_.result());
   s_.provider.scrub_secrets(*result_.body);
   result_.body_truncated = assembler_.truncated();
   result_.usage = assembler_.usage();

@@ -42,7 +42,7 @@ class StreamRelay {
     std::int64_t bytes = 0;
     std::optional<std::int64_t> ttfb_us;
     std::optional<std::int64_t> ttft_us;
-    std::optional<std::string> body;  ///< the assembled answer, credentials masked
+    std::optional<std::string> body;  ///< the assembled answer in the client's dialect, credentials masked
     bool body_truncated = false;
     std::optional<providers::Usage> usage;
   };

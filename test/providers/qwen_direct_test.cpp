@@ -15,17 +15,17 @@ using Catch::Matchers::Contains;
 using router::core::ErrorCode;
 using router::providers::ChatContext;
 using router::providers::ChatRequest;
-using router::providers::SessionState;
+using router::providers::ConversationState;
 using router::providers::StreamStep;
 using router::test::ChunkLog;
 using router::test::fixture;
 
 namespace {
 
-// A SessionStore in memory that records how it was asked.
-class MemoryStore final : public router::providers::SessionStore {
+// A ConversationStore in memory that records how it was asked.
+class MemoryStore final : public router::providers::ConversationStore {
  public:
-  std::optional<SessionState> find(std::string_view key, std::int64_t not_before_ms) override {
+  std::optional<ConversationState> find(std::string_view key, std::int64_t not_before_ms) override {
     last_not_before = not_before_ms;
     ++finds;
     const auto it = rows.find(std::string(key));
@@ -34,13 +34,13 @@ class MemoryStore final : public router::providers::SessionStore {
     }
     return it->second.first;
   }
-  void put(std::string_view key, std::string_view provider_id, const SessionState& state,
+  void put(std::string_view key, std::string_view provider_id, const ConversationState& state,
            std::int64_t /*expire_before_ms*/) override {
     rows[std::string(key)] = {state, router::core::now_ms()};
     last_key = key;
     last_provider = provider_id;
   }
-  std::map<std::string, std::pair<SessionState, std::int64_t>> rows;
+  std::map<std::string, std::pair<ConversationState, std::int64_t>> rows;
   std::string last_key;
   std::string last_provider;
   std::int64_t last_not_before = 0;
@@ -88,7 +88,7 @@ std::string header(const router::providers::UpstreamRequest& r, std::string_view
 
 // An exchange for `req` past its chat creation (the recorded chats/new answer).
 std::unique_ptr<router::providers::Exchange> created(const router::providers::ProviderPtr& p, const ChatRequest& req,
-                                                     router::providers::SessionStore* store) {
+                                                     router::providers::ConversationStore* store) {
   auto ex = p->chat(req, "qwen3-max", ChatContext{store});
   REQUIRE(ex->next_setup());
   ex->on_setup_reply(200, "application/json", fixture("qwen/chat_new.json"));
@@ -390,7 +390,7 @@ TEST_CASE("qwen-direct: a known conversation continues its chat from the stored 
       R"({"model":"qwen3-max","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"My favorite color is blue"},{"role":"assistant","content":"Noted."},{"role":"user","content":"What is my favorite color?"}],"tools":[{"type":"function","function":{"name":"read"}}]})");
   const auto& msgs = turn2.body.at("messages").as_array();
   const auto key = router::providers::conversation_key("qw", {msgs.data(), 3});
-  store.rows[key] = {SessionState{"C", "P1"}, router::core::now_ms()};
+  store.rows[key] = {ConversationState{"C", "P1"}, router::core::now_ms()};
   auto ex = p->chat(turn2, "qwen3-max", ChatContext{&store});
   CHECK_FALSE(ex->next_setup());  // no new chat
   const auto body = boost::json::parse(ex->request().body).as_object();

@@ -12,18 +12,18 @@ class SessionRepository;
 
 namespace router::server {
 
-/// A worker's providers::SessionStore: provider_sessions in the logs database through the
+/// A worker's providers::ConversationStore: provider_sessions in the logs database through the
 /// worker's own connection, opened on first use (workers that never serve a stateful provider
 /// never open it). Lives on, and is used only by, its worker's thread.
-class SqliteSessionStore final : public providers::SessionStore {
+class SqliteConversationStore final : public providers::ConversationStore {
  public:
-  explicit SqliteSessionStore(std::filesystem::path logs_db);
-  ~SqliteSessionStore() override;
-  SqliteSessionStore(const SqliteSessionStore&) = delete;
-  SqliteSessionStore& operator=(const SqliteSessionStore&) = delete;
+  explicit SqliteConversationStore(std::filesystem::path logs_db);
+  ~SqliteConversationStore() override;
+  SqliteConversationStore(const SqliteConversationStore&) = delete;
+  SqliteConversationStore& operator=(const SqliteConversationStore&) = delete;
 
-  [[nodiscard]] std::optional<providers::SessionState> find(std::string_view key, std::int64_t not_before_ms) override;
-  void put(std::string_view key, std::string_view provider_id, const providers::SessionState& state,
+  [[nodiscard]] std::optional<providers::ConversationState> find(std::string_view key, std::int64_t not_before_ms) override;
+  void put(std::string_view key, std::string_view provider_id, const providers::ConversationState& state,
            std::int64_t expire_before_ms) override;
 
  private:
