@@ -137,6 +137,23 @@ void handle_metrics(Call& call) {
   call.session->respond(std::move(res));
 }
 
+// Anthropic's list shape, for clients that send `anthropic-version` (the Anthropic SDKs): the
+// OpenAI objects' ids, with their creation time as RFC 3339.
+std::string anthropic_model_list(const boost::json::array& openai_models) {
+  boost::json::array data;
+  for (const auto& v : openai_models) {
+    const auto& m = v.as_object();
+    data.push_back(boost::json::object{{"type", "model"},
+                                       {"id", m.at("id")},
+                                       {"display_name", m.at("id")},
+                                       {"created_at", core::format_utc(m.at("created").to_number<std::int64_t>() * 1000)}});
+  }
+  boost::json::object out{{"data", data}, {"has_more", false}};
+  out["first_id"] = data.empty() ? boost::json::value(nullptr) : data.front().at("id");
+  out["last_id"] = data.empty() ? boost::json::value(nullptr) : data.back().at("id");
+  return boost::json::serialize(out);
+}
+
 void handle_models(Call& call) {
   if (const auto provider = call.query_param("provider")) {
     return list_upstream_models(call, *provider);
@@ -146,6 +163,9 @@ void handle_models(Call& call) {
     if (served(*call.snapshot, id)) {
       data.push_back(model_object(*call.snapshot, m));
     }
+  }
+  if (call.request.find("anthropic-version") != call.request.end()) {
+    return answer_ok(call, anthropic_model_list(data));
   }
   answer_ok(call, boost::json::serialize(boost::json::object{{"object", "list"}, {"data", std::move(data)}}));
 }

@@ -253,3 +253,28 @@ TEST_CASE("dialect routes: POST /v1/responses through an OpenAI upstream, whole 
     CHECK(up.hits("/v1/chat/completions") == 0);
   }
 }
+
+TEST_CASE("dialect routes: GET /v1/models answers in Anthropic's shape to an Anthropic client", "[server][dialects]") {
+  MockUpstream up;
+  ServerFixture f;
+  openai_provider(f, up);
+  f.start();
+  const auto openai = boost::json::parse(router::test::http_request(f.port(), "GET", "/v1/models").body);
+  CHECK(openai.at("object") == "list");
+  REQUIRE(openai.at("data").as_array().size() == 1);
+
+  const auto r = router::test::http_request(f.port(), "GET", "/v1/models", {}, {{"anthropic-version", "2023-06-01"}});
+  REQUIRE(r.status == 200);
+  const auto v = boost::json::parse(r.body).as_object();
+  CHECK_FALSE(v.contains("object"));
+  CHECK(v.at("has_more") == false);
+  const auto& data = v.at("data").as_array();
+  REQUIRE(data.size() == 1);
+  CHECK(data[0].at("type") == "model");
+  CHECK(data[0].at("id") == "gpt-test");
+  CHECK(v.at("first_id") == "gpt-test");
+  CHECK(v.at("last_id") == "gpt-test");
+  const std::string created(data[0].at("created_at").as_string());
+  CHECK(created.size() == 24);  // 2026-12-03T10:04:05.123Z
+  CHECK(created.back() == 'Z');
+}
