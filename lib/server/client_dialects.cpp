@@ -57,8 +57,8 @@ void handle_responses(Call& call) {
 void handle_count_tokens(Call& call) {
   auto counted = core::capture([&] { return dialects::count_tokens_estimate(call.request.body()); });
   if (!counted) {
-    dialects::MessagesEgress egress;
-    return answer_error(call, egress, LogRecord(call), ErrorAnswer{counted.error().code(), counted.error().what(), counted.error().param()});
+    return answer_error(call, error_egress(call.path), LogRecord(call),
+                        ErrorAnswer{counted.error().code(), counted.error().what(), counted.error().param()});
   }
   answer_ok(call, std::move(*counted));
 }
