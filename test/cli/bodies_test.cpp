@@ -41,7 +41,7 @@ std::string long_message(int i) {
 
 }  // namespace
 
-TEST_CASE("cli bodies: an old-layout logs database migrates with a backup; its bodies read back byte for byte",
+TEST_CASE("cli bodies: an old-layout logs database migrates with a backup, its bodies read back byte for byte",
           "[cli][bodies]") {
   router::test::TempDir dir;
   const auto config = dir / "router.db";

@@ -144,7 +144,7 @@ TEST_CASE("cli history: invalid filters exit 2 with a clear message", "[cli]") {
                     "--provider filters the request list; it does not apply to 'history show'");
 }
 
-TEST_CASE("cli history show: attempts, timings, bodies, truncation; not found exits 3", "[cli]") {
+TEST_CASE("cli history show: attempts, timings, bodies, truncation, not found exits 3", "[cli]") {
   CliLogs logs;
   const auto failed = logs.run({"history", "show", logs.id(4)});
   INFO(failed.err);
@@ -176,7 +176,7 @@ TEST_CASE("cli history show: attempts, timings, bodies, truncation; not found ex
   CHECK(logs.run({"history", "show"}).exit_code == 2);
 }
 
-TEST_CASE("cli history prune: --dry-run counts, then prune deletes; stats keep the totals",
+TEST_CASE("cli history prune: --dry-run counts, then prune deletes, stats keep the totals",
           "[cli]") {
   CliLogs logs;
   // Halfway between rows 14 and 15, as an ISO time (a relative one would race the clock).
@@ -209,7 +209,7 @@ TEST_CASE("cli history prune: --dry-run counts, then prune deletes; stats keep t
   check_usage_error(logs.run({"history", "prune", "--before", "soon"}), "invalid time 'soon'");
 }
 
-TEST_CASE("cli stats: per provider with a total; --by, --provider; invalid values exit 2",
+TEST_CASE("cli stats: per provider with a total, --by, --provider, invalid values exit 2",
           "[cli]") {
   CliLogs logs;
   const auto table = logs.run({"stats"});

@@ -57,7 +57,7 @@ TEST_CASE("cli key create/list/revoke: the key is shown once and only its hash i
   CHECK(t.json({"show", "3"}).at("changes").as_array().at(0).at("entity") == "api_key");
 }
 
-TEST_CASE("cli key create: a client key says what auth.clients makes of it; status shows the setting", "[cli]") {
+TEST_CASE("cli key create: a client key says what auth.clients makes of it, status shows the setting", "[cli]") {
   CliDb t;
   auto r = t.run({"key", "create", "ci-bot"});
   REQUIRE(r.exit_code == 0);

@@ -32,7 +32,7 @@ NODE_ENV=production
 
 }  // namespace
 
-TEST_CASE("cli migrate --from-env: imports the legacy .env once; a re-run changes nothing", "[cli]") {
+TEST_CASE("cli migrate --from-env: imports the legacy .env once, a re-run changes nothing", "[cli]") {
   CliDb t;
   const auto env_file = (t.dir / ".env").string();
   router::test::write_file(env_file, kLegacyEnv);

@@ -41,7 +41,7 @@ std::size_t count(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("cli units: durations and sizes take units; a bare number is refused with a hint", "[cli]") {
+TEST_CASE("cli units: durations and sizes take units, a bare number is refused with a hint", "[cli]") {
   CliDb t;
   auto r = t.run({"provider", "add", "oa", "--type", "openai", "--set", "baseURL=http://127.0.0.1:9/v1", "--set",
                   "timeout=30"});
@@ -157,7 +157,7 @@ TEST_CASE("cli suggestions: one rule everywhere, and errors point to the command
   CHECK_THAT(r.err, Contains("(see 'router provider add --help')"));
 }
 
-TEST_CASE("cli history and stats: an endpoint column; requests never routed are their own stats line", "[cli]") {
+TEST_CASE("cli history and stats: an endpoint column, requests never routed are their own stats line", "[cli]") {
   CliDb t;
   const std::int64_t now = router::core::now_ms();
   {
@@ -176,6 +176,8 @@ TEST_CASE("cli history and stats: an endpoint column; requests never routed are 
     rows.push_back(rejected);
     (void)logs.repo.insert_batch(rows);
   }
+  // The configuration database too: read-only commands never create one (issue 19 item 2).
+  REQUIRE(t.run({"migrate"}).exit_code == 0);
   auto r = t.run({"history"});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);

@@ -29,7 +29,7 @@ void add_qwen(const CliDb& t, const MockUpstream& up, std::string_view extra = {
 
 }  // namespace
 
-TEST_CASE("cli test: the active provider's latency and first models; exit 0 healthy, 1 not", "[cli]") {
+TEST_CASE("cli test: the active provider's latency and first models, exit 0 healthy, 1 not", "[cli]") {
   MockUpstream up;
   up.on("/api/models", MockUpstream::json(fixture("qwen/models.json")));
   CliDb t;

@@ -24,7 +24,7 @@ std::vector<std::string> lines_of(const std::filesystem::path& p) {
 
 }  // namespace
 
-TEST_CASE("scripts: every ctest call fails on zero tests; the release configure enables the tests", "[scripts]") {
+TEST_CASE("scripts: every ctest call fails on zero tests, the release configure enables the tests", "[scripts]") {
   int calls = 0;
   for (const auto& e : std::filesystem::directory_iterator(kSource / "scripts")) {
     for (const auto& l : lines_of(e.path())) {

@@ -7,7 +7,7 @@
 using Catch::Matchers::Contains;
 using router::test::CliDb;
 
-TEST_CASE("cli set: prints from → to; unknown and disabled providers are refused", "[cli]") {
+TEST_CASE("cli set: prints from → to, unknown and disabled providers are refused", "[cli]") {
   CliDb t;
   REQUIRE(t.run({"provider", "add", "lm-studio", "--type", "lm-studio"}).exit_code == 0);
   REQUIRE(t.run({"provider", "add", "qwen-proxy", "--type", "qwen-proxy"}).exit_code == 0);

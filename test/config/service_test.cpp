@@ -556,7 +556,7 @@ TEST_CASE("ConfigService: put_settings is one revision, and all or nothing", "[c
   CHECK(value_of("active_provider") == "a");
 }
 
-TEST_CASE("ConfigService: revisions page with before; revision numbers parse with or without r", "[config]") {
+TEST_CASE("ConfigService: revisions page with before, revision numbers parse with or without r", "[config]") {
   Fixture f;
   for (const char* level : {"warn", "error", "debug"}) {
     f.svc().set_setting("log.level", level, f.actor);

@@ -137,7 +137,7 @@ TEST_CASE("Histogram: values beyond 2^32 µs report the maximum", "[core]") {
   CHECK(h.percentile(50) == 1'000);
 }
 
-TEST_CASE("Histogram: merge equals recording the union; encode/decode round-trips", "[core]") {
+TEST_CASE("Histogram: merge equals recording the union, encode/decode round-trips", "[core]") {
   std::mt19937_64 rng(3);
   std::lognormal_distribution<double> dist(std::log(50'000.0), 1.5);
   Histogram a;

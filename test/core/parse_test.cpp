@@ -106,7 +106,7 @@ TEST_CASE("RequestIdGenerator: ids increase, encode time, and round-trip as text
 
 // Issue 15: two processes writing one logs database must not mint the same id. The old ids were
 // time, a 6-bit worker lane and a sequence, so worker 0 of two processes shared a lane.
-TEST_CASE("RequestIdGenerator: generators of different processes never collide; threads of one share it", "[core]") {
+TEST_CASE("RequestIdGenerator: generators of different processes never collide, threads of one share it", "[core]") {
   const std::int64_t t = 1'763'800'000'000;
   RequestIdGenerator a(1);
   RequestIdGenerator b(2);

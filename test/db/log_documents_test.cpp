@@ -109,7 +109,7 @@ TEST_CASE("parse_history_params: rejects each bad parameter, naming it", "[db]")
                 "invalid request id");
 }
 
-TEST_CASE("parse_stats_params: defaults to the last 24 hours by provider; rejects bad values",
+TEST_CASE("parse_stats_params: defaults to the last 24 hours by provider, rejects bad values",
           "[db]") {
   using router::db::parse_stats_params;
   const auto q = parse_stats_params({}, kNow);

@@ -156,7 +156,7 @@ void check_stats(const Fixture& f, const router::db::StatsResult& res, std::int6
 
 }  // namespace
 
-TEST_CASE("LogRepository::history: newest first; every filter matches a brute-force scan", "[db]") {
+TEST_CASE("LogRepository::history: newest first, every filter matches a brute-force scan", "[db]") {
   const std::int64_t base = (router::core::now_ms() / kHourMs - 48) * kHourMs;
   Fixture f(base);
   struct Case {

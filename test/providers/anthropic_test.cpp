@@ -224,7 +224,7 @@ TEST_CASE("anthropic: a text stream, an error event and a cut stream", "[provide
   }
 }
 
-TEST_CASE("anthropic: error bodies map to the router's error types; 529 retries like 503", "[providers]") {
+TEST_CASE("anthropic: error bodies map to the router's error types, 529 retries like 503", "[providers]") {
   const auto p = anthropic();
   auto req = router::test::chat_request(R"({"model":"c","messages":[{"role":"user","content":"hi"}]})");
   auto ex = p->chat(req, "c", ChatContext{});

@@ -46,7 +46,7 @@ boost::json::value config_value(const boost::json::value& config, std::string_vi
 
 }  // namespace
 
-TEST_CASE("admin providers: create and read a provider; the secret only ever masked", "[server][admin]") {
+TEST_CASE("admin providers: create and read a provider, the secret only ever masked", "[server][admin]") {
   AdminFixture f;
   f.start();
   auto r =

@@ -128,7 +128,7 @@ struct QwenServer {
 
 }  // namespace
 
-TEST_CASE("qwen-direct proxy: turn 2 reuses turn 1's chat and parent; a regenerated turn branches", "[server]") {
+TEST_CASE("qwen-direct proxy: turn 2 reuses turn 1's chat and parent, a regenerated turn branches", "[server]") {
   QwenServer s;
   const std::string u1 = "My favorite color is blue";
   const auto a1 = answer_of(s.post(chat({{"user", u1}})));
