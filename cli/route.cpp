@@ -11,6 +11,7 @@
 #include "core/text.hpp"
 #include "db/sqlite/config_repository.hpp"
 #include "db/sqlite/database.hpp"
+#include "providers/provider.hpp"
 #include "routing/routing.hpp"
 #include "secrets/secrets.hpp"
 #include "server/probe.hpp"
@@ -23,6 +24,7 @@ namespace {
 struct Options {
   std::string model;
   std::string provider;
+  std::string endpoint;  ///< a dialect's name or path; "" for chat completions
 };
 
 std::string percent_encode(std::string_view s) {
@@ -54,6 +56,9 @@ std::optional<Answer> ask_server(const Options& opt, Context& ctx, std::vector<s
   std::string target = "/v1/route?model=" + percent_encode(opt.model);
   if (!opt.provider.empty()) {
     target += "&provider=" + percent_encode(opt.provider);
+  }
+  if (!opt.endpoint.empty()) {
+    target += "&endpoint=" + percent_encode(opt.endpoint);
   }
   for (const auto& rec : server::live_servers(ctx.paths().config_db)) {
     if (rec.database_id != database_id) {
@@ -99,7 +104,9 @@ Answer compute_locally(const Options& opt, Context& ctx, std::vector<std::string
     (void)routing::require_provider(*snap, opt.provider);
     pinned = opt.provider;
   }
-  const auto d = routing::decide(*snap, opt.model, pinned);
+  const auto dialect = opt.endpoint.empty() ? providers::Dialect::kChat
+                                            : providers::require_dialect(opt.endpoint, "endpoint").dialect;
+  const auto d = routing::decide(*snap, opt.model, pinned, dialect);
   notes.insert(notes.begin(), "no server of this database is running: computed from the database");
   if (!assumed->empty()) {
     std::string names;
@@ -118,6 +125,9 @@ std::string str(const boost::json::value* v) {
 int run(const Options& opt, Context& ctx) {
   if (!opt.provider.empty()) {
     core::require_slug(opt.provider, "provider");
+  }
+  if (!opt.endpoint.empty()) {
+    (void)providers::require_dialect(opt.endpoint, "endpoint");
   }
   std::vector<std::string> notes;
   auto answer = ask_server(opt, ctx, notes);
@@ -149,9 +159,11 @@ int run(const Options& opt, Context& ctx) {
     out.line(out.dim(n));
   }
   const auto active = str(doc.if_contains("active_provider"));
-  out.line(fmt::format("model {}{}: active provider {}, fallback {}, at most {} attempt(s)",
+  const auto endpoint = str(doc.if_contains("endpoint"));
+  out.line(fmt::format("model {}{}{}: active provider {}, fallback {}, at most {} attempt(s)",
                        opt.model.empty() ? "(default)" : "'" + printable(opt.model) + "'",
                        opt.provider.empty() ? "" : fmt::format(", pinned to '{}'", opt.provider),
+                       endpoint.empty() || endpoint == "/v1/chat/completions" ? "" : " on " + printable(endpoint),
                        active.empty() ? "(none)" : "'" + printable(active) + "'",
                        doc.at("fallback").as_bool() ? "on" : "off", boost::json::serialize(doc.at("max_attempts"))));
   const auto& candidates = doc.at("candidates").as_array();
@@ -185,6 +197,9 @@ Runner setup_route(CLI::App& sub) {
   auto opt = std::make_shared<Options>();
   sub.add_option("--model,-m", opt->model, "The model a request names (default: the provider's default)");
   sub.add_option("--provider,-p", opt->provider, "Pin the request to one provider (like X-Router-Provider)");
+  sub.add_option("--endpoint,-e", opt->endpoint,
+                 "The API the request is in: chat (default), messages, responses, embeddings, completions, "
+                 "count_tokens, or its path");
   sub.footer("Asks the running server of this database (GET /v1/route) when there is one; otherwise computes "
              "the decision from the database and says so.");
   return [opt](Context& ctx) { return run(*opt, ctx); };

@@ -3,12 +3,12 @@
 #include <zstd.h>
 
 #include <array>
-#include <cstring>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/json_scan.hpp"
 
 namespace router::db {
 
@@ -33,8 +33,6 @@ constexpr unsigned long long kMaxUnpackedBytes = 1ULL << 30;
 
 enum Codec : char { kRaw = 0, kZstd = 1 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 template <std::size_t N>
 bool one_of(const std::array<std::string_view, N>& names, std::string_view key) {
   for (const auto name : names) {
@@ -45,91 +43,7 @@ bool one_of(const std::array<std::string_view, N>& names, std::string_view key) 
   return false;
 }
 
-// Skips JSON values without building anything. Every method returns false at a structure it
-// cannot follow; the caller then stops splitting (the items found so far stay valid slices).
-class Scanner {
- public:
-  explicit Scanner(std::string_view s) : s_(s) {}
-
-  [[nodiscard]] std::size_t pos() const { return i_; }
-  [[nodiscard]] bool at(char c) const { return i_ < s_.size() && s_[i_] == c; }
-  void advance() { ++i_; }
-  void spaces() {
-    while (i_ < s_.size() && is_space(s_[i_])) {
-      ++i_;
-    }
-  }
-
-  // At an opening quote: moves past the closing one. memchr finds quote candidates at memory
-  // speed; a quote is escaped exactly when an odd run of backslashes precedes it.
-  bool string() {
-    const std::size_t open = i_;
-    std::size_t from = i_ + 1;
-    while (from < s_.size()) {
-      const void* q = std::memchr(s_.data() + from, '"', s_.size() - from);
-      if (q == nullptr) {
-        return false;
-      }
-      const auto j = static_cast<std::size_t>(static_cast<const char*>(q) - s_.data());
-      std::size_t k = j;
-      while (k > open + 1 && s_[k - 1] == '\\') {
-        --k;
-      }
-      if ((j - k) % 2 == 0) {
-        i_ = j + 1;
-        return true;
-      }
-      from = j + 1;
-    }
-    return false;
-  }
-
-  bool value() {
-    spaces();
-    if (i_ >= s_.size()) {
-      return false;
-    }
-    const char c = s_[i_];
-    if (c == '"') {
-      return string();
-    }
-    if (c == '{' || c == '[') {
-      std::size_t depth = 0;
-      while (i_ < s_.size()) {
-        const char d = s_[i_];
-        if (d == '"') {
-          if (!string()) {
-            return false;
-          }
-          continue;
-        }
-        if (d == '{' || d == '[') {
-          ++depth;
-        } else if (d == '}' || d == ']') {
-          if (--depth == 0) {
-            ++i_;
-            return true;
-          }
-        }
-        ++i_;
-      }
-      return false;
-    }
-    const std::size_t start = i_;
-    while (i_ < s_.size() && !is_space(s_[i_]) && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']') {
-      ++i_;
-    }
-    return i_ > start;
-  }
-
-  [[nodiscard]] std::string_view slice(std::size_t from, std::size_t to) const {
-    return s_.substr(from, to - from);
-  }
-
- private:
-  std::string_view s_;
-  std::size_t i_ = 0;
-};
+using Scanner = core::JsonScanner;
 
 void add_item(SplitBody& out, const Scanner& sc, std::size_t from, std::size_t to) {
   if (to - from >= kMinItemBytes) {
@@ -165,50 +79,21 @@ bool array_items(Scanner& sc, SplitBody& out) {
   }
 }
 
-void scan(Scanner& sc, SplitBody& out) {
-  sc.spaces();
-  if (!sc.at('{')) {
-    return;
-  }
-  sc.advance();
-  sc.spaces();
-  if (sc.at('}')) {
-    return;
-  }
-  while (true) {
-    sc.spaces();
-    if (!sc.at('"')) {
-      return;
-    }
-    const std::size_t key_from = sc.pos() + 1;
-    if (!sc.string()) {
-      return;
-    }
-    // Compared as written: a key spelled with escapes is simply not split.
-    const std::string_view key = sc.slice(key_from, sc.pos() - 1);
-    sc.spaces();
-    if (!sc.at(':')) {
-      return;
-    }
-    sc.advance();
-    sc.spaces();
+// Stops at the first structure it cannot follow: the items found so far are valid slices.
+void scan(std::string_view text, SplitBody& out) {
+  (void)core::for_each_member(text, [&](std::string_view key, Scanner& sc) {
     const std::size_t from = sc.pos();
     if (one_of(kArrayMembers, key) && sc.at('[')) {
-      if (!array_items(sc, out)) {
-        return;
-      }
-    } else if (!sc.value()) {
-      return;
-    } else if (one_of(kValueMembers, key)) {
+      return array_items(sc, out);
+    }
+    if (!sc.value()) {
+      return false;
+    }
+    if (one_of(kValueMembers, key)) {
       add_item(out, sc, from, sc.pos());
     }
-    sc.spaces();
-    if (sc.at(',')) {
-      sc.advance();
-      continue;
-    }
-    return;  // '}' or anything else: nothing more to find
-  }
+    return true;
+  });
 }
 
 void put_varint(std::string& out, std::uint64_t v) {
@@ -246,8 +131,7 @@ struct DctxFree {
 SplitBody split_body(std::string body) {
   SplitBody out;
   out.text = std::move(body);
-  Scanner sc(out.text);
-  scan(sc, out);
+  scan(out.text, out);
   return out;
 }
 

@@ -10,15 +10,6 @@
 
 namespace router::dialects {
 
-/// The API a client speaks (docs/dialects.md). The router works in one internal form, the chat
-/// form (OpenAI chat completions plus the extensions docs/dialects.md lists); each dialect parses
-/// its requests into it and renders its answers back through an Egress.
-enum class Dialect : std::uint8_t {
-  kChat,       ///< POST /v1/chat/completions
-  kMessages,   ///< POST /v1/messages (Anthropic)
-  kResponses,  ///< POST /v1/responses (OpenAI)
-};
-
 /// The client-facing side of one request: renders chat-form answers in the client's dialect.
 /// One instance per request (a stream renderer keeps state: open content blocks, item ids).
 /// Never throws: everything it is given was already validated by the provider's exchange.

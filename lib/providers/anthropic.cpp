@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "core/json.hpp"
 #include "core/text.hpp"
 #include "providers/chunks.hpp"
 
@@ -277,14 +278,23 @@ class AnthropicExchange final : public Exchange {
       : provider_(provider),
         request_(request),
         model_(std::move(model)),
+        native_(provider.speaks(request.dialect)),
         writer_(new_completion_id(), model_, core::now_ms() / 1000, request.include_usage) {
-    body_ = anthropic_request(request.body, model_, provider.max_tokens(), ignored_);
+    if (!native_) {
+      body_ = anthropic_request(request.body, model_, provider.max_tokens(), ignored_);
+    }
   }
 
   UpstreamRequest request() override {
     UpstreamRequest r;
-    r.target = provider_.base_url().path + "/v1/messages";
+    r.target = provider_.base_url().path + std::string(dialect_info(native_ ? request_.dialect : Dialect::kMessages).path);
     r.stream = request_.stream;
+    if (native_) {
+      // The client speaks Messages: its bytes, beta features and version headers pass as sent.
+      r.headers = provider_.request_headers(request_.stream, request_.forward);
+      r.body = native_body(request_, model_);
+      return r;
+    }
     r.headers = provider_.request_headers(request_.stream);
     if (request_.stream) {
       body_["stream"] = true;
@@ -391,6 +401,14 @@ class AnthropicExchange final : public Exchange {
     return boost::json::serialize(completion);
   }
 
+  // The Messages answer is checked (and its usage read) by translating it, as for a chat client.
+  CompletionScan check_native(std::string_view body) override {
+    if (request_.dialect == Dialect::kCountTokens) {
+      return {core::is_valid_json(body), std::nullopt};
+    }
+    return scan_completion(reply(std::string(body)));
+  }
+
   StreamStep on_event(const core::SseEvent& ev, ChunkSink& sink) override {
     if (!ev.has_data) {
       return {};
@@ -460,9 +478,11 @@ class AnthropicExchange final : public Exchange {
       return {StreamStep::State::kDone, {}};
     } else if (type == "error") {
       const auto* err = object_field(o, "error");
-      return failed(fmt::format("provider '{}' reported an error mid-stream: {}: {}", provider_id_,
-                                err != nullptr ? string_field(*err, "type") : "error",
-                                err != nullptr ? string_field(*err, "message") : ""));
+      auto step = failed(fmt::format("provider '{}' reported an error mid-stream: {}: {}", provider_id_,
+                                     err != nullptr ? string_field(*err, "type") : "error",
+                                     err != nullptr ? string_field(*err, "message") : ""));
+      step.reported = true;
+      return step;
     }
     return {};  // ping, content_block_stop and event types added later carry nothing to relay
   }
@@ -477,6 +497,7 @@ class AnthropicExchange final : public Exchange {
   const Anthropic& provider_;
   const ChatRequest& request_;
   std::string model_;
+  bool native_;
   boost::json::object body_;
   std::vector<std::string> ignored_;
   ChunkWriter writer_;
@@ -614,13 +635,22 @@ Anthropic::Anthropic(std::string id, const ProviderType& type, boost::json::obje
   max_tokens_ = config_positive("maxTokens").value_or(max_tokens_);
 }
 
-Headers Anthropic::request_headers(bool stream) const {
-  Headers h = json_headers(stream, 5);
+Headers Anthropic::request_headers(bool stream, const Headers& forward) const {
+  Headers h = json_headers(stream, 6);
   h.emplace_back("x-api-key", api_key_);
-  h.emplace_back("anthropic-version", version_);
+  const auto version = std::find_if(forward.begin(), forward.end(),
+                                    [](const auto& f) { return core::iequals(f.first, "anthropic-version"); });
+  if (version == forward.end()) {
+    h.emplace_back("anthropic-version", version_);
+  }
+  for (const auto& f : forward) {
+    h.push_back(f);
+  }
   add_config_headers(h);
   return h;
 }
+
+bool Anthropic::speaks(Dialect d) const noexcept { return d == Dialect::kMessages || d == Dialect::kCountTokens; }
 
 std::unique_ptr<Exchange> Anthropic::chat(const ChatRequest& request, const std::string& model,
                                           const ChatContext& /*context*/) const {

@@ -17,13 +17,16 @@ class Anthropic final : public Provider {
 
   /// Throws kInvalidArgument for a request that cannot be expressed (tool arguments that are not
   /// JSON, an image that is neither a data: nor an http(s) URL).
+  /// Messages and count_tokens: a Messages client's bytes pass through.
+  [[nodiscard]] bool speaks(Dialect d) const noexcept override;
   [[nodiscard]] std::unique_ptr<Exchange> chat(const ChatRequest& request, const std::string& model,
                                                const ChatContext& context) const override;
   [[nodiscard]] UpstreamRequest models_request() const override;
   [[nodiscard]] std::vector<UpstreamModel> parse_models(std::string_view body) const override;
 
-  /// x-api-key, anthropic-version, JSON content type, configured extras.
-  [[nodiscard]] Headers request_headers(bool stream) const;
+  /// x-api-key, anthropic-version, JSON content type, configured extras. A client's own
+  /// anthropic-version and anthropic-beta (`forward`) go instead of the configured version.
+  [[nodiscard]] Headers request_headers(bool stream, const Headers& forward = {}) const;
   [[nodiscard]] std::int64_t max_tokens() const noexcept { return max_tokens_; }
 
  private:

@@ -200,6 +200,10 @@ void StreamAssembler::add(const boost::json::object& chunk) {
     if (const auto* fr = c.if_contains("finish_reason"); fr && fr->is_string()) {
       choice.finish_reason = std::string(fr->as_string());
     }
+    if (const auto* text = c.if_contains("text"); text && text->is_string()) {
+      completion_ = true;  // a /v1/completions stream: its choices carry text, not deltas
+      append(choice.content, text->as_string());
+    }
     const auto* dv = c.if_contains("delta");
     if (dv == nullptr || !dv->is_object()) {
       continue;
@@ -243,6 +247,13 @@ void StreamAssembler::add(const boost::json::object& chunk) {
 boost::json::object StreamAssembler::result() const {
   boost::json::array choices;
   for (const auto& [index, c] : choices_) {
+    if (completion_) {
+      choices.push_back(boost::json::object{
+          {"text", c.content},
+          {"index", index},
+          {"finish_reason", c.finish_reason ? boost::json::value(*c.finish_reason) : boost::json::value(nullptr)}});
+      continue;
+    }
     boost::json::object message{{"role", c.role.empty() ? "assistant" : c.role},
                                 {"content", c.content.empty() && !c.tool_calls.empty() ? boost::json::value(nullptr)
                                                                                        : boost::json::value(c.content)}};
@@ -267,7 +278,8 @@ boost::json::object StreamAssembler::result() const {
         {"message", std::move(message)},
         {"finish_reason", c.finish_reason ? boost::json::value(*c.finish_reason) : boost::json::value(nullptr)}});
   }
-  boost::json::object out{{"id", id_}, {"object", "chat.completion"}, {"created", created_}, {"model", model_},
+  boost::json::object out{{"id", id_}, {"object", completion_ ? "text_completion" : "chat.completion"},
+                          {"created", created_}, {"model", model_},
                           {"choices", std::move(choices)}};
   if (!system_fingerprint_.empty()) {
     out["system_fingerprint"] = system_fingerprint_;

@@ -36,7 +36,8 @@ struct CompletionScan {
 
 /// Rebuilds the final chat.completion from a stream's chat.completion.chunk objects, for the
 /// request log: content, reasoning_content, refusal and tool calls concatenated per choice,
-/// finish reasons and usage kept. Text beyond `max_bytes` is dropped and flagged.
+/// finish reasons and usage kept; a /v1/completions stream becomes one text_completion. Text
+/// beyond `max_bytes` is dropped and flagged.
 class StreamAssembler {
  public:
   explicit StreamAssembler(std::size_t max_bytes) : budget_(max_bytes) {}
@@ -70,6 +71,7 @@ class StreamAssembler {
   std::size_t budget_;
   bool truncated_ = false;
   bool has_output_ = false;
+  bool completion_ = false;
   std::string id_;
   std::string model_;
   std::int64_t created_ = 0;

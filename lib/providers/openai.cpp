@@ -3,6 +3,9 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <map>
+
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "providers/chunks.hpp"
 
@@ -24,13 +27,24 @@ std::string base_for(const ProviderType& type, const boost::json::object& config
 class OpenAiExchange final : public Exchange {
  public:
   OpenAiExchange(const OpenAiCompatible& provider, const ChatRequest& request, std::string model)
-      : provider_(provider), request_(request), model_(std::move(model)) {}
+      : provider_(provider), request_(request), model_(std::move(model)) {
+    if (responses_) {
+      writer_.emplace(new_completion_id(), model_, core::now_ms() / 1000, true);
+    }
+  }
 
   UpstreamRequest request() override {
     UpstreamRequest r;
     r.target = provider_.base_url().path + "/chat/completions";
     r.stream = request_.stream;
     r.headers = provider_.request_headers(request_.stream);
+    if (request_.dialect != Dialect::kChat && provider_.speaks(request_.dialect)) {
+      // A dialect the upstream speaks itself: the client's bytes go as they are. The
+      // base URL ends in /v1, which the route's path starts with.
+      r.target = provider_.base_url().path + std::string(dialect_info(request_.dialect).path.substr(3));
+      r.body = native_body(request_, model_);
+      return r;
+    }
     const bool rewrite = model_ != request_.model;
     // Ask for usage in streams so the audit log has token counts; the server drops the extra
     // usage chunk when the client did not ask for it.
@@ -63,12 +77,99 @@ class OpenAiExchange final : public Exchange {
 
   std::string reply(std::string&& body) override { return std::move(body); }
 
-  bool passthrough_stream() const noexcept override { return true; }
+  CompletionScan check_native(std::string_view body) override {
+    if (!responses_) {
+      return scan_completion(body);
+    }
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(body, ec);
+    const auto* output = !ec && v.is_object() ? v.as_object().if_contains("output") : nullptr;
+    if (output == nullptr || !output->is_array()) {
+      throw Error(ErrorCode::kUpstreamFailed, fmt::format("answered with something that is not a response: {}", body_excerpt(body)));
+    }
+    const auto* u = object_field(v.as_object(), "usage");
+    return {true, u != nullptr ? std::optional<Usage>(usage_of_responses(*u)) : std::nullopt};
+  }
+
+  bool chunk_stream() const noexcept override { return !responses_; }
+
+  // A native Responses stream, read into chat chunks for the log while the client gets its bytes.
+  StreamStep on_event(const core::SseEvent& ev, ChunkSink& sink) override {
+    if (!ev.has_data) {
+      return {};
+    }
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(ev.data, ec);
+    if (ec || !v.is_object()) {
+      return failed(fmt::format("provider '{}' sent a malformed stream event", provider_id_), false);
+    }
+    const auto& o = v.as_object();
+    const auto type = string_field(o, "type").empty() ? std::string_view(ev.event) : string_field(o, "type");
+    const auto* response = object_field(o, "response");
+    if (type == "response.created") {
+      if (response != nullptr) {
+        writer_->set_id(std::string(string_field(*response, "id")));
+        writer_->set_model(std::string(string_field(*response, "model")));
+      }
+      writer_->role(sink);
+    } else if (type == "response.output_item.added") {
+      const auto* item = object_field(o, "item");
+      if (item != nullptr && string_field(*item, "type") == "function_call") {
+        const auto index = static_cast<std::int64_t>(tool_index_.size());
+        tool_index_[int_field(o, "output_index")] = index;
+        writer_->tool_call_start(sink, index, string_field(*item, "call_id"), string_field(*item, "name"));
+      }
+    } else if (type == "response.function_call_arguments.delta") {
+      const auto it = tool_index_.find(int_field(o, "output_index"));
+      if (it == tool_index_.end()) {
+        return failed(fmt::format("provider '{}' sent arguments for an item that is not a function call", provider_id_),
+                      false);
+      }
+      writer_->tool_call_arguments(sink, it->second, string_field(o, "delta"));
+    } else if (type == "response.output_text.delta") {
+      writer_->content(sink, string_field(o, "delta"));
+    } else if (type == "response.reasoning_summary_text.delta" || type == "response.reasoning_text.delta") {
+      writer_->reasoning(sink, string_field(o, "delta"));
+    } else if (type == "response.completed" || type == "response.incomplete") {
+      const auto* u = response != nullptr ? object_field(*response, "usage") : nullptr;
+      const std::string_view finish = type == "response.incomplete" ? "length" : tool_index_.empty() ? "stop" : "tool_calls";
+      writer_->finish(sink, finish, u != nullptr ? std::optional<Usage>(usage_of_responses(*u)) : std::nullopt);
+      return {StreamStep::State::kDone, {}};
+    } else if (type == "response.failed" || type == "error") {
+      const auto* err = response != nullptr ? object_field(*response, "error") : &o;
+      return failed(fmt::format("provider '{}' reported an error mid-stream: {}", provider_id_,
+                                err != nullptr ? string_field(*err, "message") : std::string_view("response.failed")),
+                    true);
+    }
+    return {};
+  }
 
  private:
+  static StreamStep failed(std::string message, bool reported) {
+    return {StreamStep::State::kFailed, std::move(message), reported};
+  }
+
+  // Responses' usage in the chat form's names.
+  static Usage usage_of_responses(const boost::json::object& u) {
+    Usage out;
+    out.prompt_tokens = int_field(u, "input_tokens");
+    out.completion_tokens = int_field(u, "output_tokens");
+    out.total_tokens = int_field(u, "total_tokens");
+    if (const auto* in = object_field(u, "input_tokens_details")) {
+      out.cached_tokens = int_field(*in, "cached_tokens");
+    }
+    if (const auto* o = object_field(u, "output_tokens_details")) {
+      out.reasoning_tokens = int_field(*o, "reasoning_tokens");
+    }
+    return out;
+  }
+
   const OpenAiCompatible& provider_;
   const ChatRequest& request_;
   std::string model_;
+  bool responses_ = request_.dialect == Dialect::kResponses && provider_.speaks(Dialect::kResponses);
+  std::optional<ChunkWriter> writer_;  // a native Responses stream's chunks
+  std::map<std::int64_t, std::int64_t> tool_index_;  // output_index → tool_calls index
 };
 
 }  // namespace
@@ -114,9 +215,15 @@ void normalise_tools(boost::json::object& body) {
 }
 
 OpenAiCompatible::OpenAiCompatible(std::string id, const ProviderType& type, boost::json::object config)
-    : Provider(std::move(id), type, config, base_for(type, config)), normalise_tools_(type.name == "lm-studio") {
+    : Provider(std::move(id), type, config, base_for(type, config)),
+      normalise_tools_(type.name == "lm-studio"),
+      // qwen-proxy serves chat completions only.
+      speaks_extras_(type.name != "qwen-proxy") {
   if (const auto* v = this->config().if_contains("streamUsage"); v && v->is_bool()) {
     stream_usage_ = v->as_bool();
+  }
+  if (const auto* v = this->config().if_contains("nativeResponses"); v && v->is_bool()) {
+    native_responses_ = v->as_bool();
   }
   const std::string key = config_string("apiKey");
   if (!key.empty()) {
@@ -131,6 +238,11 @@ Headers OpenAiCompatible::request_headers(bool stream) const {
   }
   add_config_headers(h);
   return h;
+}
+
+bool OpenAiCompatible::speaks(Dialect d) const noexcept {
+  return d == Dialect::kChat || ((d == Dialect::kEmbeddings || d == Dialect::kCompletions) && speaks_extras_) ||
+         (d == Dialect::kResponses && native_responses_);
 }
 
 std::unique_ptr<Exchange> OpenAiCompatible::chat(const ChatRequest& request, const std::string& model,

@@ -12,6 +12,9 @@ class OpenAiCompatible final : public Provider {
  public:
   OpenAiCompatible(std::string id, const ProviderType& type, boost::json::object config);
 
+  /// Chat completions; `openai` and `lm-studio` also embeddings and completions; Responses when
+  /// configured `nativeResponses`.
+  [[nodiscard]] bool speaks(Dialect d) const noexcept override;
   [[nodiscard]] std::unique_ptr<Exchange> chat(const ChatRequest& request, const std::string& model,
                                                const ChatContext& context) const override;
   [[nodiscard]] UpstreamRequest models_request() const override;
@@ -24,6 +27,8 @@ class OpenAiCompatible final : public Provider {
 
  private:
   bool normalise_tools_ = false;
+  bool speaks_extras_ = false;
+  bool native_responses_ = false;
   bool stream_usage_ = true;
   std::string authorization_;  ///< "Bearer <key>" or ""
 };

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/json_scan.hpp"
 #include "core/text.hpp"
 
 namespace router::providers {
@@ -207,10 +208,22 @@ std::string Provider::config_string(std::string_view key) const {
   return {};
 }
 
-ChatRequest parse_chat_request(std::string_view body) {
+namespace {
+
+constexpr DialectInfo kDialects[] = {
+    {Dialect::kChat, "chat", "/v1/chat/completions"},
+    {Dialect::kMessages, "messages", "/v1/messages"},
+    {Dialect::kResponses, "responses", "/v1/responses"},
+    {Dialect::kEmbeddings, "embeddings", "/v1/embeddings"},
+    {Dialect::kCompletions, "completions", "/v1/completions"},
+    {Dialect::kCountTokens, "count_tokens", "/v1/messages/count_tokens"},
+};
+
+// The members every OpenAI-style body shares: an object, its model, stream and stream_options.
+ChatRequest parse_envelope(std::string_view body) {
   ChatRequest out;
   if (body.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "request body is empty: send a JSON chat completion request");
+    throw Error(ErrorCode::kInvalidArgument, "request body is empty: send a JSON request");
   }
   auto v = core::parse_json(body, "JSON body");
   if (!v.is_object()) {
@@ -218,6 +231,7 @@ ChatRequest parse_chat_request(std::string_view body) {
   }
   out.body = std::move(v.as_object());
   out.raw = body;
+  out.client_body = body;
   const auto& b = out.body;
   if (const auto* m = b.if_contains("model")) {
     if (!m->is_string()) {
@@ -228,20 +242,11 @@ ChatRequest parse_chat_request(std::string_view body) {
       throw Error(ErrorCode::kInvalidArgument, "'model' is too long", "model");
     }
   }
-  const auto* messages = b.if_contains("messages");
-  if (messages == nullptr || !messages->is_array() || messages->as_array().empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "'messages' must be a non-empty array", "messages");
-  }
-  for (const auto& m : messages->as_array()) {
-    if (!m.is_object() || !m.as_object().contains("role") || !m.as_object().at("role").is_string()) {
-      throw Error(ErrorCode::kInvalidArgument, "every message must be an object with a string 'role'", "messages");
-    }
-  }
-  if (const auto* s = b.if_contains("stream")) {
-    if (!s->is_bool() && !s->is_null()) {
+  if (const auto* st = b.if_contains("stream")) {
+    if (!st->is_bool() && !st->is_null()) {
       throw Error(ErrorCode::kInvalidArgument, "'stream' must be a boolean", "stream");
     }
-    out.stream = s->is_bool() && s->as_bool();
+    out.stream = st->is_bool() && st->as_bool();
   }
   if (const auto* so = b.if_contains("stream_options"); so != nullptr && !so->is_null()) {
     if (!so->is_object()) {
@@ -253,6 +258,72 @@ ChatRequest parse_chat_request(std::string_view body) {
                     "stream_options.include_usage");
       }
       out.include_usage = iu->as_bool();
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::span<const DialectInfo> dialects() noexcept { return kDialects; }
+
+const DialectInfo& dialect_info(Dialect d) noexcept { return kDialects[static_cast<std::size_t>(d)]; }
+
+const DialectInfo& require_dialect(std::string_view name_or_path, std::string_view param) {
+  std::vector<std::string> names;
+  for (const auto& d : kDialects) {
+    if (d.name == name_or_path || d.path == name_or_path) {
+      return d;
+    }
+    names.emplace_back(d.name);
+  }
+  throw Error(ErrorCode::kInvalidArgument,
+              fmt::format("unknown endpoint '{}': name one of {} or its path", name_or_path, core::join(names, ", ")),
+              std::string(param));
+}
+
+bool Provider::speaks(Dialect /*d*/) const noexcept { return false; }
+
+std::string native_body(const ChatRequest& request, std::string_view model) {
+  const std::string_view body = request.client_body;
+  if (model == request.model) {
+    return std::string(body);
+  }
+  const std::string value = boost::json::serialize(boost::json::value(model));
+  if (auto spliced = core::replace_member(body, "model", value)) {
+    return std::move(*spliced);
+  }
+  // No model member (the client asked for the default): one goes first, the rest stays as sent.
+  const auto open = body.find('{');
+  std::string out(body.substr(0, open + 1));
+  out += "\"model\":" + value;
+  const auto rest = body.find_first_not_of(" \t\r\n", open + 1);
+  if (rest != std::string_view::npos && body[rest] != '}') {
+    out += ',';
+  }
+  out.append(body.substr(open + 1));
+  return out;
+}
+
+ChatRequest parse_native_request(std::string_view body, Dialect dialect) {
+  ChatRequest out = parse_envelope(body);
+  out.dialect = dialect;
+  if (dialect == Dialect::kEmbeddings && out.stream) {
+    throw Error(ErrorCode::kInvalidArgument, "embeddings cannot be streamed: leave 'stream' out", "stream");
+  }
+  return out;
+}
+
+ChatRequest parse_chat_request(std::string_view body) {
+  ChatRequest out = parse_envelope(body);
+  const auto& b = out.body;
+  const auto* messages = b.if_contains("messages");
+  if (messages == nullptr || !messages->is_array() || messages->as_array().empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "'messages' must be a non-empty array", "messages");
+  }
+  for (const auto& m : messages->as_array()) {
+    if (!m.is_object() || !m.as_object().contains("role") || !m.as_object().at("role").is_string()) {
+      throw Error(ErrorCode::kInvalidArgument, "every message must be an object with a string 'role'", "messages");
     }
   }
   return out;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,11 +16,30 @@
 #include "core/sse.hpp"
 #include "core/text.hpp"
 #include "core/url.hpp"
+#include "providers/assembler.hpp"
 #include "providers/types.hpp"
 
 namespace router::providers {
 
-/// A validated client request to /v1/chat/completions.
+/// The API a client spoke (docs/dialects.md). Every provider serves chat completions, Messages
+/// and Responses, translating through the chat form when its wire is another; a provider that
+/// speaks the client's dialect itself gets the client's bytes (pass-through). Embeddings,
+/// completions and token counts are served by pass-through only.
+enum class Dialect : std::uint8_t { kChat, kMessages, kResponses, kEmbeddings, kCompletions, kCountTokens };
+
+struct DialectInfo {
+  Dialect dialect;
+  std::string_view name;  ///< "messages": what `history --endpoint` and `route --endpoint` take
+  std::string_view path;  ///< "/v1/messages": the route, and the request log's endpoint
+};
+/// One row per dialect, in enum order.
+[[nodiscard]] std::span<const DialectInfo> dialects() noexcept;
+[[nodiscard]] const DialectInfo& dialect_info(Dialect d) noexcept;
+/// The dialect named by its short name or its path, or kInvalidArgument naming `param` and the
+/// accepted names.
+[[nodiscard]] const DialectInfo& require_dialect(std::string_view name_or_path, std::string_view param);
+
+/// A validated client request, in the chat form (/v1/chat/completions) whatever the dialect.
 struct ChatRequest {
   boost::json::object body;  ///< the whole request; fields we do not understand pass through
   std::string_view raw;      ///< the exact bytes the client sent
@@ -29,7 +49,22 @@ struct ChatRequest {
   /// Translated from another dialect: the body may carry the chat form's extensions
   /// (docs/dialects.md), which an OpenAI-compatible upstream must not see.
   bool extended = false;
+  Dialect dialect = Dialect::kChat;  ///< what the client spoke
+  /// The client's bytes in its own dialect (for chat, `raw`): what a provider that speaks the
+  /// dialect is sent, only the model changed.
+  std::string_view client_body;
+  /// Client headers a provider speaking the dialect gets unchanged (anthropic-version, anthropic-beta).
+  std::vector<std::pair<std::string, std::string>> forward;
 };
+
+/// The body a provider speaking the client's dialect is sent: the client's bytes with only the
+/// top-level `model` changed to `model` (added first when the client named none).
+[[nodiscard]] std::string native_body(const ChatRequest& request, std::string_view model);
+
+/// Parses a body that only pass-through serves (embeddings, completions, count_tokens): a JSON
+/// object whose model and stream are checked, everything else left to the upstream. Throws
+/// core::Error kInvalidArgument naming the offending field as param.
+[[nodiscard]] ChatRequest parse_native_request(std::string_view body, Dialect dialect);
 
 /// Parses and validates a client's /v1/chat/completions body. `raw` views `body`, which must
 /// outlive the result. Throws core::Error kInvalidArgument naming the offending field as param.
@@ -93,6 +128,8 @@ class ChunkSink {
 struct StreamStep {
   enum class State { kContinue, kDone, kFailed } state = State::kContinue;
   std::string error;  ///< kFailed: what went wrong, for the client's SSE error event and the log
+  /// kFailed by the upstream's own error event, which a client of its wire gets as it is.
+  bool reported = false;
 };
 
 /// One attempt of one request against one provider: builds the upstream request(s) and turns the
@@ -116,11 +153,15 @@ class Exchange {
 
   /// A 2xx non-streaming answer → the chat.completion body for the client.
   [[nodiscard]] virtual std::string reply(std::string&& body) = 0;
+  /// A 2xx non-streaming answer already in the client's dialect (pass-through): whether it is
+  /// usable, and its usage; the client gets the body as it is.
+  [[nodiscard]] virtual CompletionScan check_native(std::string_view body) { return scan_completion(body); }
 
-  /// True when the upstream already speaks OpenAI SSE: the server relays its events byte for
-  /// byte and on_event/on_end are not called.
-  [[nodiscard]] virtual bool passthrough_stream() const noexcept { return false; }
-  /// One upstream SSE event of a translated stream.
+  /// True when the upstream's events are chat.completion.chunk objects (OpenAI SSE): the server
+  /// reads them itself, and on_event/on_end are not called.
+  [[nodiscard]] virtual bool chunk_stream() const noexcept { return false; }
+  /// One upstream SSE event of a stream in another wire: chat chunks for the sink, for the
+  /// client (when it does not speak the upstream's wire) and the log.
   [[nodiscard]] virtual StreamStep on_event(const core::SseEvent& /*event*/, ChunkSink& /*sink*/) {
     return {StreamStep::State::kFailed, "this provider does not translate streams"};
   }
@@ -171,6 +212,14 @@ class Provider {
   /// their JSON-escaped forms) in text that came from its upstream, before the text is relayed
   /// or stored: an upstream may echo what it was sent.
   void scrub_secrets(std::string& text) const { core::scrub_secrets(text, secrets_); }
+
+  /// True when the upstream speaks `d` itself: a request in it passes through (native_body) and
+  /// its answer comes back as the upstream sent it.
+  [[nodiscard]] virtual bool speaks(Dialect d) const noexcept;
+  /// True when a request in `d` can be served, natively or translated through the chat form.
+  [[nodiscard]] bool serves(Dialect d) const noexcept {
+    return d == Dialect::kChat || d == Dialect::kMessages || d == Dialect::kResponses || speaks(d);
+  }
 
   /// Starts one attempt of `request`, sending `model` upstream. `context` outlives the exchange.
   /// Throws core::Error when the attempt cannot start (expired credentials, unusable request).

@@ -34,6 +34,9 @@ constexpr ConfigKey kOpenAi[] = {
     {"defaultModel", ValueType::kString, false, false, "", "Model sent when a request names none or 'default'"},
     {"streamUsage", ValueType::kBoolean, false, false, "true",
      "Ask the upstream for usage in streams (stream_options.include_usage) for the audit log"},
+    {"nativeResponses", ValueType::kBoolean, false, false, "false",
+     "The upstream serves /v1/responses itself: Responses requests pass through instead of being translated to chat "
+     "completions"},
     ROUTER_COMMON_KEYS,
 };
 

@@ -6,16 +6,20 @@
 
 namespace router::routing {
 
-Plan plan(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned) {
+Plan plan(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned,
+          providers::Dialect dialect) {
   // Without explain, decide leaves the reasons out unless nothing matched: one pass either way.
-  Decision d = decide(s, model, pinned, false);
+  Decision d = decide(s, model, pinned, dialect, false);
   if (!d.candidates.empty()) {
     return {std::move(d.candidates), std::nullopt};
   }
   const bool missing_pin = pinned && s.find(*pinned) == nullptr;
   std::string msg = missing_pin
                         ? fmt::format("provider '{}' (X-Router-Provider) does not exist", *pinned)
-                        : fmt::format("no provider can serve model '{}'", is_default_model(model) ? "default" : model);
+                        : dialect == providers::Dialect::kChat
+                              ? fmt::format("no provider can serve model '{}'", is_default_model(model) ? "default" : model)
+                              : fmt::format("no provider can serve model '{}' on {}", is_default_model(model) ? "default" : model,
+                                            providers::dialect_info(dialect).path);
   if (!d.skipped.empty()) {
     std::vector<std::string> why;
     why.reserve(d.skipped.size());

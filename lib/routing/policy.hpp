@@ -27,7 +27,8 @@ struct Plan {
 /// Plans a request for `model` (empty or "default" for the provider's default), optionally
 /// pinned to one provider (X-Router-Provider). Runs `decide` once; reasons are formatted only
 /// when the request will be refused.
-[[nodiscard]] Plan plan(const Snapshot& snapshot, std::string_view model, const std::optional<std::string>& pinned);
+[[nodiscard]] Plan plan(const Snapshot& snapshot, std::string_view model, const std::optional<std::string>& pinned,
+                        providers::Dialect dialect = providers::Dialect::kChat);
 
 /// How one attempt failed, as far as the policy cares.
 struct AttemptFailure {

@@ -30,20 +30,24 @@ std::optional<std::string> model_for(const Snapshot& s, const ProviderEntry& p, 
   return std::string(model);
 }
 
-// Why `p` cannot be tried at all, or "" when it can.
-std::string unusable(const ProviderEntry& p) {
+// Why `p` cannot be tried at all for a request in `dialect`, or "" when it can.
+std::string unusable(const ProviderEntry& p, providers::Dialect dialect) {
   if (!p.row.enabled) {
     return "disabled";
   }
   if (!p.impl) {
     return fmt::format("configuration problem: {}", p.problem);
   }
+  if (!p.impl->serves(dialect)) {
+    return fmt::format("{} providers do not serve {}", p.row.type, providers::dialect_info(dialect).path);
+  }
   return {};
 }
 
 }  // namespace
 
-Decision decide(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned, bool explain) {
+Decision decide(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned,
+                providers::Dialect dialect, bool explain) {
   Decision d;
   // Reasons are formatted text, only worth building when someone will read them: always when
   // explaining, else only until a candidate turns up (a refusal quotes them).
@@ -54,12 +58,13 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
   };
   d.model = std::string(model);
   d.pinned = pinned;
+  d.dialect = dialect;
   const auto max_attempts = s.hot.max_attempts;
   const bool fallback = s.hot.fallback;
   const std::string& active = s.active_provider();
 
   auto consider = [&](const ProviderEntry& p, auto&& why) {
-    if (auto reason = unusable(p); !reason.empty()) {
+    if (auto reason = unusable(p, dialect); !reason.empty()) {
       skip(p.row.id, [&] { return std::move(reason); });
       return;
     }
@@ -108,7 +113,7 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
     }
     // Unusable first: a disabled or misconfigured provider has no model to offer either, and
     // "disabled" is the reason that matters.
-    if (auto reason = unusable(p); !reason.empty()) {
+    if (auto reason = unusable(p, dialect); !reason.empty()) {
       skip(p.row.id, [&] { return std::move(reason); });
       continue;
     }
@@ -159,6 +164,7 @@ boost::json::object decision_json(const Snapshot& snapshot, const Decision& d) {
   }
   return {{"model", d.model.empty() ? boost::json::value(nullptr) : boost::json::value(d.model)},
           {"pinned", d.pinned ? boost::json::value(*d.pinned) : boost::json::value(nullptr)},
+          {"endpoint", providers::dialect_info(d.dialect).path},
           {"active_provider", snapshot.active_provider().empty() ? boost::json::value(nullptr)
                                                                   : boost::json::value(snapshot.active_provider())},
           {"fallback", snapshot.settings.boolean("routing.fallback")},

@@ -28,6 +28,7 @@ struct Skipped {
 struct Decision {
   std::string model;                 ///< as requested ("" when none)
   std::optional<std::string> pinned; ///< X-Router-Provider
+  providers::Dialect dialect = providers::Dialect::kChat;
   std::vector<Candidate> candidates; ///< bounded by routing.max_attempts
   std::vector<Skipped> skipped;      ///< every other provider, with the reason
 };
@@ -35,8 +36,10 @@ struct Decision {
 /// Decides candidates for a request for `model`, optionally pinned to one provider. With
 /// `explain` false the skipped list is filled only when no candidate came out (the request path
 /// needs reasons only to refuse), and candidates carry no `why`.
+/// Providers that cannot serve `dialect` (embeddings on an anthropic provider) are skipped.
 [[nodiscard]] Decision decide(const Snapshot& snapshot, std::string_view model,
-                              const std::optional<std::string>& pinned, bool explain = true);
+                              const std::optional<std::string>& pinned,
+                              providers::Dialect dialect = providers::Dialect::kChat, bool explain = true);
 
 /// The document `router route --json` prints and GET /v1/route returns.
 [[nodiscard]] boost::json::object decision_json(const Snapshot& snapshot, const Decision& decision);

@@ -189,7 +189,9 @@ void handle_route(Call& call) {
     core::require_slug(*provider, "provider");
     (void)routing::require_provider(*call.snapshot, *provider);
   }
-  const auto d = routing::decide(*call.snapshot, model, provider);
+  const auto endpoint = call.query_param("endpoint");
+  const auto dialect = endpoint ? providers::require_dialect(*endpoint, "endpoint").dialect : providers::Dialect::kChat;
+  const auto d = routing::decide(*call.snapshot, model, provider, dialect);
   call.session->respond(json_response(call, 200, core::compact_json(routing::decision_json(*call.snapshot, d))));
 }
 

@@ -28,6 +28,8 @@ void handle_chat_completions(Call& call);
 void handle_messages(Call& call);
 void handle_count_tokens(Call& call);
 void handle_responses(Call& call);
+void handle_embeddings(Call& call);
+void handle_completions(Call& call);
 
 // --- admin: providers, their config and model links, models (admin_providers.cpp) -----------------
 void handle_list_providers(Call& call, AdminStore& store);

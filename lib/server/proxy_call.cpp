@@ -29,7 +29,9 @@ bool is_event_stream(std::string_view content_type) {
   return content_type.substr(0, content_type.find(';')) == "text/event-stream";
 }
 
-// The pinned provider (X-Router-Provider), if the request names one.
+
+}  // namespace
+
 core::Result<std::optional<std::string>> pinned_provider(const http::Request& request) {
   const auto it = request.find(kPinHeader);
   if (it == request.end()) {
@@ -42,8 +44,6 @@ core::Result<std::optional<std::string>> pinned_provider(const http::Request& re
   return std::optional<std::string>(std::move(pinned));
 }
 
-}  // namespace
-
 ProxyCall::ProxyCall(Call&& call, std::unique_ptr<dialects::Egress> egress)
     : call_(std::move(call)), egress_(std::move(egress)), record_(call_), deadline_(call_.worker.ioc) {}
 
@@ -55,7 +55,7 @@ ProxyCall::~ProxyCall() {
 
 void ProxyCall::start(Ingress ingress) {
   // The client's body is parsed here, at the boundary; nothing after this throws.
-  auto in = core::capture([&] { return ingress(call_.request.body()); });
+  auto in = core::capture([&] { return ingress(call_.request); });
   if (!in) {
     return answer({in.error()});
   }
@@ -67,14 +67,13 @@ void ProxyCall::start(Ingress ingress) {
   if (in->egress) {
     egress_ = std::move(in->egress);
   }
-  native_ = in->native;
   record_.row.model_requested = chat_.model;
   record_.row.stream = chat_.stream;
   auto pinned = pinned_provider(call_.request);
   if (!pinned) {
     return answer({pinned.error()});
   }
-  auto plan = routing::plan(*call_.snapshot, chat_.model, *pinned);
+  auto plan = routing::plan(*call_.snapshot, chat_.model, *pinned, chat_.dialect);
   if (plan.refusal) {
     return answer({std::move(*plan.refusal)});
   }
@@ -101,6 +100,7 @@ void ProxyCall::next_attempt() {
   record_.begin_attempt(candidate());
   // A failed attempt's relay stays until the next head: this may run inside one of its calls.
   exchange_.reset();
+  passthrough_ = provider().speaks(chat_.dialect);
   auto exchange = core::capture(
       [&] { return provider().chat(chat_, candidate().model, providers::ChatContext{&call_.worker.conversations}); });
   if (!exchange) {
@@ -164,7 +164,7 @@ void ProxyCall::on_head(beast::error_code ec) {
   }
   if (status >= 200 && status < 300 && chat_.stream && is_event_stream(upstream_->head()[bhttp::field::content_type]) &&
       !upstream_->message_done()) {
-    relay_.emplace(StreamRelay::Setup{call_, *this, *egress_, native_ && exchange_->passthrough_stream(), *exchange_,
+    relay_.emplace(StreamRelay::Setup{call_, *this, *egress_, passthrough_, *exchange_,
                                       provider(), upstream_, chat_.include_usage,
                                       static_cast<std::size_t>(call_.snapshot->hot.log_max_body_bytes)});
     return relay_->start(shared_from_this());
@@ -187,20 +187,25 @@ void ProxyCall::on_body(int status, beast::error_code ec, std::string&& body) {
   }
   p.scrub_secrets(body);
   if (status >= 200 && status < 300) {
-    auto out = core::capture([&] { return exchange_->reply(std::move(body)); });
+    // The answer in the client's dialect (as the upstream sent it), else the chat form.
+    auto out = passthrough_ ? core::Result<std::string>(std::move(body))
+                            : core::capture([&] { return exchange_->reply(std::move(body)); });
     // One pass both rejects malformed JSON (which may still fall back) and finds the usage for
     // the log, so the writer never parses answers again.
-    const auto scan = out ? providers::scan_completion(*out) : providers::CompletionScan{};
-    if (!out || !scan.valid) {
+    auto scan = !out ? core::Result<providers::CompletionScan>(out.error()) : core::capture([&] {
+      return passthrough_ ? exchange_->check_native(*out) : providers::scan_completion(*out);
+    });
+    if (!scan || !scan->valid) {
       // Keep the translator's code: a qwen WAF page in a 200 is an authentication error.
-      const Error e = out ? Error(ErrorCode::kUpstreamFailed, "answered with malformed JSON") : out.error();
+      const Error e = scan ? Error(ErrorCode::kUpstreamFailed, "answered with malformed JSON") : scan.error();
       return attempt_failed({Error(e.code(), fmt::format("provider '{}' {}", p.id(), e.what())), status, status});
     }
-    if (scan.usage) {
-      record_.usage(*scan.usage);
+    if (scan->usage) {
+      record_.usage(*scan->usage);
     }
     record_.end_attempt(status, {}, true);
-    std::string rendered = native_ ? std::move(*out) : egress_->reply(boost::json::parse(*out).as_object());
+    const bool as_is = passthrough_ || chat_.dialect == providers::Dialect::kChat;
+    std::string rendered = as_is ? std::move(*out) : egress_->reply(boost::json::parse(*out).as_object());
     record_.row.response_body = rendered;
     auto res = json_response(call_, 200, std::move(rendered));
     res.set(kPinHeader, p.id());

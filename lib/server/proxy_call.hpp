@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/result.hpp"
 #include "dialects/egress.hpp"
 #include "http/server.hpp"
 #include "http/upstream_call.hpp"
@@ -26,12 +27,14 @@ struct ClientRequest {
   std::string translated;
   /// The client's renderer; null keeps the one the proxy was made with.
   std::unique_ptr<dialects::Egress> egress;
-  /// The client speaks the chat dialect: an OpenAI upstream's answer and events pass as they are.
-  bool native = false;
 };
 
-/// Reads a client body into a ClientRequest; throws core::Error for a body the dialect refuses.
-using Ingress = ClientRequest (*)(std::string_view body);
+/// Reads a client request into a ClientRequest; throws core::Error for a body the dialect refuses.
+using Ingress = ClientRequest (*)(const http::Request& request);
+
+/// The provider a request pins with X-Router-Provider, if it names one; an error for a name that
+/// cannot be a provider id.
+[[nodiscard]] core::Result<std::optional<std::string>> pinned_provider(const http::Request& request);
 
 /// One chat request from its parsed body to its log row: the plan (routing::plan), the attempt
 /// loop (routing::after_failure decides each fallback, DESIGN.md §5), each attempt's setup
@@ -81,7 +84,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
 
   Call call_;
   std::unique_ptr<dialects::Egress> egress_;
-  bool native_ = false;
+  bool passthrough_ = false;  // this attempt's provider speaks the client's dialect
   providers::ChatRequest chat_;
   std::string translated_;
   std::vector<routing::Candidate> candidates_;

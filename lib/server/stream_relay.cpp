@@ -30,7 +30,9 @@ class StreamRelay::Sink final : public providers::ChunkSink {
   explicit Sink(StreamRelay& relay) : relay_(relay) {}
   void chunk(boost::json::object&& c) override {
     relay_.assembler_.add(c);
-    relay_.s_.egress.chunk(c, relay_.out_);
+    if (!relay_.s_.passthrough) {
+      relay_.s_.egress.chunk(c, relay_.out_);
+    }
   }
 
  private:
@@ -85,7 +87,7 @@ void StreamRelay::on_upstream_end() {
     s_.upstream->close();  // cut mid-event
   }
   if (!done_seen_ && !ended_) {
-    if (s_.exchange.passthrough_stream()) {
+    if (s_.exchange.chunk_stream()) {
       return failed(fmt::format("provider '{}': stream ended without [DONE]", s_.provider.id()));
     }
     Sink sink(*this);
@@ -96,7 +98,9 @@ void StreamRelay::on_upstream_end() {
     if (last->state == providers::StreamStep::State::kFailed) {
       return failed(std::move(last->error));
     }
-    s_.egress.end(out_);
+    if (!s_.passthrough) {
+      s_.egress.end(out_);
+    }
     done_seen_ = true;
   }
   upstream_done_ = true;
@@ -107,36 +111,58 @@ void StreamRelay::on_event(const core::SseEvent& ev) {
   if (ended_ || done_seen_ || event_failure_) {
     return;  // nothing after the end (Qwen repeats response.created after finishing)
   }
-  if (s_.exchange.passthrough_stream()) {
-    return relay_native(ev);
+  if (s_.exchange.chunk_stream()) {
+    return relay_chunks(ev);
   }
   translate(ev);
 }
 
+// An upstream in another wire: the exchange reads each event into chat chunks, which the client
+// gets rendered in its dialect, or, when the upstream speaks that dialect, only the log keeps
+// while the client gets the event's bytes.
 void StreamRelay::translate(const core::SseEvent& ev) {
   Sink sink(*this);
   auto step = core::capture([&] { return s_.exchange.on_event(ev, sink); });
   if (!step) {
     event_failure_ = step.error().what();
-  } else if (step->state == providers::StreamStep::State::kFailed) {
+    return;
+  }
+  if (step->state == providers::StreamStep::State::kFailed) {
+    if (s_.passthrough && step->reported && output_started()) {
+      // The upstream's own error event, already in the client's dialect. Before any output it
+      // is a failed attempt instead, which may still fall back.
+      result_.error = std::move(step->error);
+      ended_ = true;
+      std::string raw(ev.raw);
+      s_.provider.scrub_secrets(raw);
+      out_.append(raw);
+      return;
+    }
     event_failure_ = std::move(step->error);
-  } else if (step->state == providers::StreamStep::State::kDone) {
-    s_.egress.end(out_);
+    return;
+  }
+  if (s_.passthrough) {
+    out_.append(ev.raw);
+  }
+  if (step->state == providers::StreamStep::State::kDone) {
+    if (!s_.passthrough) {
+      s_.egress.end(out_);
+    }
     done_seen_ = true;
   }
 }
 
-// An OpenAI-SSE upstream: its events are the chat dialect's own, relayed byte for byte to a chat
-// client and rendered through the Egress for any other.
-void StreamRelay::relay_native(const core::SseEvent& ev) {
+// An OpenAI-SSE upstream: its events are chat chunks, relayed byte for byte to a client of its
+// dialect and rendered through the Egress for any other.
+void StreamRelay::relay_chunks(const core::SseEvent& ev) {
   if (!ev.has_data) {
-    if (s_.native) {
+    if (s_.passthrough) {
       out_.append(ev.raw);  // comments and keep-alives pass through
     }
     return;
   }
   if (ev.data == "[DONE]") {
-    if (s_.native) {
+    if (s_.passthrough) {
       out_.append(ev.raw);
     } else {
       s_.egress.end(out_);
@@ -156,7 +182,7 @@ void StreamRelay::relay_native(const core::SseEvent& ev) {
   if (obj.contains("error")) {
     result_.error = fmt::format("provider '{}' reported an error mid-stream", s_.provider.id());
     ended_ = true;
-    if (!s_.native) {
+    if (!s_.passthrough) {
       return s_.egress.fail(ErrorCode::kUpstreamFailed, result_.error, out_);
     }
     std::string raw(ev.raw);  // the upstream's own error event, already in the dialect's shape
@@ -170,7 +196,7 @@ void StreamRelay::relay_native(const core::SseEvent& ev) {
   if (usage_only && !s_.include_usage) {
     return;  // the router asked for it (audit log); the client did not
   }
-  if (s_.native) {
+  if (s_.passthrough) {
     out_.append(ev.raw);
   } else {
     s_.egress.chunk(obj, out_);
@@ -240,7 +266,7 @@ void StreamRelay::flush() {
 void StreamRelay::end() {
   // The log keeps the answer in the dialect the client spoke: a chat completion, one Messages
   // `message`, one Responses `response`.
-  result_.body = s_.native ? boost::json::serialize(assembler_.result()) : s_.egress.reply(assembler_.result());
+  result_.body = s_.egress.reply(assembler_.result());
   s_.provider.scrub_secrets(*result_.body);
   result_.body_truncated = assembler_.truncated();
   result_.usage = assembler_.usage();

@@ -51,7 +51,7 @@ class StreamRelay {
     Call& call;
     RelayOwner& owner;
     dialects::Egress& egress;
-    bool native;  ///< the upstream speaks the client's dialect: relay its events as they are
+    bool passthrough;  ///< the upstream speaks the client's dialect: relay its events as they are
     providers::Exchange& exchange;
     const providers::Provider& provider;
     http::UpstreamCallPtr upstream;
@@ -79,7 +79,7 @@ class StreamRelay {
   void on_data(boost::beast::error_code ec, std::size_t got);
   void on_event(const core::SseEvent& ev);
   void on_upstream_end();
-  void relay_native(const core::SseEvent& ev);
+  void relay_chunks(const core::SseEvent& ev);
   void translate(const core::SseEvent& ev);
   void failed(std::string message, core::ErrorCode code = core::ErrorCode::kUpstreamFailed);
   void flush();

@@ -112,3 +112,35 @@ TEST_CASE("route: the server's local token opens read-only admin routes only", "
   CHECK(router::test::http_request(serve.port(), "POST", "/v1/providers/off/enable", "", auth).status == 403);
   CHECK(router::test::http_request(serve.port(), "GET", "/v1/route?provider=nope", "", auth).status == 404);
 }
+
+TEST_CASE("route: --endpoint skips providers that cannot serve it, locally and through the server", "[cli][route]") {
+  CliDb c;
+  configure(c);
+  REQUIRE(c.run({"provider", "add", "an", "--type", "anthropic", "--secret", "apiKey=sk-ant-route-test-0001"}).exit_code == 0);
+  REQUIRE(c.run({"model", "link", "envkey", "gpt-x"}).exit_code == 0);
+  REQUIRE(c.run({"set", "an"}).exit_code == 0);
+  auto check = [&](const boost::json::object& doc) {
+    CHECK(doc.at("endpoint").as_string() == "/v1/embeddings");
+    CHECK(reason_of(doc, "skipped", "an") == "anthropic providers do not serve /v1/embeddings");
+    CHECK(reason_of(doc, "skipped", "proxy") == "qwen-proxy providers do not serve /v1/embeddings");
+    CHECK(reason_of(doc, "candidates", "envkey").find("fallback") != std::string::npos);
+  };
+  check(c.json({"route", "-m", "gpt-x", "--endpoint", "embeddings"}, without_key()));
+  // Chat completions: every type serves it.
+  const auto chat = c.json({"route", "-m", "gpt-x"}, without_key());
+  CHECK(reason_of(chat, "candidates", "an") == "active provider");
+
+  const auto bad = c.run({"route", "--endpoint", "images"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("unknown endpoint 'images'") != std::string::npos);
+
+  router::test::ProcessOptions env;
+  env.env.emplace(kEnvKey, "sk-server-side");
+  ServeProcess serve(c.db, c.dir / "serve.log", env);
+  REQUIRE(serve.port() != 0);
+  const auto doc = c.json({"route", "-m", "gpt-x", "--endpoint", "/v1/embeddings"}, without_key());
+  CHECK(doc.at("source").at("answered_by").as_string() == "server");
+  check(doc);
+  const auto human = c.run({"route", "-m", "gpt-x", "-e", "embeddings"}, without_key());
+  CHECK(human.out.find("on /v1/embeddings") != std::string::npos);
+}

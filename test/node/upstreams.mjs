@@ -102,6 +102,22 @@ export function chatUpstream() {
   const seen = [];
   async function handler(req, body, res) {
     if (req.url.startsWith('/v1/models')) return json(res, 200, { object: 'list', data: [{ id: 'mock-model', object: 'model' }] });
+    if (req.url === '/v1/embeddings') {
+      const b = JSON.parse(body);
+      seen.push(b);
+      const inputs = Array.isArray(b.input) ? b.input : [b.input];
+      return json(res, 200, { object: 'list', model: b.model, usage: { prompt_tokens: 5, total_tokens: 5 },
+        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.5, -0.25, index] })) });
+    }
+    if (req.url === '/v1/completions') {
+      const b = JSON.parse(body);
+      seen.push(b);
+      const piece = (text, finish = null) => ({ id: 'cmpl-1', object: 'text_completion', created: 1764763200, model: b.model,
+        choices: [{ text, index: 0, logprobs: null, finish_reason: finish }] });
+      const usage = { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 };
+      if (!b.stream) return json(res, 200, { ...piece('Hello world', 'stop'), usage });
+      return sse(res, `data: ${JSON.stringify(piece('Hello'))}\n\ndata: ${JSON.stringify(piece(' world', 'stop'))}\n\ndata: [DONE]\n\n`);
+    }
     if (req.url !== '/v1/chat/completions') return json(res, 404, { error: { message: 'not found', type: 'not_found' } });
     const b = JSON.parse(body);
     seen.push(b);
