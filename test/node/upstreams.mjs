@@ -107,7 +107,12 @@ export function chatUpstream() {
       seen.push(b);
       const inputs = Array.isArray(b.input) ? b.input : [b.input];
       return json(res, 200, { object: 'list', model: b.model, usage: { prompt_tokens: 5, total_tokens: 5 },
-        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.5, -0.25, index] })) });
+        // The openai SDK asks for base64 (little-endian float32) unless told otherwise, as OpenAI serves it.
+        data: inputs.map((_, index) => {
+          const v = [0.5, -0.25, index];
+          const embedding = b.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
+          return { object: 'embedding', index, embedding };
+        }) });
     }
     if (req.url === '/v1/completions') {
       const b = JSON.parse(body);
