@@ -5,7 +5,6 @@
 #include "core/result.hpp"
 #include "dialects/chat.hpp"
 #include "dialects/messages.hpp"
-#include "dialects/responses.hpp"
 #include "server/answer.hpp"
 #include "server/handlers.hpp"
 #include "server/log_record.hpp"
@@ -26,17 +25,6 @@ ClientRequest messages_ingress(std::string_view body) {
   return r;
 }
 
-// previous_response_id is refused (the parser says to send the whole conversation): resolving
-// it reads the request log, which the I/O worker never does. Codex sends `store: false` and the
-// whole conversation every turn.
-ClientRequest responses_ingress(std::string_view body) {
-  auto req = dialects::parse_responses(body);
-  ClientRequest r;
-  r.chat = dialects::chat_request(std::move(req.ingress), r.translated);
-  r.egress = std::make_unique<dialects::ResponsesEgress>(std::move(req.echo), core::now_ms() / 1000);
-  return r;
-}
-
 }  // namespace
 
 void handle_chat_completions(Call& call) {
@@ -45,11 +33,6 @@ void handle_chat_completions(Call& call) {
 
 void handle_messages(Call& call) {
   std::make_shared<ProxyCall>(call.take(), std::make_unique<dialects::MessagesEgress>())->start(messages_ingress);
-}
-
-void handle_responses(Call& call) {
-  std::make_shared<ProxyCall>(call.take(), std::make_unique<dialects::ResponsesEgress>(boost::json::object{}, core::now_ms() / 1000))
-      ->start(responses_ingress);
 }
 
 // An estimate without a tokenizer for every provider type (docs/dialects.md "count_tokens"):

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,7 +32,9 @@ struct ClientRequest {
 };
 
 /// Reads a client body into a ClientRequest; throws core::Error for a body the dialect refuses.
-using Ingress = ClientRequest (*)(std::string_view body);
+/// A function object: the Responses ingress carries its response id and a resolved
+/// previous_response_id (server/responses_lookup.cpp).
+using Ingress = std::function<ClientRequest(std::string_view body)>;
 
 /// One chat request from its parsed body to its log row: the plan (routing::plan), the attempt
 /// loop (routing::after_failure decides each fallback, DESIGN.md §5), each attempt's setup
