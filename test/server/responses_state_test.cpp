@@ -33,6 +33,18 @@ void openai_provider(ServerFixture& f, const MockUpstream& up) {
   f.set("active_provider", "p");
 }
 
+// Client keys "a" (kKeyA) and "b" (kKeyB), required.
+void start_with_two_keys(ServerFixture& f, const MockUpstream& up) {
+  openai_provider(f, up);
+  f.add_key("a", "client", kKeyA);
+  f.add_key("b", "client", kKeyB);
+  f.set("auth.clients", "keys");
+  f.start();
+}
+
+const Headers kAsA{{"authorization", "Bearer " + kKeyA}};
+const Headers kAsB{{"authorization", "Bearer " + kKeyB}};
+
 // Answers the n-th chat request with answers[n] (the last one from then on).
 router::test::MockBehaviour turns(std::vector<std::string> answers) {
   auto n = std::make_shared<std::atomic<std::size_t>>(0);
@@ -147,25 +159,19 @@ TEST_CASE("responses state: GET /v1/responses/{id} refuses what the caller may n
   MockUpstream up;
   up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("secret answer")));
   ServerFixture f;
-  openai_provider(f, up);
-  f.add_key("a", "client", kKeyA);
-  f.add_key("b", "client", kKeyB);
-  f.set("auth.clients", "keys");
-  f.start();
-  const Headers a{{"authorization", "Bearer " + kKeyA}};
-  const Headers b{{"authorization", "Bearer " + kKeyB}};
-  const auto id = id_of(post(f, R"({"model":"gpt-test","input":"hi"})", a));
+  start_with_two_keys(f, up);
+  const auto id = id_of(post(f, R"({"model":"gpt-test","input":"hi"})", kAsA));
 
-  SECTION("the key that made it reads it") { CHECK(get(f, id, a).status == 200); }
+  SECTION("the key that made it reads it") { CHECK(get(f, id, kAsA).status == 200); }
   SECTION("another client key gets the 404 of an unknown id, in the OpenAI shape") {
-    const auto r = get(f, id, b);
+    const auto r = get(f, id, kAsB);
     CHECK(r.status == 404);
     CHECK(error_of(r).at("type") == "not_found_error");
     CHECK_THAT(message_of(r), Contains("not found"));
     CHECK_THAT(r.body, !Contains("secret answer"));
     // Word for word the answer to an id never issued: nothing tells that the response exists.
     const std::string never = "resp_" + std::string(16, '0');
-    const auto unknown = get(f, never, b);
+    const auto unknown = get(f, never, kAsB);
     CHECK(unknown.status == 404);
     auto expected = message_of(unknown);
     expected.replace(expected.find(never), never.size(), id);
@@ -173,28 +179,28 @@ TEST_CASE("responses state: GET /v1/responses/{id} refuses what the caller may n
   }
   SECTION("no key: 401") { CHECK(get(f, id).status == 401); }
   SECTION("a refused request's id names no response") {
-    const auto fresh = post(f, "{", a);
+    const auto fresh = post(f, "{", kAsA);
     REQUIRE(fresh.status == 400);
-    const auto r = get(f, "resp_" + fresh.header("x-request-id").substr(4), a);
+    const auto r = get(f, "resp_" + fresh.header("x-request-id").substr(4), kAsA);
     CHECK(r.status == 404);
     CHECK_THAT(message_of(r), Contains("did not complete (HTTP 400"));
   }
   SECTION("a chat completion's id is no response") {
-    const auto chat = router::test::http_request(f.port(), "POST", "/v1/chat/completions", router::test::kChat, a);
+    const auto chat = router::test::http_request(f.port(), "POST", "/v1/chat/completions", router::test::kChat, kAsA);
     REQUIRE(chat.status == 200);
-    const auto r = get(f, "resp_" + chat.header("x-request-id").substr(4), a);
+    const auto r = get(f, "resp_" + chat.header("x-request-id").substr(4), kAsA);
     CHECK(r.status == 404);
     CHECK_THAT(message_of(r), Contains("/v1/chat/completions"));
   }
   SECTION("a malformed id: 400") {
     for (const std::string bad : {"resp_xyz", "req_0000000000000000", "resp_0191a2b3c4d5e6f7aa", "x"}) {
-      const auto r = get(f, bad, a);
+      const auto r = get(f, bad, kAsA);
       CHECK(r.status == 400);
       CHECK_THAT(message_of(r), Contains("not a response id"));
     }
   }
   SECTION("stream=true is refused, not answered in the wrong shape") {
-    const auto r = router::test::http_request(f.port(), "GET", "/v1/responses/" + id + "?stream=true", {}, a);
+    const auto r = router::test::http_request(f.port(), "GET", "/v1/responses/" + id + "?stream=true", {}, kAsA);
     CHECK(r.status == 400);
     CHECK(error_of(r).at("param") == "stream");
   }
@@ -319,19 +325,13 @@ TEST_CASE("responses state: an unresolvable previous_response_id is a 400 naming
   MockUpstream up;
   up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("Hi back")));
   ServerFixture f;
-  openai_provider(f, up);
-  f.add_key("a", "client", kKeyA);
-  f.add_key("b", "client", kKeyB);
-  f.set("auth.clients", "keys");
-  f.start();
-  const Headers a{{"authorization", "Bearer " + kKeyA}};
-  const Headers b{{"authorization", "Bearer " + kKeyB}};
+  start_with_two_keys(f, up);
   const auto next = [&](const std::string& previous, const Headers& h) {
     return post(f, R"({"model":"gpt-test","input":"more","previous_response_id":")" + previous + R"("})", h);
   };
 
   SECTION("unknown") {
-    const auto r = next("resp_" + std::string(16, '0'), a);
+    const auto r = next("resp_" + std::string(16, '0'), kAsA);
     CHECK(r.status == 400);
     CHECK(error_of(r).at("type") == "invalid_request_error");
     CHECK(error_of(r).at("param") == "previous_response_id");
@@ -343,17 +343,17 @@ TEST_CASE("responses state: an unresolvable previous_response_id is a 400 naming
     CHECK(logs.back().status == 400);
   }
   SECTION("not one of this router's ids") {
-    const auto r = next("resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b", a);
+    const auto r = next("resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b", kAsA);
     CHECK(r.status == 400);
     CHECK(error_of(r).at("param") == "previous_response_id");
     CHECK_THAT(message_of(r), Contains("not a response id"));
   }
   SECTION("another key's response") {
-    const auto id = id_of(post(f, R"({"model":"gpt-test","input":"hi"})", a));
-    const auto r = next(id, b);
+    const auto id = id_of(post(f, R"({"model":"gpt-test","input":"hi"})", kAsA));
+    const auto r = next(id, kAsB);
     CHECK(r.status == 400);
     CHECK_THAT(message_of(r), Contains("not found"));
     CHECK(up.hits("/v1/chat/completions") == 1);
-    CHECK(next(id, a).status == 200);
+    CHECK(next(id, kAsA).status == 200);
   }
 }
