@@ -61,17 +61,24 @@ struct Stored {
   object request;      // the client's request body, parsed
 };
 
-// The row of `request_id`. The writer stores rows in group commits every few milliseconds, so
-// the row of a response answered just now may still be queued: when the id is recent enough for
-// that (its request began within server.request_timeout), one commit is waited for.
+// Another key's row is no row: a client key learns nothing of another key's requests, not even
+// that one was made. With auth.clients open, anyone may read.
+bool readable(const Call& call, const std::optional<db::RequestLog>& row) {
+  return row && (!call.snapshot->hot.client_keys_required || row->api_key_name == call.key_name);
+}
+
+// The row of `request_id` if the caller may read it. The writer stores rows in group commits
+// every few milliseconds, so the row of a response answered just now may still be queued: when
+// the id is recent enough for that (its request began within server.request_timeout), one commit
+// is waited for, whether the row is missing or another key's (the two take the same time).
 std::optional<db::RequestLog> find_row(const Call& call, AdminStore& store, std::int64_t request_id) {
   auto row = store.logs().find(request_id);
   const auto age_ms = core::now_ms() - core::request_id_time_ms(request_id);
-  if (!row && age_ms >= -1000 && age_ms <= call.snapshot->hot.request_timeout_ms + 1000) {
+  if (!readable(call, row) && age_ms >= -1000 && age_ms <= call.snapshot->hot.request_timeout_ms + 1000) {
     (void)call.worker.shared.logs->wait_written(kWriteWait);
     row = store.logs().find(request_id);
   }
-  return row;
+  return readable(call, row) ? std::move(row) : std::nullopt;
 }
 
 // The response `id` as the caller may see it, or the reason it may not, answered as `asker` says.
@@ -83,9 +90,7 @@ Stored load(const Call& call, AdminStore& store, std::string_view id, const Aske
                       std::string(asker.param));
   }
   auto row = find_row(call, store, *request_id);
-  // Another key's response is reported exactly as a missing one: a client key learns nothing of
-  // another key's requests, not even that one was made. With auth.clients open, anyone may read.
-  if (!row || (call.snapshot->hot.client_keys_required && row->api_key_name != call.key_name)) {
+  if (!row) {
     refuse(asker, fmt::format("response '{}' not found: none was logged with this id for this API key (or it was "
                               "pruned, or never made by this router)",
                               id));
