@@ -357,3 +357,37 @@ TEST_CASE("responses state: an unresolvable previous_response_id is a 400 naming
     CHECK(next(id, kAsA).status == 200);
   }
 }
+
+TEST_CASE("responses state: a previous_response_id chain is bounded in length and in bytes", "[server][dialects]") {
+  MockUpstream up;
+  up.on("/v1/chat/completions", MockUpstream::json(MockUpstream::completion_json("ok")));
+  ServerFixture f;
+  openai_provider(f, up);
+  const auto turn = [&](const std::string& previous, const std::string& input = "next") {
+    const std::string link = previous.empty() ? "" : R"(,"previous_response_id":")" + previous + R"(")";
+    return post(f, R"({"model":"gpt-test","input":")" + input + "\"" + link + "}");
+  };
+
+  SECTION("a request continues a chain of 64 responses, not of 65") {
+    f.start();
+    std::string id;
+    for (int i = 0; i <= 64; ++i) {
+      id = id_of(turn(id));
+    }
+    CHECK(sent_messages(up, 64).size() == 2 * 64 + 1);  // the whole conversation reached the upstream
+    const auto r = turn(id);
+    CHECK(r.status == 400);
+    CHECK(error_of(r).at("param") == "previous_response_id");
+    CHECK_THAT(message_of(r), Contains("more than 64 responses"));
+    CHECK(up.hits("/v1/chat/completions") == 65);
+  }
+  SECTION("at most server.max_body_bytes of logged bodies") {
+    f.set("server.max_body_bytes", 1024);
+    f.start();
+    const auto first = id_of(turn("", std::string(700, 'x')));
+    const auto r = turn(first);
+    CHECK(r.status == 400);
+    CHECK_THAT(message_of(r), Contains("server.max_body_bytes"));
+    CHECK(up.hits("/v1/chat/completions") == 1);
+  }
+}
