@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/ids.hpp"
 #include "core/text.hpp"
 #include "providers/chunks.hpp"
 
@@ -314,6 +315,26 @@ std::string_view failure_code(ErrorCode code) {
 
 }  // namespace
 
+std::string response_id(std::int64_t request_id) { return "resp_" + core::format_request_id(request_id).substr(4); }
+
+std::optional<std::int64_t> response_request_id(std::string_view response_id) {
+  if (!response_id.starts_with("resp_") || response_id.size() != 5 + 16) {
+    return std::nullopt;
+  }
+  return core::parse_request_id(response_id.substr(5));
+}
+
+array input_items(const object& body) {
+  const auto* input = body.if_contains("input");
+  if (input == nullptr || input->is_null() || !(input->is_string() || input->is_array())) {
+    invalid("'input' must be a string or an array of input items", "input");
+  }
+  if (input->is_string()) {
+    return array{object{{"type", "message"}, {"role", "user"}, {"content", *input}}};
+  }
+  return input->as_array();
+}
+
 ResponsesRequest responses_to_chat(const object& body, const ResolvePrevious& resolve) {
   ResponsesRequest out;
   auto& chat = out.ingress.chat;
@@ -331,23 +352,16 @@ ResponsesRequest responses_to_chat(const object& body, const ResolvePrevious& re
   if (const auto* s = optional_field(body, "store", &value::is_bool, "a boolean", "store")) {
     out.store = s->as_bool();
   }
-  const auto* input = body.if_contains("input");
-  if (input == nullptr || input->is_null() || !(input->is_string() || input->is_array())) {
-    invalid("'input' must be a string or an array of input items", "input");
-  }
-  if (input->is_string()) {
-    out.input.push_back(object{{"type", "message"}, {"role", "user"}, {"content", *input}});
-  } else {
-    for (const auto& item : input->as_array()) {
-      out.input.push_back(item);
-    }
+  auto own = input_items(body);
+  const std::size_t prior = out.input.size();
+  for (auto& item : own) {
+    out.input.push_back(std::move(item));
   }
   Conversation conv;
   if (const auto* i = optional_field(body, "instructions", &value::is_string, "a string", "instructions");
       i != nullptr && !i->as_string().empty()) {
     conv.message("system", *i);  // instructions are not carried over by previous_response_id
   }
-  const std::size_t prior = out.input.size() - (input->is_string() ? 1 : input->as_array().size());
   for (std::size_t i = 0; i < out.input.size(); ++i) {
     // Items of the request are named as the client sent them; resolved ones by their place.
     add_item(conv, out.input[i],
@@ -373,8 +387,8 @@ ResponsesRequest parse_responses(std::string_view body, const ResolvePrevious& r
   return responses_to_chat(v, resolve);
 }
 
-ResponsesEgress::ResponsesEgress(object echo, std::int64_t created_at)
-    : echo_(std::move(echo)), created_at_(created_at), model_(string_field(echo_, "model")) {}
+ResponsesEgress::ResponsesEgress(std::string id, object echo, std::int64_t created_at)
+    : echo_(std::move(echo)), created_at_(created_at), id_(std::move(id)), model_(string_field(echo_, "model")) {}
 
 object ResponsesEgress::response(std::string_view status, array output, const std::optional<TokenUsage>& usage) const {
   object r{{"id", id_}, {"object", "response"}, {"created_at", created_at_}, {"status", status},
@@ -389,7 +403,6 @@ object ResponsesEgress::response(std::string_view status, array output, const st
 }
 
 std::string ResponsesEgress::reply(const object& completion) {
-  id_ = derived_id("resp_", string_field(completion, "id"));
   if (const auto model = string_field(completion, "model"); !model.empty()) {
     model_ = std::string(model);
   }
@@ -440,7 +453,6 @@ void ResponsesEgress::emit(std::string_view type, object&& data, std::string& ou
 
 void ResponsesEgress::start(const object* chunk, std::string& out) {
   started_ = true;
-  id_ = derived_id("resp_", chunk != nullptr ? string_field(*chunk, "id") : std::string_view());
   if (chunk != nullptr && !string_field(*chunk, "model").empty()) {
     model_ = std::string(string_field(*chunk, "model"));
   }

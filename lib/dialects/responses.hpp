@@ -16,8 +16,9 @@
 namespace router::dialects {
 
 /// The stored conversation behind `previous_response_id`: that response's input items followed
-/// by its output items, in the Responses item shapes. The core provides it from the request log;
-/// it throws core::Error (kNotFound for an unknown id, kInvalidArgument when bodies are not logged).
+/// by its output items, in the Responses item shapes. The server provides it from the request log
+/// (server/responses_lookup.cpp); it throws core::Error (kInvalidArgument naming
+/// previous_response_id when the id cannot be resolved).
 using ResolvePrevious = std::function<boost::json::array(std::string_view previous_response_id)>;
 
 /// A client's POST /v1/responses request in the chat form.
@@ -32,6 +33,16 @@ struct ResponsesRequest {
   boost::json::object echo;
 };
 
+/// The id of the response the request `request_id` (core/ids.hpp) answers: "resp_" and the
+/// request id's 16 hex digits, so the request log finds it by its key (docs/dialects.md "Ids").
+[[nodiscard]] std::string response_id(std::int64_t request_id);
+/// The request id inside a response_id(); nullopt for any other text.
+[[nodiscard]] std::optional<std::int64_t> response_request_id(std::string_view response_id);
+
+/// A request body's own `input` as items (a string is one user message), without what a
+/// previous_response_id adds. Throws kInvalidArgument naming `input` when it is neither.
+[[nodiscard]] boost::json::array input_items(const boost::json::object& body);
+
 /// Parses a client's POST /v1/responses body (docs/dialects.md "Responses → chat form").
 /// `resolve` is called for a previous_response_id; without one such a request is refused with
 /// kInvalidArgument naming previous_response_id. Throws kInvalidArgument with `param` naming the
@@ -43,8 +54,9 @@ struct ResponsesRequest {
 /// stream response.created … response.completed (response.incomplete when cut short).
 class ResponsesEgress final : public Egress {
  public:
+  /// `id`: the response's id (response_id()), which every event and the logged object carry.
   /// `echo`: ResponsesRequest::echo. `created_at`: Unix seconds.
-  ResponsesEgress(boost::json::object echo, std::int64_t created_at);
+  ResponsesEgress(std::string id, boost::json::object echo, std::int64_t created_at);
 
   [[nodiscard]] std::string reply(const boost::json::object& completion) override;
   void chunk(const boost::json::object& chunk, std::string& out) override;

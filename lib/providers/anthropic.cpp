@@ -278,7 +278,7 @@ class AnthropicExchange final : public Exchange {
       : provider_(provider),
         request_(request),
         model_(std::move(model)),
-        native_(provider.speaks(request.dialect)),
+        native_(provider.passes_through(request)),
         writer_(new_completion_id(), model_, core::now_ms() / 1000, request.include_usage) {
     if (!native_) {
       body_ = anthropic_request(request.body, model_, provider.max_tokens(), ignored_);

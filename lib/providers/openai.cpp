@@ -38,7 +38,7 @@ class OpenAiExchange final : public Exchange {
     r.target = provider_.base_url().path + "/chat/completions";
     r.stream = request_.stream;
     r.headers = provider_.request_headers(request_.stream);
-    if (request_.dialect != Dialect::kChat && provider_.speaks(request_.dialect)) {
+    if (request_.dialect != Dialect::kChat && provider_.passes_through(request_)) {
       // A dialect the upstream speaks itself: the client's bytes go as they are. The
       // base URL ends in /v1, which the route's path starts with.
       r.target = provider_.base_url().path + std::string(dialect_info(request_.dialect).path.substr(3));
@@ -167,7 +167,7 @@ class OpenAiExchange final : public Exchange {
   const OpenAiCompatible& provider_;
   const ChatRequest& request_;
   std::string model_;
-  bool responses_ = request_.dialect == Dialect::kResponses && provider_.speaks(Dialect::kResponses);
+  bool responses_ = request_.dialect == Dialect::kResponses && provider_.passes_through(request_);
   std::optional<ChunkWriter> writer_;  // a native Responses stream's chunks
   std::map<std::int64_t, std::int64_t> tool_index_;  // output_index → tool_calls index
 };

@@ -216,6 +216,12 @@ class Provider {
   /// True when the upstream speaks `d` itself: a request in it passes through (native_body) and
   /// its answer comes back as the upstream sent it.
   [[nodiscard]] virtual bool speaks(Dialect d) const noexcept;
+  /// True when `request` passes through to this provider: it speaks the request's dialect and
+  /// the client's bytes can go as they are (a Responses request whose previous_response_id the
+  /// router resolved has none: only the translation carries the earlier turns).
+  [[nodiscard]] bool passes_through(const ChatRequest& request) const noexcept {
+    return !request.client_body.empty() && speaks(request.dialect);
+  }
   /// True when a request in `d` can be served, natively or translated through the chat form.
   [[nodiscard]] bool serves(Dialect d) const noexcept {
     return d == Dialect::kChat || d == Dialect::kMessages || d == Dialect::kResponses || speaks(d);

@@ -5,7 +5,6 @@
 #include "core/result.hpp"
 #include "dialects/chat.hpp"
 #include "dialects/messages.hpp"
-#include "dialects/responses.hpp"
 #include "server/answer.hpp"
 #include "server/handlers.hpp"
 #include "server/log_record.hpp"
@@ -41,19 +40,6 @@ ClientRequest messages_ingress(const http::Request& request) {
   return r;
 }
 
-// previous_response_id is refused (the parser says to send the whole conversation): resolving
-// it reads the request log, which the I/O worker never does. Codex sends `store: false` and the
-// whole conversation every turn.
-ClientRequest responses_ingress(const http::Request& request) {
-  auto req = dialects::parse_responses(request.body());
-  ClientRequest r;
-  r.chat = dialects::chat_request(std::move(req.ingress), r.translated);
-  r.chat.dialect = providers::Dialect::kResponses;
-  r.chat.client_body = request.body();
-  r.egress = std::make_unique<dialects::ResponsesEgress>(std::move(req.echo), core::now_ms() / 1000);
-  return r;
-}
-
 ClientRequest embeddings_ingress(const http::Request& request) {
   return {providers::parse_native_request(request.body(), providers::Dialect::kEmbeddings), {}, nullptr};
 }
@@ -76,11 +62,6 @@ void handle_chat_completions(Call& call) {
 
 void handle_messages(Call& call) {
   std::make_shared<ProxyCall>(call.take(), std::make_unique<dialects::MessagesEgress>())->start(messages_ingress);
-}
-
-void handle_responses(Call& call) {
-  std::make_shared<ProxyCall>(call.take(), std::make_unique<dialects::ResponsesEgress>(boost::json::object{}, core::now_ms() / 1000))
-      ->start(responses_ingress);
 }
 
 // Served by pass-through only: routing skips the providers whose upstream does not speak them.

@@ -18,7 +18,7 @@ namespace router::server {
 // Route handlers (routes.cpp lists them). Each may throw core::Error until it has taken the call.
 // Those taking an AdminStore run on the blocking pool (database work); the others on the I/O worker.
 
-// --- client and public routes (client_handlers.cpp, client_dialects.cpp) ----------------------------
+// --- client and public routes (client_handlers.cpp, client_dialects.cpp, responses_lookup.cpp) ------
 void handle_health(Call& call);
 void handle_metrics(Call& call);
 void handle_models(Call& call);
@@ -30,6 +30,7 @@ void handle_count_tokens(Call& call);
 void handle_responses(Call& call);
 void handle_embeddings(Call& call);
 void handle_completions(Call& call);
+void handle_get_response(Call& call, AdminStore& store);
 
 // --- admin: providers, their config and model links, models (admin_providers.cpp) -----------------
 void handle_list_providers(Call& call, AdminStore& store);

@@ -144,6 +144,16 @@ void LogWriter::stop() {
   state_.reset();
 }
 
+bool LogWriter::wait_written(std::chrono::milliseconds limit) {
+  std::unique_lock lock(written_mutex_);
+  // The cycle under way may have drained its shards before the row was pushed; the one after
+  // it drains after the call began.
+  const auto target = cycles_ + 2;
+  urgent_ = true;
+  wake_.notify_one();
+  return written_.wait_for(lock, limit, [&] { return cycles_ >= target || stopping_.load(); }) && !stopping_.load();
+}
+
 std::size_t LogWriter::queue_depth() const {
   std::size_t n = 0;
   for (const auto& s : shards_) {
@@ -200,6 +210,11 @@ void LogWriter::run() {
     if (!batch.empty() || !state_->retained.empty()) {
       write(batch);
     }
+    {
+      const std::lock_guard lock(written_mutex_);
+      ++cycles_;
+    }
+    written_.notify_all();
     if (last) {
       // Workers are stopped before the writer, but drain once more for anything pushed while
       // this batch was written.

@@ -50,6 +50,10 @@ class LogWriter {
   /// Notes a use of the key `name` by worker `shard` that leaves no request record (admin calls),
   /// so it reaches api_keys.last_used_at with the same flush as client keys.
   void note_key_use(std::size_t shard, std::string_view name, std::int64_t at_ms);
+  /// Blocks until every row pushed before the call has had its write (a group commit that began
+  /// after the call ended), or `limit` passed; false then. For a reader that must see the row of a
+  /// request answered a moment ago (a Responses previous_response_id, server/responses_lookup.cpp).
+  bool wait_written(std::chrono::milliseconds limit);
   using KeyUse = std::map<std::string, std::int64_t, std::less<>>;  // key name → newest use
   /// The key uses noted since the last call (Maintenance flushes them to the configuration).
   [[nodiscard]] KeyUse take_key_uses();
@@ -81,6 +85,9 @@ class LogWriter {
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> urgent_{false};
+  std::mutex written_mutex_;
+  std::condition_variable written_;
+  std::uint64_t cycles_ = 0;  // write cycles finished (guarded by written_mutex_)
   std::thread thread_;
   struct State;  // lives on the writer thread: the connection and the repository
   std::unique_ptr<State> state_;

@@ -100,7 +100,7 @@ void ProxyCall::next_attempt() {
   record_.begin_attempt(candidate());
   // A failed attempt's relay stays until the next head: this may run inside one of its calls.
   exchange_.reset();
-  passthrough_ = provider().speaks(chat_.dialect);
+  passthrough_ = provider().passes_through(chat_);
   auto exchange = core::capture(
       [&] { return provider().chat(chat_, candidate().model, providers::ChatContext{&call_.worker.conversations}); });
   if (!exchange) {

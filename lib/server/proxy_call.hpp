@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,7 +31,9 @@ struct ClientRequest {
 };
 
 /// Reads a client request into a ClientRequest; throws core::Error for a body the dialect refuses.
-using Ingress = ClientRequest (*)(const http::Request& request);
+/// A function object: the Responses ingress carries its response id and a resolved
+/// previous_response_id (server/responses_lookup.cpp).
+using Ingress = std::function<ClientRequest(const http::Request& request)>;
 
 /// The provider a request pins with X-Router-Provider, if it names one; an error for a name that
 /// cannot be a provider id.

@@ -19,6 +19,7 @@ constexpr Route kRoutes[] = {
     {verb::post, "/v1/messages", Access::kClient, handle_messages},
     {verb::post, "/v1/messages/count_tokens", Access::kClient, handle_count_tokens},
     {verb::post, "/v1/responses", Access::kClient, handle_responses},
+    {verb::get, "/v1/responses/{id}", Access::kClient, handle_get_response},
     {verb::post, "/v1/embeddings", Access::kClient, handle_embeddings},
     {verb::post, "/v1/completions", Access::kClient, handle_completions},
     {verb::get, "/v1/models", Access::kClient, handle_models},

@@ -1,6 +1,7 @@
 // Real clients against a real `router serve` (ROUTER_BIN) over loopback (issue 14):
 //   - @anthropic-ai/sdk: messages.create, messages.stream, a tool round trip, countTokens;
-//   - openai: responses.create streamed, with a function call round trip;
+//   - openai: responses.create streamed, with a function call round trip, previous_response_id
+//     and responses.retrieve;
 //   - Claude Code (`claude -p`, ANTHROPIC_BASE_URL at the router), answered by an
 //     OpenAI-compatible upstream and by an anthropic upstream, each also with one Bash call that
 //     Claude Code executes;
@@ -208,8 +209,23 @@ test('openai sdk: responses.create streamed, then the function call output sent 
   assert.ok(second.usage.input_tokens_details.cached_tokens > 0);
 });
 
-test('openai sdk: previous_response_id is refused with a 400 naming it', async () => {
+test('openai sdk: previous_response_id continues a logged response; responses.retrieve reads it back', async () => {
   const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0, timeout: 20000 });
+  const tools = [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+  const first = await client.responses.create({ model: 'mock-model', input: 'Weather in Paris?', tools });
+  const call = first.output.find((o) => o.type === 'function_call');
+  assert.equal(call.name, 'get_weather');
+  const asked = chatMock.seen.length;
+  // Only the function's output: the router adds the earlier turn from its request log.
+  const second = await client.responses.create({ model: 'mock-model', tools, previous_response_id: first.id,
+    input: [{ type: 'function_call_output', call_id: call.call_id, output: '18 C' }] });
+  assert.equal(second.previous_response_id, first.id);
+  assert.match(second.output_text, /18 C/);
+  assert.deepEqual(chatMock.seen[asked].messages.map((m) => m.role), ['user', 'assistant', 'tool']);
+  const stored = await client.responses.retrieve(second.id);
+  assert.equal(stored.id, second.id);
+  assert.deepEqual(stored.output, second.output);
+  // An id of another server (or none this router issued) is a 400 naming the field.
   await assert.rejects(client.responses.create({ model: 'mock-model', input: 'and then?', previous_response_id: 'resp_1' }),
     (e) => e instanceof OpenAI.BadRequestError && e.param === 'previous_response_id');
 });

@@ -32,6 +32,8 @@ std::string param_of(std::string_view body, const router::dialects::ResolvePrevi
 }
 
 constexpr std::int64_t kCreated = 1764763200;
+// The router's request id the response is named after (docs/dialects.md "Ids").
+const std::string kId = router::dialects::response_id(0x0191a2b3c4d5e6f7);
 
 }  // namespace
 
@@ -111,15 +113,46 @@ TEST_CASE("responses ingress: bad requests are refused naming the field", "[dial
 }
 
 TEST_CASE("responses egress: a chat.completion with reasoning, text and a tool call becomes a response", "[dialects]") {
-  ResponsesEgress egress(parse_responses(R"({"model":"qwen3-coder","input":"x","store":false})").echo, kCreated);
+  ResponsesEgress egress(kId, parse_responses(R"({"model":"qwen3-coder","input":"x","store":false})").echo, kCreated);
   const auto out = egress.reply(boost::json::parse(fixture("dialects/chat_reply_tools.json")).as_object());
   CHECK(boost::json::parse(out) == boost::json::parse(expected_fixture(
                                        "dialects/responses_reply_tools.json", router::core::compact_json(boost::json::parse(out)))));
 }
 
+// The response is named after the router's request (its log row's key), not after the upstream's
+// completion, so GET /v1/responses/{id} and previous_response_id find it; the whole answer, its
+// stream and the object a stream is logged as all carry that one id.
+TEST_CASE("responses ids: the request id names the response and its items, whatever the upstream's id", "[dialects]") {
+  using router::dialects::response_id;
+  using router::dialects::response_request_id;
+  CHECK(kId == "resp_0191a2b3c4d5e6f7");
+  CHECK(response_request_id(kId) == 0x0191a2b3c4d5e6f7);
+  CHECK_FALSE(response_request_id("resp_0191a2b3c4d5e6f"));
+  CHECK_FALSE(response_request_id("resp_0191a2b3c4d5e6fg"));
+  CHECK_FALSE(response_request_id("req_0191a2b3c4d5e6f7"));
+  CHECK_FALSE(response_request_id("resp_req_0191a2b3c4d5e6f7"));
+  CHECK_FALSE(response_request_id("resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b"));
+
+  ResponsesEgress whole(kId, boost::json::object{}, kCreated);
+  const auto reply = boost::json::parse(whole.reply(boost::json::parse(fixture("dialects/chat_reply_tools.json")).as_object()));
+  CHECK(reply.at("id").as_string() == kId);
+  CHECK(reply.at("output").at(1).at("id") == "msg_0191a2b3c4d5e6f7_1");
+
+  ResponsesEgress streamed(kId, boost::json::object{}, kCreated);
+  const auto out = render_stream(streamed, "dialects/chat_stream_tools.jsonl");
+  const auto data = sse_data(out);
+  REQUIRE(data.size() > 2);
+  CHECK(boost::json::parse(data.front()).at("response").at("id").as_string() == kId);
+  const auto done = boost::json::parse(data.back()).at("response");
+  CHECK(done.at("id").as_string() == kId);
+  // The log stores a stream as the egress's reply() to the reassembled completion.
+  const auto logged = boost::json::parse(streamed.reply(boost::json::parse(fixture("dialects/chat_reply_tools.json")).as_object()));
+  CHECK(logged.at("id").as_string() == kId);
+}
+
 TEST_CASE("responses egress: status and incomplete_details by finish reason", "[dialects]") {
   const auto status = [](std::string_view finish) {
-    ResponsesEgress egress(boost::json::object{}, kCreated);
+    ResponsesEgress egress(kId, boost::json::object{}, kCreated);
     boost::json::object choice{{"index", 0}, {"message", {{"role", "assistant"}, {"content", "x"}}}, {"finish_reason", finish}};
     const auto r = boost::json::parse(egress.reply(boost::json::object{{"id", "chatcmpl-1"}, {"choices", boost::json::array{choice}}}));
     return std::string(r.at("status").as_string()) + "/" + router::core::compact_json(r.at("incomplete_details"));
@@ -132,7 +165,7 @@ TEST_CASE("responses egress: status and incomplete_details by finish reason", "[
 
 TEST_CASE("responses egress: a text stream renders the typed events and ends incomplete when cut by length",
           "[dialects]") {
-  ResponsesEgress egress(parse_responses(R"({"model":"gpt-4.1-mini","input":"x"})").echo, kCreated);
+  ResponsesEgress egress(kId, parse_responses(R"({"model":"gpt-4.1-mini","input":"x"})").echo, kCreated);
   const auto out = render_stream(egress, "dialects/chat_stream_text.jsonl");
   CHECK(out == expected_fixture("dialects/responses_stream_text.sse", out));
   CHECK(sse_event_names(out) ==
@@ -143,7 +176,7 @@ TEST_CASE("responses egress: a text stream renders the typed events and ends inc
 }
 
 TEST_CASE("responses egress: reasoning, text and two function calls stream as four items with usage", "[dialects]") {
-  ResponsesEgress egress(parse_responses(R"({"model":"qwen3-coder","input":"x"})").echo, kCreated);
+  ResponsesEgress egress(kId, parse_responses(R"({"model":"qwen3-coder","input":"x"})").echo, kCreated);
   const auto out = render_stream(egress, "dialects/chat_stream_tools.jsonl");
   CHECK(out == expected_fixture("dialects/responses_stream_tools.sse", out));
   const auto data = sse_data(out);
@@ -160,7 +193,7 @@ TEST_CASE("responses egress: reasoning, text and two function calls stream as fo
 
 TEST_CASE("responses egress: an upstream failure mid-stream ends with response.failed, never response.completed",
           "[dialects]") {
-  ResponsesEgress egress(boost::json::object{}, kCreated);
+  ResponsesEgress egress(kId, boost::json::object{}, kCreated);
   auto out = render_stream(egress, "dialects/chat_stream_tools.jsonl", false);
   egress.fail(ErrorCode::kUpstreamFailed, "provider 'q' closed the stream mid-answer", out);
   const auto names = sse_event_names(out);
@@ -171,7 +204,7 @@ TEST_CASE("responses egress: an upstream failure mid-stream ends with response.f
   CHECK(failed.at("response").at("error") ==
         boost::json::parse(R"({"code":"server_error","message":"provider 'q' closed the stream mid-answer"})"));
 
-  ResponsesEgress early(boost::json::object{}, kCreated);
+  ResponsesEgress early(kId, boost::json::object{}, kCreated);
   std::string before_any;
   early.fail(ErrorCode::kRateLimited, "slow down", before_any);
   CHECK(before_any ==
@@ -180,7 +213,7 @@ TEST_CASE("responses egress: an upstream failure mid-stream ends with response.f
 }
 
 TEST_CASE("responses egress: error bodies use the OpenAI shape", "[dialects]") {
-  const ResponsesEgress egress(boost::json::object{}, kCreated);
+  const ResponsesEgress egress(kId, boost::json::object{}, kCreated);
   CHECK(boost::json::parse(egress.error_body(ErrorCode::kInvalidArgument, "'input' is missing", "input")) ==
         boost::json::parse(R"({"error":{"message":"'input' is missing","type":"invalid_request_error","param":"input","code":"invalid_argument"}})"));
   CHECK(boost::json::parse(egress.error_body(ErrorCode::kNoProvider, "none", "")).at("error").at("param").is_null());

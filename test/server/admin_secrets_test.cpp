@@ -50,6 +50,8 @@ std::vector<std::string> concrete(std::string_view pattern,
     name = "request";
   } else if (pattern.starts_with("/v1/models")) {
     name = "model";
+  } else if (pattern.starts_with("/v1/responses")) {
+    name = "response";
   }
   const auto it = values.find(name);
   if (it == values.end() || pattern.find('{', close) != std::string_view::npos) {
@@ -113,6 +115,10 @@ TEST_CASE("admin secrets: no endpoint ever returns a sealed or a plain secret", 
   bodies.push_back(chat.body);
   REQUIRE(up.requests().back().header("authorization") == "Bearer " + kSecrets[2]);
   REQUIRE(f.logs(1).size() == 1);
+  const auto response =
+      router::test::http_request(f.port(), "POST", "/v1/responses", R"({"model":"vendor/m-1","input":"hi"})");
+  REQUIRE(response.status == 200);
+  bodies.push_back(response.body);
   // Reverting the PATCH (r2) writes the first secret's sealed value back; the answer masks it.
   must("POST", "/v1/config/revisions/2/revert", nullptr, 200);
   const auto revisions = f.get("/v1/config/revisions?limit=100").json.at("revisions").as_array();
@@ -131,6 +137,7 @@ TEST_CASE("admin secrets: no endpoint ever returns a sealed or a plain secret", 
   for (const auto& r : requests.at("data").as_array()) {
     values["request"].emplace_back(r.at("id").as_string());
   }
+  values["response"] = {std::string(boost::json::parse(response.body).at("id").as_string())};
   REQUIRE(values["rev"].size() >= 7);
 
   for (const auto& route : router::server::routes()) {

@@ -245,7 +245,7 @@ TEST_CASE("dialect routes: POST /v1/responses through an OpenAI upstream, whole 
     REQUIRE(logs[0].response_body);
     CHECK(boost::json::parse(*logs[0].response_body).at("object") == "response");
   }
-  SECTION("previous_response_id is refused with a 400 naming it") {
+  SECTION("a previous_response_id this router never issued is refused with a 400 naming it") {
     const auto r = router::test::http_request(f.port(), "POST", "/v1/responses",
                                               R"({"model":"gpt-test","input":"more","previous_response_id":"resp_1"})");
     CHECK(r.status == 400);

@@ -6,9 +6,13 @@
 #include <chrono>
 #include <thread>
 
+#include "core/clock.hpp"
+#include "server/log_writer.hpp"
 #include "support/http_client.hpp"
+#include "support/log_rows.hpp"
 #include "support/mock_upstream.hpp"
 #include "support/server_fixture.hpp"
+#include "support/temp_dir.hpp"
 
 using router::test::MockUpstream;
 using router::test::ServerFixture;
@@ -37,4 +41,24 @@ TEST_CASE("log writer: rows refused while another process holds the logs databas
   CHECK(logs.size() == 3);
   const auto health = boost::json::parse(router::test::http_request(f.port(), "GET", "/health").body);
   CHECK(health.at("log_failures") == 0);
+}
+
+// A Responses previous_response_id names the response the client has just received; its row may
+// still be in the writer's queue. wait_written() returns once a commit that began after the call
+// has run, so a reader then finds every row pushed before it.
+TEST_CASE("log writer: wait_written returns once the rows pushed before it are stored", "[server]") {
+  router::test::TempDir dir;
+  const auto path = dir / "logs.db";
+  router::test::LogsDb reader(path);
+  router::server::LogWriter writer(path, 2);
+  writer.start();
+  const auto now = router::core::now_ms();
+  for (std::int64_t i = 0; i < 20; ++i) {
+    const auto row = router::test::make_log(now, i, "p", "m", router::db::Outcome::kOk, 1000);
+    writer.push(static_cast<std::size_t>(i % 2), router::server::LogItem{row});
+    CHECK(writer.wait_written(std::chrono::seconds(5)));
+    CHECK(reader.repo.find(row.request_id).has_value());  // each one, at once: no sleep, no poll
+  }
+  writer.stop();
+  CHECK_FALSE(writer.wait_written(std::chrono::milliseconds(50)));  // stopped: nothing more will be written
 }
