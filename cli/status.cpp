@@ -9,6 +9,7 @@
 #include "config/settings.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/text.hpp"
 #include "db/sqlite/config_repository.hpp"
 #include "db/sqlite/database.hpp"
 #include "db/log_documents.hpp"
@@ -191,6 +192,15 @@ void print_servers(const Output& out, const ServingState& s) {
                                      std::max<std::int64_t>(0, (core::now_ms() - l.record.heartbeat_ms) / 1000)));
     }
     out.line(fmt::format("{:<14}http://{}  {}", "server", l.record.listen, state));
+    const auto* open = l.verified ? l.health->if_contains("circuits_open") : nullptr;
+    if (open != nullptr && open->is_array() && !open->as_array().empty()) {
+      std::vector<std::string> ids;
+      for (const auto& id : open->as_array()) {
+        ids.push_back(printable(id.is_string() ? std::string(id.as_string()) : std::string()));
+      }
+      out.line(fmt::format("{:<14}{}", "", out.yellow(fmt::format("circuit open (skipped): {} (router route explains)",
+                                                                  core::join(ids, ", ")))));
+    }
   }
 }
 

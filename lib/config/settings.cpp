@@ -42,6 +42,11 @@ constexpr SettingDecl kDecls[] = {
      "Request and response bodies older than this are pruned by the server, their metadata rows stay until "
      "logging.retention_days (0 keeps bodies as long as their rows)",
      0, 36500},
+    {"routing.breaker.cooldown", SettingType::kDurationMs, "30000",
+     "How long a provider whose circuit breaker opened is skipped before one request tries it again", 1000,
+     86'400'000},
+    {"routing.breaker.failures", SettingType::kInteger, "3",
+     "Consecutive failed attempts that open a provider's circuit breaker, per server process (0: never)", 0, 1000},
     {"routing.fallback", SettingType::kBoolean, "true",
      "Try other enabled providers linked to the model when the active one fails"},
     {"routing.max_attempts", SettingType::kInteger, "3", "Upstream attempts per request, fallbacks included", 1, 20},

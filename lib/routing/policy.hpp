@@ -42,6 +42,11 @@ struct AttemptFailure {
   bool output_started = false;
 };
 
+/// Whether a failed attempt counts against its provider's circuit breaker: no answer, a timeout,
+/// an unusable 2xx, 408, 429 or a 5xx (or what an error body says it means). Other 4xx are the
+/// request's fault, not the provider's.
+[[nodiscard]] bool counts_against(const AttemptFailure& failure) noexcept;
+
 enum class Next { kRetry, kAnswer };
 
 /// Whether to try the next candidate after `attempts_made` attempts of `candidates` failed, the

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
 
@@ -44,6 +45,23 @@ std::string unusable(const ProviderEntry& p, providers::Dialect dialect) {
   return {};
 }
 
+// Open breakers' candidates: skipped when any other candidate exists, else tried as the last resort.
+void place_open(Decision& d, std::vector<Candidate> open, std::size_t max_attempts, bool explain) {
+  const bool last_resort = d.candidates.empty();
+  for (auto& c : open) {
+    const auto& b = *c.provider->breaker;
+    if (last_resort && d.candidates.size() < max_attempts) {
+      if (explain) {
+        c.why += fmt::format(" (circuit open until {}: no other candidate)", core::format_utc(b.open_until()));
+      }
+      d.candidates.push_back(std::move(c));
+    } else if (explain || d.candidates.empty()) {
+      d.skipped.push_back({c.provider->row.id, fmt::format("circuit open until {} after {} consecutive failures",
+                                                           core::format_utc(b.open_until()), b.consecutive_failures())});
+    }
+  }
+}
+
 }  // namespace
 
 Decision decide(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned,
@@ -63,6 +81,9 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
   const bool fallback = s.hot.fallback;
   const std::string& active = s.active_provider();
 
+  // Providers whose breaker is open wait here: tried only when no other candidate is left.
+  const auto now = core::now_ms();
+  std::vector<Candidate> open;
   auto consider = [&](const ProviderEntry& p, auto&& why) {
     if (auto reason = unusable(p, dialect); !reason.empty()) {
       skip(p.row.id, [&] { return std::move(reason); });
@@ -71,6 +92,10 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
     auto sent = model_for(s, p, model);
     if (!sent) {
       skip(p.row.id, [&] { return "no default model (link one with --default or set defaultModel)"; });
+      return;
+    }
+    if (p.breaker && p.breaker->state(now) == Breaker::State::kOpen) {
+      open.push_back({&p, std::move(*sent), explain ? std::string(why()) : std::string()});
       return;
     }
     if (d.candidates.size() >= max_attempts) {
@@ -84,6 +109,7 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
     const ProviderEntry* p = s.find(*pinned);
     if (p != nullptr) {
       consider(*p, [] { return "pinned by X-Router-Provider"; });
+      place_open(d, std::move(open), max_attempts, explain);
     }
     if (explain || d.candidates.empty()) {
       std::vector<Skipped> others;  // listed before the pinned provider's own reason
@@ -126,6 +152,7 @@ Decision decide(const Snapshot& s, std::string_view model, const std::optional<s
     }
     consider(p, [&] { return fmt::format("fallback (priority {})", p.row.priority); });
   }
+  place_open(d, std::move(open), max_attempts, explain);
   if (!explain && !d.candidates.empty()) {
     d.skipped.clear();  // reasons recorded before the first candidate: nobody reads them
   }

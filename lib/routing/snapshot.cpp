@@ -23,6 +23,8 @@ HotSettings::HotSettings(const config::Settings& s)
       reject_rate(s.integer("server.reject_rate")),
       max_attempts(static_cast<std::size_t>(s.integer("routing.max_attempts"))),
       fallback(s.boolean("routing.fallback")),
+      breaker_failures(s.integer("routing.breaker.failures")),
+      breaker_cooldown_ms(s.integer("routing.breaker.cooldown")),
       client_keys_required(s.string("auth.clients") == "keys"),
       body_logging(s.body_logging()),
       request_lines(s.request_lines()) {
@@ -48,7 +50,8 @@ const db::ModelLink* Snapshot::link(std::string_view provider_id, std::string_vi
   return it == links.end() ? nullptr : &it->second;
 }
 
-SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys, const core::EnvLookup& env) {
+SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys, const core::EnvLookup& env,
+                          Breakers* breakers) {
   auto snap = std::make_shared<Snapshot>();
   std::vector<db::Provider> providers;
   std::vector<db::ProviderConfigValue> configs;
@@ -87,6 +90,9 @@ SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys
   for (auto& row : providers) {
     ProviderEntry e;
     e.row = std::move(row);
+    if (breakers != nullptr) {
+      e.breaker = breakers->of(e.row.id);
+    }
     try {
       if (!key_problem.empty()) {
         throw core::Error(core::ErrorCode::kUnavailable, key_problem);
@@ -129,8 +135,8 @@ SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys
 }
 
 SnapshotCache::SnapshotCache(std::unique_ptr<db::Database> connection, const secrets::KeyStore& keys,
-                             core::EnvLookup env, OnLoad on_load)
-    : db_(std::move(connection)), keys_(keys), env_(std::move(env)), on_load_(std::move(on_load)) {}
+                             core::EnvLookup env, OnLoad on_load, Breakers* breakers)
+    : db_(std::move(connection)), keys_(keys), env_(std::move(env)), on_load_(std::move(on_load)), breakers_(breakers) {}
 
 SnapshotCache::~SnapshotCache() = default;
 
@@ -138,7 +144,7 @@ const SnapshotPtr& SnapshotCache::get() {
   try {
     const auto version = db_->data_version();
     if (!current_ || version != current_->data_version) {
-      current_ = load_snapshot(*db_, keys_, env_);
+      current_ = load_snapshot(*db_, keys_, env_, breakers_);
       if (on_load_) {
         on_load_(*current_);
       } else {

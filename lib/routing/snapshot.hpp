@@ -15,6 +15,7 @@
 #include "core/paths.hpp"
 #include "db/config_types.hpp"
 #include "providers/provider.hpp"
+#include "routing/breaker.hpp"
 
 namespace router::db {
 class Database;
@@ -30,6 +31,8 @@ struct ProviderEntry {
   db::Provider row;
   providers::ProviderPtr impl;  ///< nullptr when the configuration cannot work
   std::string problem;          ///< why impl is null ("" otherwise)
+  /// The server process's breaker for this provider; null outside a server (the CLI).
+  std::shared_ptr<Breaker> breaker;
 };
 
 /// An API key that can be used (not revoked).
@@ -55,6 +58,8 @@ struct HotSettings {
   std::int64_t reject_rate;  ///< server.reject_rate: refused requests logged per second per address
   std::size_t max_attempts;
   bool fallback;
+  std::int64_t breaker_failures;  ///< routing.breaker.failures (0: breakers never open)
+  std::int64_t breaker_cooldown_ms;
   bool client_keys_required;  ///< auth.clients = keys
   config::BodyLogging body_logging;
   config::RequestLines request_lines;
@@ -91,8 +96,9 @@ using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
 /// Reads a snapshot. Secrets are unsealed with the key store's key; a provider whose secrets do
 /// not open stays in the snapshot with a problem instead of an instance.
+/// `breakers`, when given, supplies each provider's breaker.
 [[nodiscard]] SnapshotPtr load_snapshot(db::Database& config_db, const secrets::KeyStore& keys,
-                                        const core::EnvLookup& env);
+                                        const core::EnvLookup& env, Breakers* breakers = nullptr);
 
 /// A per-thread cache of the current snapshot: each get() asks SQLite whether another
 /// connection committed (PRAGMA data_version) and reloads only then, so a change made by the
@@ -104,7 +110,7 @@ class SnapshotCache {
   using OnLoad = std::function<void(const Snapshot&)>;
 
   SnapshotCache(std::unique_ptr<db::Database> connection, const secrets::KeyStore& keys, core::EnvLookup env,
-                OnLoad on_load = {});
+                OnLoad on_load = {}, Breakers* breakers = nullptr);
   ~SnapshotCache();
   /// The current snapshot. Throws core::Error when the database cannot be read and no snapshot
   /// was loaded before; otherwise keeps serving the last good one.
@@ -118,6 +124,7 @@ class SnapshotCache {
   const secrets::KeyStore& keys_;
   core::EnvLookup env_;
   OnLoad on_load_;
+  Breakers* breakers_;
   SnapshotPtr current_;
 };
 

@@ -121,7 +121,11 @@ void handle_create_provider(Call& call, AdminStore& store) {
 
 void handle_get_provider(Call& call, AdminStore& store) {
   require_query(call, {});
-  reply(call, kOk, store.config().provider_document(provider_param(call, 0), false));
+  const auto& id = provider_param(call, 0);
+  auto doc = store.config().provider_document(id, false);
+  // This server process's breaker (a provider no request has tried yet is closed).
+  doc["circuit"] = routing::circuit_document(*call.worker.shared.breakers.of(id), core::now_ms());
+  reply(call, kOk, doc);
 }
 
 void handle_replace_provider(Call& call, AdminStore& store) {

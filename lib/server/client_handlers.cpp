@@ -100,6 +100,15 @@ void handle_health(Call& call) {
       {"log_queue", call.worker.shared.logs->queue_depth()},
       {"log_failures", call.worker.shared.logs->failures()},
       {"draining", call.worker.shared.draining.load()}};
+  // Providers this process skips now (docs/reliability.md "Circuit breaking"): `router status`.
+  boost::json::array open;
+  const auto now = core::now_ms();
+  call.worker.shared.breakers.each([&](const std::string& id, const routing::Breaker& b) {
+    if (b.state(now) == routing::Breaker::State::kOpen) {
+      open.emplace_back(id);
+    }
+  });
+  doc["circuits_open"] = std::move(open);
   call.session->respond(json_response(call, 200, core::compact_json(doc)));
 }
 
@@ -132,6 +141,13 @@ void handle_metrics(Call& call) {
                  "413, malformed HTTP) not stored: over server.reject_rate for their client address.\n"
                  "# TYPE router_refusal_rows_dropped_total counter\nrouter_refusal_rows_dropped_total {}\n",
                  refusals_dropped);
+  text += "# HELP router_provider_circuit_open 1 while the provider's circuit breaker is open (skipped), else 0.\n"
+          "# TYPE router_provider_circuit_open gauge\n";
+  const auto now = core::now_ms();
+  call.worker.shared.breakers.each([&](const std::string& id, const routing::Breaker& b) {
+    fmt::format_to(std::back_inserter(text), "router_provider_circuit_open{{provider=\"{}\"}} {}\n", id,
+                   b.state(now) == routing::Breaker::State::kOpen ? 1 : 0);
+  });
   auto res = json_response(call, 200, std::move(text));
   res.set(boost::beast::http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   call.session->respond(std::move(res));

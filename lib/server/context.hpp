@@ -47,6 +47,7 @@ struct Shared {
   http::ConnectionGate connections;              ///< server.max_connections, across workers
   ConfigAnnouncer announcer;                     ///< configuration changes, said once
   core::RequestIdGenerator ids;                  ///< this process's request ids (one atomic)
+  routing::Breakers breakers;                    ///< the providers' circuit breakers, across workers
 };
 
 /// The warning for client routes open to anyone (auth.clients = open) on a non-loopback address.

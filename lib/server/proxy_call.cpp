@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include "core/text.hpp"
@@ -204,6 +205,7 @@ void ProxyCall::on_body(int status, beast::error_code ec, std::string&& body) {
       record_.usage(*scan->usage);
     }
     record_.end_attempt(status, {}, true);
+    report(true);
     const bool as_is = passthrough_ || chat_.dialect == providers::Dialect::kChat;
     std::string rendered = as_is ? std::move(*out) : egress_->reply(boost::json::parse(*out).as_object());
     record_.row.response_body = rendered;
@@ -222,6 +224,21 @@ void ProxyCall::on_body(int status, beast::error_code ec, std::string&& body) {
 
 // --- failures and the end ------------------------------------------------------------------------------
 
+// Tells the attempt's provider's circuit breaker (routing/breaker.hpp) how the attempt went.
+void ProxyCall::report(bool ok) {
+  if (attempt_ == 0) {
+    return;
+  }
+  if (auto* b = candidate().provider->breaker.get()) {
+    if (ok) {
+      b->succeeded();
+    } else {
+      const auto& hot = call_.snapshot->hot;
+      b->failed(core::now_ms(), hot.breaker_failures, hot.breaker_cooldown_ms);
+    }
+  }
+}
+
 void ProxyCall::attempt_failed(Failure f) {
   std::string message = f.error.what();
   provider().scrub_secrets(message);  // it may quote the upstream
@@ -232,6 +249,9 @@ void ProxyCall::attempt_failed(Failure f) {
   }
   const routing::AttemptFailure judged{f.error.code(), f.head, f.reply ? f.reply->retry_like : std::nullopt,
                                        relay_ && relay_->output_started()};
+  if (routing::counts_against(judged)) {
+    report(false);
+  }
   const auto next = routing::after_failure(*call_.snapshot, judged, attempt_, candidates_.size());
   core::log::debug("{} attempt {} failed ({}): {}", call_.request_id_text, attempt_,
                    next == routing::Next::kRetry ? "retrying" : "final", message);
@@ -280,6 +300,7 @@ void ProxyCall::stream_ended() {
     record_.usage(*r.usage);
   }
   const bool complete = r.error.empty();
+  report(complete);
   finish(200, complete ? db::Outcome::kOk : db::Outcome::kTruncated, complete ? exchange_->ignored_options() : r.error);
 }
 
@@ -335,6 +356,7 @@ bool ProxyCall::stop_if_interrupted() {
   if (relay_ && relay_->output_started()) {
     relay_->fail(ErrorCode::kUpstreamTimeout, msg);  // delivers the error event, then stream_ended()
   } else {
+    report(false);  // a provider that hangs past the deadline is failing, whatever its own timeout
     answer({Error(ErrorCode::kUpstreamTimeout, msg)});
   }
   return true;

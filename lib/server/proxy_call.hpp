@@ -77,6 +77,7 @@ class ProxyCall final : public std::enable_shared_from_this<ProxyCall>,
   void attempt_failed(Failure f);
   void answer(Failure f);
   void finish(int status, db::Outcome outcome, std::string error);
+  void report(bool ok);
 
   bool stop_if_interrupted() override;
   void stream_failed_early(core::Error error) override;

@@ -35,7 +35,7 @@ Worker::Worker(std::size_t i, Shared& s)
     : index(i),
       shared(s),
       snapshots(std::make_unique<db::Database>(s.paths.config_db, db::DatabaseOptions{.create = false}), s.keys, s.env,
-                [&s](const routing::Snapshot& snap) { s.announcer.on_snapshot(snap); }),
+                [&s](const routing::Snapshot& snap) { s.announcer.on_snapshot(snap); }, &s.breakers),
       pool(ioc, *s.tls),
       conversations(s.paths.logs_db),
       ids(s.ids),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "core/clock.hpp"
 #include "routing/policy.hpp"
 
 using router::core::ErrorCode;
@@ -48,7 +49,17 @@ class SnapshotBuilder {
     settings_.push_back(db::Setting{std::move(key), std::move(value_json)});
     return *this;
   }
+  /// Gives every provider a breaker from `breakers` (what the server's snapshots carry).
+  SnapshotBuilder& breakers(router::routing::Breakers& b) {
+    breakers_ = &b;
+    return *this;
+  }
   std::shared_ptr<const Snapshot> build() {
+    for (auto& p : snap_->providers) {
+      if (breakers_ != nullptr) {
+        p.breaker = breakers_->of(p.row.id);
+      }
+    }
     std::vector<std::string> problems;
     snap_->settings = router::config::Settings(settings_, &problems);
     REQUIRE(problems.empty());
@@ -71,6 +82,7 @@ class SnapshotBuilder {
   std::shared_ptr<Snapshot> snap_ = std::make_shared<Snapshot>();
   std::vector<db::Setting> settings_;
   std::vector<db::ModelLink> links_;
+  router::routing::Breakers* breakers_ = nullptr;
 };
 
 // "provider:model" per candidate, in order.
@@ -285,4 +297,104 @@ TEST_CASE("policy: a custom routing.retry_on, and retry_like", "[routing]") {
   CHECK(next(failed(ErrorCode::kUpstreamFailed, 529)) == Next::kAnswer);
   CHECK(next(failed(ErrorCode::kUpstreamFailed, 529, 503)) == Next::kRetry);
   CHECK(next(failed(ErrorCode::kUpstreamFailed, 529, 500)) == Next::kAnswer);
+}
+
+TEST_CASE("breaker: failures open it, the cooldown half-opens it, one trial decides", "[routing]") {
+  router::routing::Breaker b;
+  using State = router::routing::Breaker::State;
+  const std::int64_t t0 = 1'000'000;
+  b.failed(t0, 3, 30'000);
+  b.failed(t0, 3, 30'000);
+  CHECK(b.state(t0) == State::kClosed);
+  b.succeeded();  // a success in between starts the count again
+  b.failed(t0, 3, 30'000);
+  b.failed(t0, 3, 30'000);
+  CHECK(b.state(t0) == State::kClosed);
+  b.failed(t0 + 1, 3, 30'000);
+  CHECK(b.state(t0 + 1) == State::kOpen);
+  CHECK(b.open_until() == t0 + 30'001);
+  CHECK(b.state(t0 + 30'001) == State::kHalfOpen);
+  CHECK(b.take_trial(t0 + 30'001, 30'000));
+  CHECK_FALSE(b.take_trial(t0 + 30'002, 30'000));  // one trial at a time
+  // The trial failed: open again for a whole cooldown, at once (not after 3 more failures).
+  b.failed(t0 + 30'100, 3, 30'000);
+  CHECK(b.state(t0 + 30'100) == State::kOpen);
+  CHECK(b.open_until() == t0 + 60'100);
+  // A trial whose request never reported is given up after a cooldown.
+  CHECK(b.take_trial(t0 + 60'100, 30'000));
+  CHECK_FALSE(b.take_trial(t0 + 70'000, 30'000));
+  CHECK(b.take_trial(t0 + 90'100, 30'000));
+  b.succeeded();
+  CHECK(b.state(t0 + 90'200) == State::kClosed);
+  CHECK(b.consecutive_failures() == 0);
+
+  router::routing::Breaker never;
+  for (int i = 0; i < 100; ++i) {
+    never.failed(t0, 0, 30'000);  // routing.breaker.failures = 0
+  }
+  CHECK(never.state(t0) == State::kClosed);
+}
+
+TEST_CASE("policy: an open breaker's provider is skipped, or tried alone as the last resort", "[routing]") {
+  router::routing::Breakers breakers;
+  const auto s = SnapshotBuilder()
+                     .provider("act", 0)
+                     .provider("fb", 5)
+                     .link("act", "m")
+                     .link("fb", "m")
+                     .set("active_provider", "\"act\"")
+                     .breakers(breakers)
+                     .build();
+  const auto now = router::core::now_ms();
+  for (int i = 0; i < 3; ++i) {
+    breakers.of("act")->failed(now, 3, 60'000);
+  }
+  CHECK(tried(plan(*s, "m", std::nullopt)) == V{"fb:m"});
+  const auto d = decide(*s, "m", std::nullopt);
+  REQUIRE(d.skipped.size() == 1);
+  CHECK(d.skipped[0].provider_id == "act");
+  CHECK_THAT(d.skipped[0].reason, Catch::Matchers::StartsWith("circuit open until ") &&
+                                      Catch::Matchers::EndsWith("after 3 consecutive failures"));
+
+  SECTION("every candidate open: they are tried anyway, in order") {
+    for (int i = 0; i < 3; ++i) {
+      breakers.of("fb")->failed(now, 3, 60'000);
+    }
+    CHECK(tried(plan(*s, "m", std::nullopt)) == V{"act:m", "fb:m"});
+    const auto explained = decide(*s, "m", std::nullopt);
+    REQUIRE(explained.candidates.size() == 2);
+    CHECK_THAT(explained.candidates[0].why, Catch::Matchers::Contains("no other candidate"));
+  }
+  SECTION("after the cooldown one request gets the trial, the others the fallback") {
+    const auto s2 = SnapshotBuilder()
+                        .provider("act", 0)
+                        .provider("fb", 5)
+                        .link("act", "m")
+                        .link("fb", "m")
+                        .set("active_provider", "\"act\"")
+                        .set("routing.breaker.cooldown", "1000")
+                        .breakers(breakers)
+                        .build();
+    auto& b = *breakers.of("act");
+    b.succeeded();
+    for (int i = 0; i < 3; ++i) {
+      b.failed(now - 5'000, 3, 1'000);  // opened 5 s ago for 1 s: half-open now
+    }
+    CHECK(tried(plan(*s2, "m", std::nullopt)) == V{"act:m", "fb:m"});  // the trial
+    CHECK(tried(plan(*s2, "m", std::nullopt)) == V{"fb:m"});            // its trial is taken
+  }
+}
+
+TEST_CASE("policy: which failed attempts count against a provider's breaker", "[routing]") {
+  using router::routing::counts_against;
+  CHECK(counts_against(failed(ErrorCode::kUpstreamFailed)));       // refused, reset
+  CHECK(counts_against(failed(ErrorCode::kUpstreamTimeout)));
+  CHECK(counts_against(failed(ErrorCode::kUpstreamFailed, 503)));
+  CHECK(counts_against(failed(ErrorCode::kRateLimited, 429)));
+  CHECK(counts_against(failed(ErrorCode::kUpstreamFailed, 200)));  // an unusable 2xx
+  CHECK(counts_against(failed(ErrorCode::kInvalidArgument, 529, 503)));
+  CHECK_FALSE(counts_against(failed(ErrorCode::kInvalidArgument, 400)));  // the request's fault
+  CHECK_FALSE(counts_against(failed(ErrorCode::kUnauthenticated, 401)));
+  CHECK_FALSE(counts_against(failed(ErrorCode::kInvalidArgument)));  // could not translate it
+  CHECK_FALSE(counts_against(failed(ErrorCode::kClientClosed)));
 }
