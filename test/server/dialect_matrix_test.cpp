@@ -215,6 +215,45 @@ void check_tool_result_sent(const Upstream& up, const json::object& body, const 
   CHECK(result);
 }
 
+// The upstream received the answer sent back, its thinking included where the wire can carry
+// it: reasoning_content for OpenAI-style upstreams; for anthropic, the signed thinking block,
+// which only a Messages client or a chat client reading the thinking_blocks extension of a whole
+// answer can send back. Unsigned reasoning is never sent to anthropic (it would be refused;
+// docs/dialects.md "What is lost"), and a Responses reasoning item carries no signature.
+void check_thinking_sent(const Upstream& up, const json::object& body, bool signed_back) {
+  const auto& messages = body.at("messages").as_array();
+  REQUIRE(messages.size() >= 3);
+  const auto& assistant = messages[messages.size() - 2].as_object();
+  CHECK(assistant.at("role") == "assistant");
+  CHECK(messages.back().at("role") == "user");
+  if (up.provider.wire == Wire::kChat) {
+    CHECK(assistant.at("content") == "Hello there!");
+    CHECK(assistant.at("reasoning_content") == "Thinking it over.");
+    return;
+  }
+  std::string text;
+  std::vector<json::object> thinking;
+  const auto& content = assistant.at("content");
+  if (content.is_string()) {
+    text = content.as_string();
+  }
+  for (const auto& b : content.is_array() ? content.as_array() : json::array()) {
+    if (b.at("type") == "text") {
+      text += b.at("text").as_string();
+    } else if (b.at("type") == "thinking" || b.at("type") == "redacted_thinking") {
+      thinking.push_back(b.as_object());
+    }
+  }
+  CHECK(text == "Hello there!");
+  if (signed_back) {
+    REQUIRE(thinking.size() == 1);
+    CHECK(thinking[0].at("thinking") == "Thinking it over.");
+    CHECK(thinking[0].at("signature") == "EqQBCgIYAhIMMxTextSig");
+  } else {
+    CHECK(thinking.empty());
+  }
+}
+
 // The upstream received the image in its wire's image shape.
 void check_image_sent(const Upstream& up, const json::object& body) {
   const auto& last = body.at("messages").as_array().back();
@@ -245,6 +284,7 @@ struct Ask {
   bool tools = false;
   std::optional<std::int64_t> max_tokens;
   std::optional<ToolCall> answered;
+  std::optional<json::object> previous;  ///< an answer object, sent back as is before a next question
 };
 
 json::value parameters() {
@@ -269,6 +309,10 @@ std::string request(Dialect d, const Ask& a) {
             {"content", "Let me check."},
             {"tool_calls", json::array{json::object{{"id", a.answered->id}, {"type", "function"}, {"function", fn}}}}});
         turns.push_back(json::object{{"role", "tool"}, {"tool_call_id", a.answered->id}, {"content", kToolResult}});
+      }
+      if (a.previous) {
+        turns.push_back(a.previous->at("choices").at(0).at("message"));
+        turns.push_back(json::object{{"role", "user"}, {"content", "And tomorrow?"}});
       }
       body["messages"] = std::move(turns);
       if (a.tools) {
@@ -306,6 +350,10 @@ std::string request(Dialect d, const Ask& a) {
             {"content", json::array{json::object{
                             {"type", "tool_result"}, {"tool_use_id", a.answered->id}, {"content", kToolResult}}}}});
       }
+      if (a.previous) {
+        turns.push_back(json::object{{"role", "assistant"}, {"content", a.previous->at("content")}});
+        turns.push_back(json::object{{"role", "user"}, {"content", "And tomorrow?"}});
+      }
       body["messages"] = std::move(turns);
       body["max_tokens"] = a.max_tokens.value_or(256);
       if (a.tools) {
@@ -327,6 +375,12 @@ std::string request(Dialect d, const Ask& a) {
                                      {"name", a.answered->name},
                                      {"arguments", json::serialize(a.answered->arguments)}});
         turns.push_back(json::object{{"type", "function_call_output"}, {"call_id", a.answered->id}, {"output", kToolResult}});
+      }
+      if (a.previous) {  // the output items, as Codex sends them back (store: false)
+        for (const auto& item : a.previous->at("output").as_array()) {
+          turns.push_back(item);
+        }
+        turns.push_back(json::object{{"role", "user"}, {"content", "And tomorrow?"}});
       }
       body["input"] = std::move(turns);
       body["store"] = false;
@@ -498,6 +552,8 @@ json::object reassemble_messages(const std::vector<std::string>& data) {
         block["text"].as_string() += delta.at("text").as_string();
       } else if (delta.at("type") == "thinking_delta") {
         block["thinking"].as_string() += delta.at("thinking").as_string();
+      } else if (delta.at("type") == "signature_delta") {
+        block["signature"] = delta.at("signature");
       } else if (delta.at("type") == "input_json_delta") {
         partial.at(static_cast<std::size_t>(e.at("index").as_int64())) += delta.at("partial_json").as_string();
       }
@@ -584,13 +640,13 @@ void check_sequence(Dialect d, const std::string& body) {
   }
 }
 
-// The answer in the client's dialect, reassembled when streamed; checks the stream's terminal event.
-Answer read_answer(Dialect d, const router::test::HttpResponse& r, bool stream) {
+// The answer object in the client's dialect (a chat.completion, a message, a response),
+// reassembled when streamed; checks the stream's events and its terminal event.
+json::object answer_object(Dialect d, const router::test::HttpResponse& r, bool stream) {
   INFO(r.body);
   REQUIRE(r.status == 200);
   if (!stream) {
-    const auto v = json::parse(r.body).as_object();
-    return d == Dialect::kChat ? read_chat(v) : d == Dialect::kMessages ? read_messages(v) : read_responses(v);
+    return json::parse(r.body).as_object();
   }
   CHECK_THAT(r.header("content-type"), Contains("text/event-stream"));
   const auto data = router::test::sse_data(r.body);
@@ -600,19 +656,27 @@ Answer read_answer(Dialect d, const router::test::HttpResponse& r, bool stream) 
   switch (d) {
     case Dialect::kChat:
       CHECK(data.back() == "[DONE]");
-      return read_chat(reassemble_chat(data));
+      return reassemble_chat(data);
     case Dialect::kMessages:
       REQUIRE(!names.empty());
       CHECK(names.front() == "message_start");
       CHECK(names.back() == "message_stop");
-      return read_messages(reassemble_messages(data));
+      return reassemble_messages(data);
     case Dialect::kResponses:
       REQUIRE(!names.empty());
       CHECK(names.front() == "response.created");
       CHECK((names.back() == "response.completed" || names.back() == "response.incomplete"));
-      return read_responses(final_response(data));
+      return final_response(data);
   }
   return {};
+}
+
+Answer read(Dialect d, const json::object& v) {
+  return d == Dialect::kChat ? read_chat(v) : d == Dialect::kMessages ? read_messages(v) : read_responses(v);
+}
+
+Answer read_answer(Dialect d, const router::test::HttpResponse& r, bool stream) {
+  return read(d, answer_object(d, r, stream));
 }
 
 // The stop of each kind of ending, as each dialect says it (docs/dialects.md, stop reasons).
@@ -700,6 +764,18 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
       CHECK(stored.text == a.text);
       CHECK(stored.reasoning == a.reasoning);
       CHECK(stored.stop == a.stop);
+    }
+
+    SECTION("the answer sent back with its thinking, and a next question") {
+      up.answer("text", stream);
+      const auto first = answer_object(dialect, post({.stream = stream}), stream);
+      const auto r = post({.stream = stream, .previous = first});
+      CHECK(read_answer(dialect, r, stream).text == "Hello there!");
+      if (provider.wire == Wire::kQwen) {  // the web API keeps the history: only the question goes
+        CHECK(qwen_text(up.sent(1)) == "And tomorrow?");
+      } else {
+        check_thinking_sent(up, up.sent(1), dialect == Dialect::kMessages || (dialect == Dialect::kChat && !stream));
+      }
     }
 
     SECTION("a tool call, and its result sent back in the client's dialect") {
