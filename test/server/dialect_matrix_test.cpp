@@ -132,6 +132,14 @@ struct Upstream {
     return bytes;
   }
 
+  // Streams the text transcript up to its first answer text, then drops the connection.
+  std::string answer_then_drop() {
+    auto bytes = transcript("text", true);
+    bytes.resize(bytes.find("\n\n", bytes.find("\"Hello \"")) + 2);
+    mock.on(path(), MockUpstream::sse_events({bytes}, [](router::test::MockConn& c) { c.reset(); }));
+    return bytes;
+  }
+
   // The usage every transcript reports. Qwen's whole replies carry none, its streams no cache.
   [[nodiscard]] Usage usage(bool stream) const {
     if (provider.wire == Wire::kQwen) {
@@ -839,21 +847,28 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
     }
 
     if (stream) {
-      SECTION("an upstream error mid-stream: an honest error event, never a fake end") {
-        const auto bytes = up.answer("error", true);
+      // Either way a stream can fail after output started: the upstream says so in an error
+      // event, or its connection drops.
+      for (const bool dropped : {false, true}) {
+      DYNAMIC_SECTION((dropped ? "the upstream connection drops mid-stream" : "an upstream error event mid-stream")
+                      << ": an honest error event, never a fake end") {
+        const auto bytes = dropped ? up.answer_then_drop() : up.answer("error", true);
         const auto r = post({.stream = true});
         INFO(r.body);
         REQUIRE(r.status == 200);
         const auto data = router::test::sse_data(r.body);
         const auto names = router::test::sse_event_names(r.body);
-        CHECK(streamed_text(dialect, data) == "Partial");
+        CHECK(streamed_text(dialect, data) == (dropped ? "Hello " : "Partial"));
         check_sequence(dialect, r.body);
         CHECK_THAT(r.body, !Contains("[DONE]"));
         CHECK_THAT(r.body, !Contains("message_stop"));
         CHECK_THAT(r.body, !Contains("response.completed"));
-        if (native) {
+        if (native && !dropped) {
           CHECK(r.body == bytes);  // the upstream's own error event, relayed
         } else {
+          if (native) {
+            CHECK(r.body.starts_with(bytes));  // what the upstream sent, then the router's error event
+          }
           switch (dialect) {
             case Dialect::kChat:
               REQUIRE(!data.empty());
@@ -874,6 +889,7 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
         const auto logs = f.logs(1);
         REQUIRE(logs.size() == 1);
         CHECK(logs[0].outcome == "truncated");
+      }
       }
     }
   }
