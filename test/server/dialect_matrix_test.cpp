@@ -121,7 +121,9 @@ struct Upstream {
         case Wire::kQwen: return fixture("qwen/stream_error.sse");
       }
     }
-    const char* prefix = provider.wire == Wire::kChat ? "chat" : provider.wire == Wire::kAnthropic ? "anthropic" : "qwen";
+    const char* prefix = provider.wire == Wire::kChat        ? "chat"
+                         : provider.wire == Wire::kAnthropic ? "anthropic"
+                                                             : "qwen";
     return fixture(std::string("matrix/") + prefix + "_" + scenario + (stream ? ".sse" : ".json"));
   }
 
@@ -162,7 +164,9 @@ struct Upstream {
 };
 
 // The one message a qwen-direct request carries (the web API keeps the history).
-std::string qwen_text(const json::object& body) { return std::string(body.at("messages").at(0).at("content").as_string()); }
+std::string qwen_text(const json::object& body) {
+  return std::string(body.at("messages").at(0).at("content").as_string());
+}
 
 // The upstream was asked for a stream, with usage, or for a whole answer, in its wire.
 void check_stream_sent(const Upstream& up, const json::object& body, bool stream) {
@@ -194,7 +198,8 @@ void check_tool_result_sent(const Upstream& up, const json::object& body, const 
                  m.at("tool_calls").at(0).at("function").at("name") == "get_weather";
         }
         if (m.at("role") == "tool") {
-          result = m.at("tool_call_id") == id.c_str() && json::serialize(m.at("content")).find(kToolResult) != std::string::npos;
+          result = m.at("tool_call_id") == id.c_str() &&
+                   json::serialize(m.at("content")).find(kToolResult) != std::string::npos;
         }
       }
       break;
@@ -270,7 +275,8 @@ void check_image_sent(const Upstream& up, const json::object& body) {
     if (up.provider.wire == Wire::kChat && part.at("type") == "image_url") {
       found = part.at("image_url").at("url") == kDataUrl.c_str();
     } else if (up.provider.wire == Wire::kAnthropic && part.at("type") == "image") {
-      found = part.at("source") == json::parse(std::string(R"({"type":"base64","media_type":"image/png","data":")") + kPng + "\"}");
+      found = part.at("source") ==
+              json::parse(std::string(R"({"type":"base64","media_type":"image/png","data":")") + kPng + "\"}");
     }
   }
   CHECK(found);
@@ -326,7 +332,8 @@ std::string request(Dialect d, const Ask& a) {
       if (a.tools) {
         body["tools"] = json::array{json::object{
             {"type", "function"},
-            {"function", json::object{{"name", "get_weather"}, {"description", "Weather"}, {"parameters", parameters()}}}}};
+            {"function",
+             json::object{{"name", "get_weather"}, {"description", "Weather"}, {"parameters", parameters()}}}}};
       }
       if (a.max_tokens) {
         body["max_tokens"] = *a.max_tokens;
@@ -346,13 +353,12 @@ std::string request(Dialect d, const Ask& a) {
       }
       turns.push_back(json::object{{"role", "user"}, {"content", content}});
       if (a.answered) {
-        turns.push_back(json::object{
-            {"role", "assistant"},
-            {"content", json::array{json::object{{"type", "text"}, {"text", "Let me check."}},
-                                    json::object{{"type", "tool_use"},
-                                                 {"id", a.answered->id},
-                                                 {"name", a.answered->name},
-                                                 {"input", a.answered->arguments}}}}});
+        turns.push_back(json::object{{"role", "assistant"},
+                                     {"content", json::array{json::object{{"type", "text"}, {"text", "Let me check."}},
+                                                             json::object{{"type", "tool_use"},
+                                                                          {"id", a.answered->id},
+                                                                          {"name", a.answered->name},
+                                                                          {"input", a.answered->arguments}}}}});
         turns.push_back(json::object{
             {"role", "user"},
             {"content", json::array{json::object{
@@ -382,7 +388,8 @@ std::string request(Dialect d, const Ask& a) {
                                      {"call_id", a.answered->id},
                                      {"name", a.answered->name},
                                      {"arguments", json::serialize(a.answered->arguments)}});
-        turns.push_back(json::object{{"type", "function_call_output"}, {"call_id", a.answered->id}, {"output", kToolResult}});
+        turns.push_back(
+            json::object{{"type", "function_call_output"}, {"call_id", a.answered->id}, {"output", kToolResult}});
       }
       if (a.previous) {  // the output items, as Codex sends them back (store: false)
         for (const auto& item : a.previous->at("output").as_array()) {
@@ -414,8 +421,18 @@ struct Answer {
   Usage usage;
 };
 
-std::string str(const json::value* v) { return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string(); }
-std::int64_t num(const json::value* v) { return v != nullptr && v->is_int64() ? v->as_int64() : 0; }
+std::string str(const json::value* v) {
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+std::int64_t num(const json::value* v) {
+  return v != nullptr && v->is_int64() ? v->as_int64() : 0;
+}
+
+// o[key][field] as a number, 0 when absent.
+std::int64_t num_in(const json::object& o, std::string_view key, std::string_view field) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_object() ? num(v->as_object().if_contains(field)) : 0;
+}
 
 Answer read_chat(const json::object& c) {
   Answer a;
@@ -430,14 +447,8 @@ Answer read_chat(const json::object& c) {
                       json::parse(fn.at("arguments").as_string())};
   }
   const auto& u = c.at("usage").as_object();
-  a.usage.input = num(u.if_contains("prompt_tokens"));
-  a.usage.output = num(u.if_contains("completion_tokens"));
-  if (const auto* d = u.if_contains("prompt_tokens_details"); d != nullptr && d->is_object()) {
-    a.usage.cached = num(d->as_object().if_contains("cached_tokens"));
-  }
-  if (const auto* d = u.if_contains("completion_tokens_details"); d != nullptr && d->is_object()) {
-    a.usage.reasoning = num(d->as_object().if_contains("reasoning_tokens"));
-  }
+  a.usage = {num(u.if_contains("prompt_tokens")), num_in(u, "prompt_tokens_details", "cached_tokens"),
+             num(u.if_contains("completion_tokens")), num_in(u, "completion_tokens_details", "reasoning_tokens")};
   return a;
 }
 
@@ -457,7 +468,8 @@ Answer read_messages(const json::object& m) {
   a.stop = str(m.if_contains("stop_reason"));
   const auto& u = m.at("usage").as_object();
   a.usage.cached = num(u.if_contains("cache_read_input_tokens"));
-  a.usage.input = num(u.if_contains("input_tokens")) + a.usage.cached + num(u.if_contains("cache_creation_input_tokens"));
+  a.usage.input =
+      num(u.if_contains("input_tokens")) + a.usage.cached + num(u.if_contains("cache_creation_input_tokens"));
   a.usage.output = num(u.if_contains("output_tokens"));
   return a;
 }
@@ -476,7 +488,8 @@ Answer read_responses(const json::object& r) {
         a.reasoning += str(part.as_object().if_contains("text"));
       }
     } else if (o.at("type") == "function_call") {
-      a.call = ToolCall{str(o.if_contains("call_id")), str(o.if_contains("name")), json::parse(o.at("arguments").as_string())};
+      a.call = ToolCall{str(o.if_contains("call_id")), str(o.if_contains("name")),
+                        json::parse(o.at("arguments").as_string())};
     }
   }
   a.stop = str(r.if_contains("status"));
@@ -484,14 +497,8 @@ Answer read_responses(const json::object& r) {
     a.stop += ":" + str(why->as_object().if_contains("reason"));
   }
   const auto& u = r.at("usage").as_object();
-  a.usage.input = num(u.if_contains("input_tokens"));
-  a.usage.output = num(u.if_contains("output_tokens"));
-  if (const auto* d = u.if_contains("input_tokens_details"); d != nullptr && d->is_object()) {
-    a.usage.cached = num(d->as_object().if_contains("cached_tokens"));
-  }
-  if (const auto* d = u.if_contains("output_tokens_details"); d != nullptr && d->is_object()) {
-    a.usage.reasoning = num(d->as_object().if_contains("reasoning_tokens"));
-  }
+  a.usage = {num(u.if_contains("input_tokens")), num_in(u, "input_tokens_details", "cached_tokens"),
+             num(u.if_contains("output_tokens")), num_in(u, "output_tokens_details", "reasoning_tokens")};
   return a;
 }
 
@@ -525,7 +532,9 @@ json::object reassemble_chat(const std::vector<std::string>& data) {
       for (const auto& t : tc->as_array()) {
         const auto i = static_cast<std::size_t>(t.at("index").as_int64());
         if (i >= calls.size()) {
-          calls.push_back(json::object{{"id", t.at("id")}, {"function", json::object{{"name", t.at("function").at("name")}, {"arguments", ""}}}});
+          calls.push_back(
+              json::object{{"id", t.at("id")},
+                           {"function", json::object{{"name", t.at("function").at("name")}, {"arguments", ""}}}});
         }
         auto& args = calls[i].at("function").as_object()["arguments"].as_string();
         args += str(t.at("function").as_object().if_contains("arguments"));
@@ -662,9 +671,7 @@ json::object answer_object(Dialect d, const router::test::HttpResponse& r, bool 
   const auto names = router::test::sse_event_names(r.body);
   check_sequence(d, r.body);
   switch (d) {
-    case Dialect::kChat:
-      CHECK(data.back() == "[DONE]");
-      return reassemble_chat(data);
+    case Dialect::kChat: CHECK(data.back() == "[DONE]"); return reassemble_chat(data);
     case Dialect::kMessages:
       REQUIRE(!names.empty());
       CHECK(names.front() == "message_start");
@@ -733,8 +740,8 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
   const bool stream = GENERATE(false, true);
   const bool native = passthrough(dialect, provider);
 
-  DYNAMIC_SECTION(name_of(dialect) << " client, " << provider.type << " provider, "
-                                   << (stream ? "streamed" : "whole") << (native ? " (pass-through)" : "")) {
+  DYNAMIC_SECTION(name_of(dialect) << " client, " << provider.type << " provider, " << (stream ? "streamed" : "whole")
+                                   << (native ? " (pass-through)" : "")) {
     Upstream up(provider);
     ServerFixture f;
     f.add_provider("p", provider.type, up.config());
@@ -850,46 +857,46 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
       // Either way a stream can fail after output started: the upstream says so in an error
       // event, or its connection drops.
       for (const bool dropped : {false, true}) {
-      DYNAMIC_SECTION((dropped ? "the upstream connection drops mid-stream" : "an upstream error event mid-stream")
-                      << ": an honest error event, never a fake end") {
-        const auto bytes = dropped ? up.answer_then_drop() : up.answer("error", true);
-        const auto r = post({.stream = true});
-        INFO(r.body);
-        REQUIRE(r.status == 200);
-        const auto data = router::test::sse_data(r.body);
-        const auto names = router::test::sse_event_names(r.body);
-        CHECK(streamed_text(dialect, data) == (dropped ? "Hello " : "Partial"));
-        check_sequence(dialect, r.body);
-        CHECK_THAT(r.body, !Contains("[DONE]"));
-        CHECK_THAT(r.body, !Contains("message_stop"));
-        CHECK_THAT(r.body, !Contains("response.completed"));
-        if (native && !dropped) {
-          CHECK(r.body == bytes);  // the upstream's own error event, relayed
-        } else {
-          if (native) {
-            CHECK(r.body.starts_with(bytes));  // what the upstream sent, then the router's error event
+        DYNAMIC_SECTION((dropped ? "the upstream connection drops mid-stream" : "an upstream error event mid-stream")
+                        << ": an honest error event, never a fake end") {
+          const auto bytes = dropped ? up.answer_then_drop() : up.answer("error", true);
+          const auto r = post({.stream = true});
+          INFO(r.body);
+          REQUIRE(r.status == 200);
+          const auto data = router::test::sse_data(r.body);
+          const auto names = router::test::sse_event_names(r.body);
+          CHECK(streamed_text(dialect, data) == (dropped ? "Hello " : "Partial"));
+          check_sequence(dialect, r.body);
+          CHECK_THAT(r.body, !Contains("[DONE]"));
+          CHECK_THAT(r.body, !Contains("message_stop"));
+          CHECK_THAT(r.body, !Contains("response.completed"));
+          if (native && !dropped) {
+            CHECK(r.body == bytes);  // the upstream's own error event, relayed
+          } else {
+            if (native) {
+              CHECK(r.body.starts_with(bytes));  // what the upstream sent, then the router's error event
+            }
+            switch (dialect) {
+              case Dialect::kChat:
+                REQUIRE(!data.empty());
+                CHECK(json::parse(data.back()).as_object().contains("error"));
+                break;
+              case Dialect::kMessages:
+                REQUIRE(!names.empty());
+                CHECK(names.back() == "error");
+                CHECK(json::parse(data.back()).at("type") == "error");
+                break;
+              case Dialect::kResponses:
+                REQUIRE(!names.empty());
+                CHECK(names.back() == "response.failed");
+                CHECK(json::parse(data.back()).at("response").at("status") == "failed");
+                break;
+            }
           }
-          switch (dialect) {
-            case Dialect::kChat:
-              REQUIRE(!data.empty());
-              CHECK(json::parse(data.back()).as_object().contains("error"));
-              break;
-            case Dialect::kMessages:
-              REQUIRE(!names.empty());
-              CHECK(names.back() == "error");
-              CHECK(json::parse(data.back()).at("type") == "error");
-              break;
-            case Dialect::kResponses:
-              REQUIRE(!names.empty());
-              CHECK(names.back() == "response.failed");
-              CHECK(json::parse(data.back()).at("response").at("status") == "failed");
-              break;
-          }
+          const auto logs = f.logs(1);
+          REQUIRE(logs.size() == 1);
+          CHECK(logs[0].outcome == "truncated");
         }
-        const auto logs = f.logs(1);
-        REQUIRE(logs.size() == 1);
-        CHECK(logs[0].outcome == "truncated");
-      }
       }
     }
   }
