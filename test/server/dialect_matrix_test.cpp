@@ -168,6 +168,28 @@ std::string qwen_text(const json::object& body) {
   return std::string(body.at("messages").at(0).at("content").as_string());
 }
 
+// The upstream was asked for reasoning in its wire: OpenAI's reasoning_effort (a Messages budget
+// of 2048 is "low"), Anthropic's thinking object only from a Messages client (a bare effort is not
+// turned into billed thinking, docs/dialects.md "What is lost"); the Qwen web API takes neither
+// (its think phase is the provider's `thinking` setting), which the log row says.
+void check_think_sent(const Upstream& up, const json::object& body, Dialect d, const router::test::LoggedRequest& log) {
+  switch (up.provider.wire) {
+    case Wire::kChat:
+      CHECK(body.at("reasoning_effort") == "low");
+      CHECK_FALSE(body.contains("thinking"));
+      break;
+    case Wire::kAnthropic:
+      CHECK_FALSE(body.contains("reasoning_effort"));
+      if (d == Dialect::kMessages) {
+        CHECK(body.at("thinking") == json::parse(R"({"type":"enabled","budget_tokens":2048})"));
+      } else {
+        CHECK_FALSE(body.contains("thinking"));
+      }
+      break;
+    case Wire::kQwen: CHECK_THAT(log.error, Contains("ignored by qwen-direct") && Contains("reasoning_effort")); break;
+  }
+}
+
 // The upstream was asked for a stream, with usage, or for a whole answer, in its wire.
 void check_stream_sent(const Upstream& up, const json::object& body, bool stream) {
   const auto* flag = body.if_contains("stream");
@@ -296,6 +318,7 @@ struct Ask {
   bool stream = false;
   bool image = false;
   bool tools = false;
+  bool think = false;  ///< ask for a little reasoning, in the dialect's own words
   std::optional<std::int64_t> max_tokens;
   std::optional<ToolCall> answered;
   std::optional<json::object> previous;  ///< an answer object, sent back as is before a next question
@@ -338,6 +361,9 @@ std::string request(Dialect d, const Ask& a) {
       if (a.max_tokens) {
         body["max_tokens"] = *a.max_tokens;
       }
+      if (a.think) {
+        body["reasoning_effort"] = "low";
+      }
       if (a.stream) {  // asked for, so a pass-through stream is the upstream's, usage chunk included
         body["stream_options"] = json::object{{"include_usage", true}};
       }
@@ -370,6 +396,9 @@ std::string request(Dialect d, const Ask& a) {
       }
       body["messages"] = std::move(turns);
       body["max_tokens"] = a.max_tokens.value_or(256);
+      if (a.think) {
+        body["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", 2048}};
+      }
       if (a.tools) {
         body["tools"] = json::array{
             json::object{{"name", "get_weather"}, {"description", "Weather"}, {"input_schema", parameters()}}};
@@ -405,6 +434,9 @@ std::string request(Dialect d, const Ask& a) {
       }
       if (a.max_tokens) {
         body["max_output_tokens"] = *a.max_tokens;
+      }
+      if (a.think) {
+        body["reasoning"] = json::object{{"effort", "low"}};
       }
       break;
     }
@@ -752,9 +784,9 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
       return router::test::http_request(f.port(), "POST", route_of(dialect), request(dialect, a));
     };
 
-    SECTION("text with thinking: content, reasoning, end_turn, usage") {
+    SECTION("text asked with reasoning: content, thinking, end_turn, usage") {
       const auto bytes = up.answer("text", stream);
-      const auto r = post({.stream = stream});
+      const auto r = post({.stream = stream, .think = true});
       const auto a = read_answer(dialect, r, stream);
       if (native) {
         CHECK(r.body == bytes);
@@ -779,6 +811,7 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
       CHECK(stored.text == a.text);
       CHECK(stored.reasoning == a.reasoning);
       CHECK(stored.stop == a.stop);
+      check_think_sent(up, up.sent(0), dialect, logs[0]);
     }
 
     SECTION("the answer sent back with its thinking, and a next question") {
