@@ -73,6 +73,13 @@ bool passthrough(Dialect d, const ProviderCase& p) {
 const char* kPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 const std::string kDataUrl = std::string("data:image/png;base64,") + kPng;
 const std::string kToolResult = "18 C, sunny";
+const std::array<const char*, 2> kTools{"get_weather", "get_time"};
+
+struct ToolCall {
+  std::string id;
+  std::string name;
+  json::value arguments;  ///< parsed
+};
 
 struct Usage {
   std::int64_t input = 0;  ///< every prompt token, cached included
@@ -201,53 +208,65 @@ void check_stream_sent(const Upstream& up, const json::object& body, bool stream
 
 // The upstream received the tool definition in its wire.
 void check_tools_sent(const Upstream& up, const json::object& body) {
-  switch (up.provider.wire) {
-    case Wire::kChat: CHECK(body.at("tools").at(0).at("function").at("name") == "get_weather"); break;
-    case Wire::kAnthropic: CHECK(body.at("tools").at(0).at("name") == "get_weather"); break;
-    case Wire::kQwen: CHECK_THAT(qwen_text(body), Contains("<get_weather>")); break;  // the XML tools prompt
+  for (std::size_t i = 0; i < kTools.size(); ++i) {
+    switch (up.provider.wire) {
+      case Wire::kChat: CHECK(body.at("tools").at(i).at("function").at("name") == kTools[i]); break;
+      case Wire::kAnthropic: CHECK(body.at("tools").at(i).at("name") == kTools[i]); break;
+      case Wire::kQwen: CHECK_THAT(qwen_text(body), Contains(std::string("<") + kTools[i] + ">")); break;  // XML prompt
+    }
   }
 }
 
-// The upstream received the assistant's call `id` and its result in its wire.
-void check_tool_result_sent(const Upstream& up, const json::object& body, const std::string& id) {
-  bool call = false;
-  bool result = false;
-  switch (up.provider.wire) {
-    case Wire::kChat:
-      for (const auto& m : body.at("messages").as_array()) {
-        if (m.at("role") == "assistant" && m.as_object().contains("tool_calls")) {
-          call = m.at("tool_calls").at(0).at("id") == id.c_str() &&
-                 m.at("tool_calls").at(0).at("function").at("name") == "get_weather";
-        }
-        if (m.at("role") == "tool") {
-          result = m.at("tool_call_id") == id.c_str() &&
-                   json::serialize(m.at("content")).find(kToolResult) != std::string::npos;
-        }
-      }
-      break;
-    case Wire::kAnthropic:
-      for (const auto& m : body.at("messages").as_array()) {
-        if (!m.at("content").is_array()) {
-          continue;
-        }
-        for (const auto& b : m.at("content").as_array()) {
-          if (b.at("type") == "tool_use") {
-            call = m.at("role") == "assistant" && b.at("id") == id.c_str() && b.at("name") == "get_weather";
-          }
-          if (b.at("type") == "tool_result") {
-            result = m.at("role") == "user" && b.at("tool_use_id") == id.c_str() &&
-                     json::serialize(b.at("content")).find(kToolResult) != std::string::npos;
-          }
-        }
-      }
-      break;
-    case Wire::kQwen:  // the web API keeps the history: only the tool result goes, folded into text
-      call = true;
-      result = qwen_text(body).find(kToolResult) != std::string::npos;
-      break;
+// The upstream received the assistant's calls and their results in its wire: the calls in the
+// assistant turn, then every result, in order (for anthropic, in one user turn: its roles alternate).
+void check_tool_results_sent(const Upstream& up, const json::object& body, const std::vector<ToolCall>& calls) {
+  std::vector<std::string> ids;
+  for (const auto& c : calls) {
+    ids.push_back(c.id);
   }
-  CHECK(call);
-  CHECK(result);
+  const auto& messages = body.at("messages").as_array();
+  const auto has_result = [](const json::value& content) {
+    return json::serialize(content).find(kToolResult) != std::string::npos;
+  };
+  std::vector<std::string> called;
+  std::vector<std::string> answered;
+  switch (up.provider.wire) {
+    case Wire::kChat: {
+      REQUIRE(messages.size() == 2 + calls.size());
+      const auto& assistant = messages[1].as_object();
+      CHECK(assistant.at("role") == "assistant");
+      for (const auto& c : assistant.at("tool_calls").as_array()) {
+        called.emplace_back(c.at("id").as_string());
+      }
+      for (std::size_t i = 2; i < messages.size(); ++i) {
+        CHECK(messages[i].at("role") == "tool");
+        CHECK(has_result(messages[i].at("content")));
+        answered.emplace_back(messages[i].at("tool_call_id").as_string());
+      }
+      break;
+    }
+    case Wire::kAnthropic: {
+      REQUIRE(messages.size() == 3);
+      CHECK(messages[1].at("role") == "assistant");
+      for (const auto& b : messages[1].at("content").as_array()) {
+        if (b.at("type") == "tool_use") {
+          called.emplace_back(b.at("id").as_string());
+        }
+      }
+      CHECK(messages[2].at("role") == "user");
+      for (const auto& b : messages[2].at("content").as_array()) {
+        CHECK(b.at("type") == "tool_result");
+        CHECK(has_result(b.at("content")));
+        answered.emplace_back(b.at("tool_use_id").as_string());
+      }
+      break;
+    }
+    case Wire::kQwen:  // the web API keeps the history: only the tool result goes, folded into text
+      CHECK(has_result(messages[0].at("content")));
+      return;
+  }
+  CHECK(called == ids);
+  CHECK(answered == ids);
 }
 
 // The upstream received the answer sent back, its thinking included where the wire can carry
@@ -306,12 +325,6 @@ void check_image_sent(const Upstream& up, const json::object& body) {
 
 // ---- the client side: requests and answers per dialect ---------------------------------------
 
-struct ToolCall {
-  std::string id;
-  std::string name;
-  json::value arguments;  ///< parsed
-};
-
 // A client request: the question, optionally with an image, the tool, a max-tokens limit, and
 // the tool round trip's second turn (the call answered, its result).
 struct Ask {
@@ -320,12 +333,12 @@ struct Ask {
   bool tools = false;
   bool think = false;  ///< ask for a little reasoning, in the dialect's own words
   std::optional<std::int64_t> max_tokens;
-  std::optional<ToolCall> answered;
+  std::vector<ToolCall> answered;        ///< calls answered with kToolResult
   std::optional<json::object> previous;  ///< an answer object, sent back as is before a next question
 };
 
 json::value parameters() {
-  return json::parse(R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})");
+  return json::parse(R"({"type":"object","properties":{"city":{"type":"string"},"tz":{"type":"string"}}})");
 }
 
 std::string request(Dialect d, const Ask& a) {
@@ -339,13 +352,16 @@ std::string request(Dialect d, const Ask& a) {
                               json::object{{"type", "image_url"}, {"image_url", json::object{{"url", kDataUrl}}}}};
       }
       turns.push_back(json::object{{"role", "user"}, {"content", content}});
-      if (a.answered) {
-        json::object fn{{"name", a.answered->name}, {"arguments", json::serialize(a.answered->arguments)}};
-        turns.push_back(json::object{
-            {"role", "assistant"},
-            {"content", "Let me check."},
-            {"tool_calls", json::array{json::object{{"id", a.answered->id}, {"type", "function"}, {"function", fn}}}}});
-        turns.push_back(json::object{{"role", "tool"}, {"tool_call_id", a.answered->id}, {"content", kToolResult}});
+      if (!a.answered.empty()) {
+        json::array calls;
+        for (const auto& c : a.answered) {
+          json::object fn{{"name", c.name}, {"arguments", json::serialize(c.arguments)}};
+          calls.push_back(json::object{{"id", c.id}, {"type", "function"}, {"function", fn}});
+        }
+        turns.push_back(json::object{{"role", "assistant"}, {"content", "Let me check."}, {"tool_calls", calls}});
+        for (const auto& c : a.answered) {
+          turns.push_back(json::object{{"role", "tool"}, {"tool_call_id", c.id}, {"content", kToolResult}});
+        }
       }
       if (a.previous) {
         turns.push_back(a.previous->at("choices").at(0).at("message"));
@@ -353,10 +369,13 @@ std::string request(Dialect d, const Ask& a) {
       }
       body["messages"] = std::move(turns);
       if (a.tools) {
-        body["tools"] = json::array{json::object{
-            {"type", "function"},
-            {"function",
-             json::object{{"name", "get_weather"}, {"description", "Weather"}, {"parameters", parameters()}}}}};
+        json::array tools;
+        for (const auto* name : kTools) {
+          tools.push_back(json::object{
+              {"type", "function"},
+              {"function", json::object{{"name", name}, {"description", "Look up"}, {"parameters", parameters()}}}});
+        }
+        body["tools"] = std::move(tools);
       }
       if (a.max_tokens) {
         body["max_tokens"] = *a.max_tokens;
@@ -378,17 +397,15 @@ std::string request(Dialect d, const Ask& a) {
                          {"source", json::object{{"type", "base64"}, {"media_type", "image/png"}, {"data", kPng}}}}};
       }
       turns.push_back(json::object{{"role", "user"}, {"content", content}});
-      if (a.answered) {
-        turns.push_back(json::object{{"role", "assistant"},
-                                     {"content", json::array{json::object{{"type", "text"}, {"text", "Let me check."}},
-                                                             json::object{{"type", "tool_use"},
-                                                                          {"id", a.answered->id},
-                                                                          {"name", a.answered->name},
-                                                                          {"input", a.answered->arguments}}}}});
-        turns.push_back(json::object{
-            {"role", "user"},
-            {"content", json::array{json::object{
-                            {"type", "tool_result"}, {"tool_use_id", a.answered->id}, {"content", kToolResult}}}}});
+      if (!a.answered.empty()) {
+        json::array uses{json::object{{"type", "text"}, {"text", "Let me check."}}};
+        json::array results;
+        for (const auto& c : a.answered) {
+          uses.push_back(json::object{{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", c.arguments}});
+          results.push_back(json::object{{"type", "tool_result"}, {"tool_use_id", c.id}, {"content", kToolResult}});
+        }
+        turns.push_back(json::object{{"role", "assistant"}, {"content", uses}});
+        turns.push_back(json::object{{"role", "user"}, {"content", results}});
       }
       if (a.previous) {
         turns.push_back(json::object{{"role", "assistant"}, {"content", a.previous->at("content")}});
@@ -400,8 +417,11 @@ std::string request(Dialect d, const Ask& a) {
         body["thinking"] = json::object{{"type", "enabled"}, {"budget_tokens", 2048}};
       }
       if (a.tools) {
-        body["tools"] = json::array{
-            json::object{{"name", "get_weather"}, {"description", "Weather"}, {"input_schema", parameters()}}};
+        json::array tools;
+        for (const auto* name : kTools) {
+          tools.push_back(json::object{{"name", name}, {"description", "Look up"}, {"input_schema", parameters()}});
+        }
+        body["tools"] = std::move(tools);
       }
       break;
     }
@@ -412,13 +432,14 @@ std::string request(Dialect d, const Ask& a) {
                               json::object{{"type", "input_image"}, {"image_url", kDataUrl}}};
       }
       turns.push_back(json::object{{"role", "user"}, {"content", content}});
-      if (a.answered) {
+      for (const auto& c : a.answered) {
         turns.push_back(json::object{{"type", "function_call"},
-                                     {"call_id", a.answered->id},
-                                     {"name", a.answered->name},
-                                     {"arguments", json::serialize(a.answered->arguments)}});
-        turns.push_back(
-            json::object{{"type", "function_call_output"}, {"call_id", a.answered->id}, {"output", kToolResult}});
+                                     {"call_id", c.id},
+                                     {"name", c.name},
+                                     {"arguments", json::serialize(c.arguments)}});
+      }
+      for (const auto& c : a.answered) {
+        turns.push_back(json::object{{"type", "function_call_output"}, {"call_id", c.id}, {"output", kToolResult}});
       }
       if (a.previous) {  // the output items, as Codex sends them back (store: false)
         for (const auto& item : a.previous->at("output").as_array()) {
@@ -429,8 +450,12 @@ std::string request(Dialect d, const Ask& a) {
       body["input"] = std::move(turns);
       body["store"] = false;
       if (a.tools) {
-        body["tools"] = json::array{json::object{
-            {"type", "function"}, {"name", "get_weather"}, {"description", "Weather"}, {"parameters", parameters()}}};
+        json::array tools;
+        for (const auto* name : kTools) {
+          tools.push_back(json::object{
+              {"type", "function"}, {"name", name}, {"description", "Look up"}, {"parameters", parameters()}});
+        }
+        body["tools"] = std::move(tools);
       }
       if (a.max_tokens) {
         body["max_output_tokens"] = *a.max_tokens;
@@ -449,7 +474,7 @@ struct Answer {
   std::string text;
   std::string reasoning;
   std::string stop;  ///< finish_reason / stop_reason / status[:incomplete reason]
-  std::optional<ToolCall> call;
+  std::vector<ToolCall> calls;
   Usage usage;
 };
 
@@ -473,10 +498,12 @@ Answer read_chat(const json::object& c) {
   a.text = str(m.if_contains("content"));
   a.reasoning = str(m.if_contains("reasoning_content"));
   a.stop = str(choice.if_contains("finish_reason"));
-  if (const auto* calls = m.if_contains("tool_calls"); calls != nullptr && !calls->as_array().empty()) {
-    const auto& fn = calls->at(0).at("function");
-    a.call = ToolCall{str(calls->at(0).as_object().if_contains("id")), str(fn.as_object().if_contains("name")),
-                      json::parse(fn.at("arguments").as_string())};
+  if (const auto* calls = m.if_contains("tool_calls"); calls != nullptr && calls->is_array()) {
+    for (const auto& call : calls->as_array()) {
+      const auto& fn = call.at("function").as_object();
+      a.calls.push_back(ToolCall{str(call.as_object().if_contains("id")), str(fn.if_contains("name")),
+                                 json::parse(fn.at("arguments").as_string())});
+    }
   }
   const auto& u = c.at("usage").as_object();
   a.usage = {num(u.if_contains("prompt_tokens")), num_in(u, "prompt_tokens_details", "cached_tokens"),
@@ -494,7 +521,7 @@ Answer read_messages(const json::object& m) {
     } else if (o.at("type") == "thinking") {
       a.reasoning += str(o.if_contains("thinking"));
     } else if (o.at("type") == "tool_use") {
-      a.call = ToolCall{str(o.if_contains("id")), str(o.if_contains("name")), o.at("input")};
+      a.calls.push_back(ToolCall{str(o.if_contains("id")), str(o.if_contains("name")), o.at("input")});
     }
   }
   a.stop = str(m.if_contains("stop_reason"));
@@ -520,8 +547,8 @@ Answer read_responses(const json::object& r) {
         a.reasoning += str(part.as_object().if_contains("text"));
       }
     } else if (o.at("type") == "function_call") {
-      a.call = ToolCall{str(o.if_contains("call_id")), str(o.if_contains("name")),
-                        json::parse(o.at("arguments").as_string())};
+      a.calls.push_back(ToolCall{str(o.if_contains("call_id")), str(o.if_contains("name")),
+                                 json::parse(o.at("arguments").as_string())});
     }
   }
   a.stop = str(r.if_contains("status"));
@@ -796,7 +823,7 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
       // thinking block, or a reasoning item.
       CHECK(a.reasoning == "Thinking it over.");
       CHECK(a.stop == stop_of(dialect, "stop"));
-      CHECK_FALSE(a.call);
+      CHECK(a.calls.empty());
       check_usage(dialect, a.usage, up.usage(stream));
       check_stream_sent(up, up.sent(0), stream);
       const auto logs = f.logs(1);
@@ -826,29 +853,44 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
       }
     }
 
-    SECTION("a tool call, and its result sent back in the client's dialect") {
-      const auto bytes = up.answer("tool", stream);
-      const auto r1 = post({.stream = stream, .tools = true});
-      const auto a1 = read_answer(dialect, r1, stream);
-      if (native) {
-        CHECK(r1.body == bytes);
+    // One call, then two in one answer (OpenAI's parallel tool calls, Anthropic's tool_use
+    // blocks). Qwen's XML convention takes the first element only (docs/providers.md, "Tools").
+    for (const std::string scenario : {"tool", "tools2"}) {
+      if (scenario == "tools2" && provider.wire == Wire::kQwen) {
+        continue;
       }
-      check_tools_sent(up, up.sent(0));
-      // Qwen's stream sends the text before a tool element as it arrives, the blank line before
-      // the element included (qwen_direct_test); its whole reply and the other wires have none.
-      CHECK(a1.text == (provider.wire == Wire::kQwen && stream ? "Let me check.\n\n" : "Let me check."));
-      CHECK(a1.stop == stop_of(dialect, "tool"));
-      REQUIRE(a1.call);
-      CHECK(a1.call->name == "get_weather");
-      CHECK(a1.call->arguments == json::parse(R"({"city":"Paris"})"));
-      CHECK_FALSE(a1.call->id.empty());
+      DYNAMIC_SECTION((scenario == "tool" ? "a tool call" : "two tool calls")
+                      << ", and the results sent back in the client's dialect") {
+        const auto bytes = up.answer(scenario, stream);
+        const auto r1 = post({.stream = stream, .tools = true});
+        const auto a1 = read_answer(dialect, r1, stream);
+        if (native) {
+          CHECK(r1.body == bytes);
+        }
+        check_tools_sent(up, up.sent(0));
+        // Qwen's stream sends the text before a tool element as it arrives, the blank line before
+        // the element included (qwen_direct_test); its whole reply and the other wires have none.
+        CHECK(a1.text == (provider.wire == Wire::kQwen && stream ? "Let me check.\n\n" : "Let me check."));
+        CHECK(a1.stop == stop_of(dialect, "tool"));
+        REQUIRE(a1.calls.size() == (scenario == "tool" ? 1U : 2U));
+        CHECK(a1.calls[0].name == "get_weather");
+        CHECK(a1.calls[0].arguments == json::parse(R"({"city":"Paris"})"));
+        if (a1.calls.size() == 2) {
+          CHECK(a1.calls[1].name == "get_time");
+          CHECK(a1.calls[1].arguments == json::parse(R"({"tz":"Europe/Paris"})"));
+          CHECK(a1.calls[1].id != a1.calls[0].id);
+        }
+        for (const auto& c : a1.calls) {
+          CHECK_FALSE(c.id.empty());
+        }
 
-      up.answer("text", stream);
-      const auto r2 = post({.stream = stream, .tools = true, .answered = a1.call});
-      const auto a2 = read_answer(dialect, r2, stream);
-      CHECK(a2.text == "Hello there!");
-      CHECK(a2.stop == stop_of(dialect, "stop"));
-      check_tool_result_sent(up, up.sent(1), a1.call->id);
+        up.answer("text", stream);
+        const auto r2 = post({.stream = stream, .tools = true, .answered = a1.calls});
+        const auto a2 = read_answer(dialect, r2, stream);
+        CHECK(a2.text == "Hello there!");
+        CHECK(a2.stop == stop_of(dialect, "stop"));
+        check_tool_results_sent(up, up.sent(1), a1.calls);
+      }
     }
 
     SECTION("an image reaches the upstream in its wire's image shape") {
