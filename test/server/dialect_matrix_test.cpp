@@ -217,6 +217,13 @@ void check_tools_sent(const Upstream& up, const json::object& body) {
   }
 }
 
+// A qwen-direct request continued the chat of the answer the client sent back (its history, in
+// whichever dialect, keys the same as the router's answer did), rather than starting a new one.
+void check_qwen_continued(const Upstream& up, const json::object& body) {
+  CHECK(up.mock.hits("/api/v2/chats/new") == 1);
+  CHECK(body.at("parent_id").is_string());
+}
+
 // The upstream received the assistant's calls and their results in its wire: the calls in the
 // assistant turn, then every result, in order (for anthropic, in one user turn: its roles alternate).
 void check_tool_results_sent(const Upstream& up, const json::object& body, const std::vector<ToolCall>& calls) {
@@ -263,6 +270,7 @@ void check_tool_results_sent(const Upstream& up, const json::object& body, const
     }
     case Wire::kQwen:  // the web API keeps the history: only the tool result goes, folded into text
       CHECK(has_result(messages[0].at("content")));
+      check_qwen_continued(up, body);
       return;
   }
   CHECK(called == ids);
@@ -848,6 +856,7 @@ TEST_CASE("dialect matrix: every client dialect against every provider type, who
       CHECK(read_answer(dialect, r, stream).text == "Hello there!");
       if (provider.wire == Wire::kQwen) {  // the web API keeps the history: only the question goes
         CHECK(qwen_text(up.sent(1)) == "And tomorrow?");
+        check_qwen_continued(up, up.sent(1));
       } else {
         check_thinking_sent(up, up.sent(1), dialect == Dialect::kMessages || (dialect == Dialect::kChat && !stream));
       }
