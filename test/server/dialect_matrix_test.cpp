@@ -3,9 +3,11 @@
 #include <boost/json.hpp>
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/dialects.hpp"
@@ -119,7 +121,7 @@ struct Upstream {
     return {};
   }
 
-  // The recorded-style answer of `scenario` ("text", "tool", "length", "error") in this wire.
+  // The recorded-style answer of `scenario` ("text", "tool", "tools2", "length", "error") in this wire.
   [[nodiscard]] std::string transcript(const std::string& scenario, bool stream) const {
     if (scenario == "error") {  // streams only: some text, then the upstream's error event
       switch (provider.wire) {
@@ -134,7 +136,7 @@ struct Upstream {
     return fixture(std::string("matrix/") + prefix + "_" + scenario + (stream ? ".sse" : ".json"));
   }
 
-  // Answers the next requests with `scenario`; returns the bytes the client will be sent.
+  // Answers the next requests with `scenario`, streamed in pieces cut anywhere; returns its bytes.
   std::string answer(const std::string& scenario, bool stream) {
     auto bytes = transcript(scenario, stream);
     mock.on(path(), stream ? router::test::sse_transcript(bytes, 29) : MockUpstream::json(bytes));
