@@ -36,14 +36,15 @@ SELECT request_id, created_at, endpoint, method, client_addr, api_key_name, mode
   response_bytes, body_truncated)sql";
 
 // History filters are fixed fragments with fixed parameter numbers, appended when set; every
-// value is bound. LIMIT is ?7, so all seven parameters always exist and unused ones are inert.
+// value is bound. LIMIT is ?8, so all eight parameters always exist and unused ones are inert.
 constexpr std::string_view kHistoryWhere =
     " FROM request_logs WHERE request_id >= ?1 AND request_id < ?2";
 constexpr std::string_view kByProvider = " AND provider_id = ?3";
 constexpr std::string_view kByModel = " AND model_requested = ?4";
 constexpr std::string_view kByOutcome = " AND outcome = ?5";
 constexpr std::string_view kByStatus = " AND status = ?6";
-constexpr std::string_view kHistoryOrder = " ORDER BY request_id DESC LIMIT ?7";
+constexpr std::string_view kByEndpoint = " AND endpoint = ?7";
+constexpr std::string_view kHistoryOrder = " ORDER BY request_id DESC LIMIT ?8";
 
 constexpr std::string_view kSelectOne = " FROM request_logs WHERE request_id = ?1";
 constexpr std::string_view kSelectAttempts = R"sql(
@@ -280,6 +281,9 @@ HistoryPage LogRepository::history(const HistoryFilter& filter, std::size_t limi
   if (filter.status) {
     sql += kByStatus;
   }
+  if (filter.endpoint) {
+    sql += kByEndpoint;
+  }
   sql += kHistoryOrder;
   db_.read([&] {
     page.rows.clear();
@@ -294,7 +298,8 @@ HistoryPage LogRepository::history(const HistoryFilter& filter, std::size_t limi
     if (filter.status) {
       s.bind(6, *filter.status);
     }
-    s.bind(7, static_cast<std::int64_t>(limit + 1));  // one more tells whether another page exists
+    bind_opt(s, 7, filter.endpoint);
+    s.bind(8, static_cast<std::int64_t>(limit + 1));  // one more tells whether another page exists
     while (s.executeStep()) {
       page.rows.push_back(from_row(s));
     }

@@ -67,7 +67,7 @@ ON CONFLICT (hour, provider_id, model) DO UPDATE SET
 // The oldest n requests below the cutoff make one prune batch; deleting by an id range (rather
 // than "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
 constexpr std::string_view kPruneScan = R"sql(
-SELECT request_id, provider_id, model_requested, outcome FROM request_logs
+SELECT request_id, provider_id, model_requested, outcome, endpoint FROM request_logs
 WHERE request_id < ?1 ORDER BY request_id LIMIT ?2)sql";
 // Walk the index entries of one key below a bound (see touch_pages); IS also matches NULL keys.
 constexpr std::string_view kTouchByProvider = R"sql(
@@ -79,6 +79,9 @@ WHERE model_requested IS ?1 AND request_id < ?2)sql";
 constexpr std::string_view kTouchByOutcome = R"sql(
 SELECT count(*) FROM request_logs INDEXED BY request_logs_by_outcome
 WHERE outcome = ?1 AND request_id < ?2)sql";
+constexpr std::string_view kTouchByEndpoint = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_endpoint
+WHERE endpoint = ?1 AND request_id < ?2)sql";
 constexpr std::string_view kDeleteLogs = "DELETE FROM request_logs WHERE request_id < ?1";
 constexpr std::string_view kDeleteAttempts = "DELETE FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kDeleteRollups = "DELETE FROM request_rollups WHERE hour < ?1";
@@ -239,12 +242,12 @@ Step timed_write(Database& db, Fn&& fn) {
 }
 
 // Reads (in the current read transaction) every page that deleting the requests below `bound`
-// will modify: the index entries of each provider, model and outcome among them, and their
-// attempts. The table pages were just read by the caller's scan.
+// will modify: the index entries of each provider, model, outcome and endpoint among them, and
+// their attempts. The table pages were just read by the caller's scan.
 using KeySet = std::set<std::optional<std::string>>;
 
 void touch_pages(Database& db, std::int64_t bound, const KeySet& providers, const KeySet& models,
-                 const KeySet& outcomes) {
+                 const KeySet& outcomes, const KeySet& endpoints) {
   auto touch = [&](std::string_view sql, const KeySet& keys) {
     SQLite::Statement s(db.sqlite(), std::string(sql));
     for (const auto& key : keys) {
@@ -261,6 +264,7 @@ void touch_pages(Database& db, std::int64_t bound, const KeySet& providers, cons
   touch(kTouchByProvider, providers);
   touch(kTouchByModel, models);
   touch(kTouchByOutcome, outcomes);
+  touch(kTouchByEndpoint, endpoints);
   (void)count_below(db, kCountAttempts, bound);
 }
 
@@ -276,6 +280,7 @@ Step delete_batch(Database& db, BodyStore& bodies, std::int64_t cutoff_id, std::
     KeySet providers;
     KeySet models;
     KeySet outcomes;
+    KeySet endpoints;
     SQLite::Statement scan(db.sqlite(), std::string(kPruneScan));
     auto key = [&](int column) {
       const SQLite::Column c = scan.getColumn(column);
@@ -291,11 +296,12 @@ Step delete_batch(Database& db, BodyStore& bodies, std::int64_t cutoff_id, std::
       providers.insert(key(1));
       models.insert(key(2));
       outcomes.insert(key(3));
+      endpoints.insert(key(4));
     }
     if (rows == max_rows) {
       bound = last + 1;
     }
-    touch_pages(db, bound, providers, models, outcomes);
+    touch_pages(db, bound, providers, models, outcomes, endpoints);
   });
   Step step = timed_write(db, [&](Step& s) {
     s.done = delete_below(db, kDeleteLogs, bound);

@@ -31,6 +31,7 @@ struct HistoryFilter {
   std::optional<std::string> model{};  ///< the model the client requested
   std::optional<Outcome> outcome{};
   std::optional<int> status{};
+  std::optional<std::string> endpoint{};  ///< the path the client called, "/v1/messages"
   std::optional<std::int64_t> since_ms{};
   std::optional<std::int64_t> until_ms{};
 };
