@@ -25,8 +25,6 @@ using core::Error;
 using core::ErrorCode;
 
 constexpr std::size_t kMaxModelBytes = 200;
-// The server stores a refused request's path cut at 256 bytes (lib/server/log_record.cpp).
-constexpr std::size_t kMaxEndpointBytes = 256;
 
 // Runs a core parser and tags its kInvalidArgument with the parameter it came from.
 template <typename Fn>
@@ -49,43 +47,19 @@ std::string valid_provider(const std::string& p) {
   return p;
 }
 
-bool printable_utf8(const std::string& s, std::size_t max_bytes) {
-  const bool printable = std::none_of(s.begin(), s.end(), [](char c) {
+// Model names come from clients, so anything printable is a legitimate filter value.
+std::string valid_model(const std::string& m) {
+  const bool printable = std::none_of(m.begin(), m.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
     return u < 0x20 || u == 0x7f;
   });
-  return !s.empty() && s.size() <= max_bytes && printable && core::is_valid_utf8(s);
-}
-
-// Model names come from clients, so anything printable is a legitimate filter value.
-std::string valid_model(const std::string& m) {
-  if (!printable_utf8(m, kMaxModelBytes)) {
+  if (m.empty() || m.size() > kMaxModelBytes || !printable || !core::is_valid_utf8(m)) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("invalid model '{}': use 1 to {} bytes of printable UTF-8",
                             m.substr(0, 80), kMaxModelBytes),
                 "model");
   }
   return m;
-}
-
-// A short name stands for its path; any other path is taken as logged (refused requests keep
-// the path the client sent, e.g. /v1/models or a 404's).
-std::string valid_endpoint(const std::string& e) {
-  if (const auto path = endpoint_path(e)) {
-    return std::string(*path);
-  }
-  if (e.starts_with('/') && printable_utf8(e, kMaxEndpointBytes)) {
-    return e;
-  }
-  std::string names;
-  for (const auto& n : endpoint_names()) {
-    names += names.empty() ? "" : ", ";
-    names += n.name;
-  }
-  throw Error(ErrorCode::kInvalidArgument,
-              fmt::format("invalid endpoint '{}': expected a path such as /v1/messages or one of {}",
-                          e.substr(0, 80), names),
-              "endpoint");
 }
 
 Outcome valid_outcome(const std::string& o) {
@@ -205,7 +179,7 @@ HistoryRequest parse_history_params(const HistoryParams& p, std::int64_t now_ms)
         tagged("status", [&] { return core::parse_int(*p.status, 100, 599, "status"); }));
   }
   if (p.endpoint) {
-    req.filter.endpoint = valid_endpoint(*p.endpoint);
+    req.filter.endpoint = std::string(require_endpoint(*p.endpoint, "endpoint"));
   }
   if (p.since) {
     req.filter.since_ms = time_param(*p.since, now_ms, "since");
@@ -236,9 +210,12 @@ StatsQuery parse_stats_params(const StatsParams& p, std::int64_t now_ms) {
   if (p.by) {
     const auto by = parse_group_by(*p.by);
     if (!by) {
+      std::string names;
+      for (const auto g : kAllGroupings) {
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", group_by_name(g));
+      }
       throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("invalid grouping '{}': expected one of provider, model, hour, day",
-                              p.by->substr(0, 80)),
+                  fmt::format("invalid grouping '{}': expected one of {}", p.by->substr(0, 80), names),
                   "by");
     }
     q.group_by = *by;

@@ -2,6 +2,11 @@
 
 #include <array>
 
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/text.hpp"
+
 namespace router::db {
 
 namespace {
@@ -46,13 +51,18 @@ std::optional<Outcome> parse_outcome(std::string_view name) noexcept {
 
 std::span<const EndpointName> endpoint_names() noexcept { return kEndpoints; }
 
-std::optional<std::string_view> endpoint_path(std::string_view name) noexcept {
+std::string_view require_endpoint(std::string_view name_or_path, std::string_view param) {
+  std::vector<std::string> names;
   for (const auto& e : kEndpoints) {
-    if (e.name == name) {
+    if (e.name == name_or_path || e.path == name_or_path) {
       return e.path;
     }
+    names.emplace_back(e.name);
   }
-  return std::nullopt;
+  throw core::Error(core::ErrorCode::kInvalidArgument,
+                    fmt::format("unknown endpoint '{}': name one of {} or its path",
+                                name_or_path.substr(0, 80), core::join(names, ", ")),
+                    std::string(param));
 }
 
 std::string_view endpoint_name(std::string_view path) noexcept {

@@ -36,8 +36,9 @@ struct EndpointName {
 
 /// Every short name, in the order error messages list them.
 [[nodiscard]] std::span<const EndpointName> endpoint_names() noexcept;
-/// The path a short name stands for; nullopt for a name not in endpoint_names().
-[[nodiscard]] std::optional<std::string_view> endpoint_path(std::string_view name) noexcept;
+/// The path of the endpoint named by its short name or its path; else kInvalidArgument naming
+/// `param` and the accepted names.
+[[nodiscard]] std::string_view require_endpoint(std::string_view name_or_path, std::string_view param);
 /// The short name of a logged path; empty for a path without one.
 [[nodiscard]] std::string_view endpoint_name(std::string_view path) noexcept;
 

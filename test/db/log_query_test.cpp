@@ -342,6 +342,16 @@ TEST_CASE("LogRepository::stats: whole hours come from rollups and match the raw
     check_stats(
         f, res, base, until, [](const RequestLog& r) { return r.model_requested; }, "groq");
   }
+  SECTION("by endpoint, every provider: the rollups are kept per endpoint") {
+    const auto res =
+        f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kEndpoint});
+    CHECK(res.raw_rows_scanned == 0);
+    REQUIRE(res.groups.size() == kEndpoints.size());
+    check_stats(f, res, base, until, [](const RequestLog& r) { return r.endpoint; });
+    for (std::size_t i = 1; i < res.groups.size(); ++i) {
+      CHECK(res.groups[i - 1].requests >= res.groups[i].requests);
+    }
+  }
   SECTION("by hour: chronological, keyed by the UTC hour start") {
     const auto res =
         f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kHour});
@@ -389,6 +399,16 @@ TEST_CASE("LogRepository::stats: partial edge hours are read from raw rows, exac
     CHECK(res.exact);
     CHECK(res.raw_rows_scanned == in(since, base + kHourMs) + in(base + 3 * kHourMs, until));
     check_stats(f, res, since, until, [](const RequestLog& r) { return r.provider_id; });
+  }
+  SECTION("both edges by endpoint, one provider") {
+    const std::int64_t since = base + 40 * kMinuteMs;
+    const std::int64_t until = base + 4 * kHourMs + 5 * kMinuteMs;
+    const auto res = f.logs.repo.stats(
+        {.since_ms = since, .until_ms = until, .group_by = StatsGroupBy::kEndpoint, .provider = "openai"});
+    CHECK(res.exact);
+    CHECK(res.raw_rows_scanned > 0);
+    check_stats(
+        f, res, since, until, [](const RequestLog& r) { return r.endpoint; }, "openai");
   }
   SECTION("a window inside one hour") {
     const std::int64_t since = base + 2 * kHourMs + 10 * kMinuteMs;

@@ -133,7 +133,8 @@ TEST_CASE("admin stats: the stats of 'router stats' over HTTP", "[server][admin]
   check_param(f.get("/v1/stats?model=gpt-a"), 400, "model");
 }
 
-TEST_CASE("admin requests: ?endpoint= takes the path or the dialect name the client called", "[server][admin]") {
+TEST_CASE("admin requests: ?endpoint= takes the path or the dialect name the client called; stats by endpoint",
+          "[server][admin]") {
   Traffic t{"gpt-a", "gpt-b"};
   auto& f = t.f;
   const std::string messages = R"({"model":"gpt-a","max_tokens":16,"messages":[{"role":"user","content":"hi"}]})";
@@ -156,7 +157,25 @@ TEST_CASE("admin requests: ?endpoint= takes the path or the dialect name the cli
   CHECK(chat_rows.json.at("data").at(0).at("endpoint") == "/v1/chat/completions");
   CHECK(f.get("/v1/requests?endpoint=embeddings").json.at("data").as_array().empty());
 
+  // The same traffic per endpoint in the stats; the other groupings sum over the endpoints.
+  const auto stats = f.get("/v1/stats?by=endpoint");
+  INFO(stats.http.body);
+  REQUIRE(stats.status() == 200);
+  CHECK(stats.json.at("group_by") == "endpoint");
+  const auto& groups = stats.json.at("groups").as_array();
+  REQUIRE(groups.size() == 2);
+  CHECK(groups.at(0).at("key") == "/v1/chat/completions");
+  CHECK(groups.at(0).at("requests") == 2);
+  CHECK(groups.at(1).at("key") == "/v1/messages");
+  CHECK(groups.at(1).at("requests") == 1);
+  CHECK(stats.json.at("total").at("requests") == 3);
+  const auto by_model = f.get("/v1/stats?by=model");
+  REQUIRE(by_model.status() == 200);
+  CHECK(by_model.json.at("groups").at(0).at("key") == "gpt-a");
+  CHECK(by_model.json.at("groups").at(0).at("requests") == 2);
+
   const auto bad = f.get("/v1/requests?endpoint=message");
   check_param(bad, 400, "endpoint");
-  CHECK_THAT(bad.error_message(), Catch::Contains("one of chat, messages, responses, embeddings, completions, count_tokens"));
+  CHECK_THAT(bad.error_message(),
+             Catch::Contains("name one of chat, messages, responses, embeddings, completions, count_tokens"));
 }

@@ -52,10 +52,10 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 // SQL-side increments: the batch's share is added to whatever the row holds at write time, so
 // any number of writers (processes, connections) may add to the same hour without reading it.
 constexpr std::string_view kAddRollup = R"sql(
-INSERT INTO request_rollups (hour, provider_id, model, requests, errors, prompt_tokens,
+INSERT INTO request_rollups (hour, provider_id, model, endpoint, requests, errors, prompt_tokens,
   completion_tokens, duration_sum_us, latency_hist, ttft_hist)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-ON CONFLICT (hour, provider_id, model) DO UPDATE SET
+VALUES (?1, ?2, ?3, ?11, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+ON CONFLICT (hour, provider_id, model, endpoint) DO UPDATE SET
   requests = requests + excluded.requests,
   errors = errors + excluded.errors,
   prompt_tokens = prompt_tokens + excluded.prompt_tokens,
@@ -116,6 +116,13 @@ std::int64_t hour_of(std::int64_t ms) {
   return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs;
 }
 
+// The endpoint a request is rolled up under: its route when a provider was tried for it, else ''
+// (migrations/logs/0003_endpoints.sql). A request refused before routing keeps the path the client
+// sent, and keying rollups by that would let any client add rollup rows at will.
+std::string_view rollup_endpoint(const RequestLog& r) {
+  return r.provider_id.empty() ? std::string_view() : std::string_view(r.endpoint);
+}
+
 std::int64_t rollup_cutoff_hour(std::int64_t raw_cutoff_ms) {
   const std::int64_t retention_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(LogRepository::kRollupRetention)
@@ -143,8 +150,10 @@ class Stmt {
   void bind(int i, std::optional<std::int64_t> v) {
     check(v ? sqlite3_bind_int64(stmt_, i, *v) : sqlite3_bind_null(stmt_, i));
   }
+  /// Always text: SQLite binds a null pointer as NULL, and an empty string_view may have one.
   void bind_text(int i, std::string_view s) {
-    check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC));
+    check(sqlite3_bind_text(stmt_, i, s.data() != nullptr ? s.data() : "", static_cast<int>(s.size()),
+                            SQLITE_STATIC));
   }
   /// Empty text is stored as NULL (nullable columns whose struct field uses "" for none).
   void bind_text_or_null(int i, std::string_view s) {
@@ -201,6 +210,7 @@ struct RollupKey {
   std::int64_t hour;
   std::string_view provider;
   std::string_view model;
+  std::string_view endpoint;
   auto operator<=>(const RollupKey&) const = default;
 };
 
@@ -522,7 +532,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
       if (r.replay_of) {
         bodies_->link_replay(r.request_id, *r.replay_of);
       }
-      rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}].add_request(
+      rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested, rollup_endpoint(r)}].add_request(
           r.outcome, r.duration_us, r.ttft_us, r.prompt_tokens.value_or(0),
           r.completion_tokens.value_or(0));
     }
@@ -542,6 +552,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
       add.bind(8, d.duration_sum_us);
       add.bind_blob(9, latency);
       add.bind_blob(10, ttft);
+      add.bind_text(11, key.endpoint);
       add.step();
     }
   });
