@@ -58,9 +58,9 @@ constexpr const char* kListOptions[] = {"--provider", "--model", "--outcome", "-
 std::string endpoint_help() {
   std::string names;
   for (const auto& e : db::endpoint_names()) {
-    names += fmt::format("{}{} ({})", names.empty() ? "" : ", ", e.name, e.path);
+    names += fmt::format("{}{}", names.empty() ? "" : ", ", e.name);
   }
-  return "Only requests to this path, or to the endpoint of a dialect name: " + names;
+  return "Only requests to this endpoint, by its path (/v1/messages) or its dialect's name: " + names;
 }
 
 int run_list(const CLI::App& app, const Options& o, Context& ctx) {
