@@ -173,7 +173,7 @@ TEST_CASE("cli stats --by endpoint: one group per endpoint, summing to the total
   CHECK_THAT(bad.err, Contains("error: invalid grouping 'dialect': expected one of provider, model, hour, day, endpoint"));
 }
 
-TEST_CASE("cli migrate: a logs database at v2 moves its rollups to chat completions; sums and rows survive",
+TEST_CASE("cli migrate: a logs database at v2 moves its rollups to chat completions, sums and rows survive",
           "[cli]") {
   router::test::TempDir dir;
   const auto config = dir / "router.db";

@@ -416,7 +416,7 @@ TEST_CASE("LogRepository: concurrent writers on two connections add up to a reco
   CHECK(stats.total.ttft == recount.ttft);
 }
 
-TEST_CASE("LogRepository: rollups are kept per endpoint; requests never routed share the empty one",
+TEST_CASE("LogRepository: rollups are kept per endpoint, requests never routed share the empty one",
           "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");

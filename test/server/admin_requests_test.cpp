@@ -133,7 +133,7 @@ TEST_CASE("admin stats: the stats of 'router stats' over HTTP", "[server][admin]
   check_param(f.get("/v1/stats?model=gpt-a"), 400, "model");
 }
 
-TEST_CASE("admin requests: ?endpoint= takes the path or the dialect name the client called; stats by endpoint",
+TEST_CASE("admin requests: ?endpoint= takes the path or the dialect name the client called, stats by endpoint",
           "[server][admin]") {
   Traffic t{"gpt-a", "gpt-b"};
   auto& f = t.f;
