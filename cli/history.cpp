@@ -21,7 +21,7 @@ namespace router::cli {
 namespace {
 
 struct Options {
-  std::string provider, model, outcome, status, since, until, limit, cursor;
+  std::string provider, model, outcome, status, endpoint, since, until, limit, cursor;
   bool utc = false;
   bool size = false;
 };
@@ -52,8 +52,16 @@ int run_size(Context& ctx) {
   return 0;
 }
 
-constexpr const char* kListOptions[] = {"--provider", "--model", "--outcome", "--status",
+constexpr const char* kListOptions[] = {"--provider", "--model", "--outcome", "--status", "--endpoint",
                                         "--since",    "--until", "--limit",   "--cursor"};
+
+std::string endpoint_help() {
+  std::string names;
+  for (const auto& e : db::endpoint_names()) {
+    names += fmt::format("{}{}", names.empty() ? "" : ", ", e.name);
+  }
+  return "Only requests to this endpoint, by its path (/v1/messages) or its dialect's name: " + names;
+}
 
 int run_list(const CLI::App& app, const Options& o, Context& ctx) {
   const db::HistoryRequest req =
@@ -61,6 +69,7 @@ int run_list(const CLI::App& app, const Options& o, Context& ctx) {
                                                  .model = given(app, "--model", o.model),
                                                  .outcome = given(app, "--outcome", o.outcome),
                                                  .status = given(app, "--status", o.status),
+                                                 .endpoint = given(app, "--endpoint", o.endpoint),
                                                  .since = given(app, "--since", o.since),
                                                  .until = given(app, "--until", o.until),
                                                  .limit = given(app, "--limit", o.limit),
@@ -119,6 +128,7 @@ Runner setup_history(CLI::App& sub) {
   sub.add_option("--outcome", o->outcome,
                  "ok, client_error, upstream_error, timeout, truncated, cancelled or no_provider");
   sub.add_option("--status", o->status, "Only this HTTP status");
+  sub.add_option("--endpoint", o->endpoint, endpoint_help());
   sub.add_option("--since", o->since, "From this time: 30m, 24h, 7d or an ISO date");
   sub.add_option("--until", o->until, "Before this time: 30m, 24h, 7d or an ISO date");
   sub.add_option("--limit", o->limit,

@@ -59,9 +59,11 @@ void print_human(const Output& out, const db::RequestLog& r) {
   field(out, "time",
         fmt::format("{}  {}", core::format_local(r.created_at),
                     out.dim(core::format_utc(r.created_at))));
-  field(out, "endpoint",
-        fmt::format("{} {}{}", printable(r.method), printable(r.endpoint),
-                    r.stream ? "  (stream)" : ""));
+  // The dialect's name too: it is what `history --endpoint` takes.
+  const std::string_view name = db::endpoint_name(r.endpoint);
+  const std::string notes = r.stream ? (name.empty() ? "stream" : fmt::format("{}, stream", name)) : std::string(name);
+  field(out, "endpoint", fmt::format("{} {}{}", printable(r.method), printable(r.endpoint),
+                                     notes.empty() ? "" : fmt::format("  ({})", notes)));
   field(out, "client", fmt::format("{}  key {}", or_dash(r.client_addr), or_dash(r.api_key_name)));
   field(out, "model",
         r.model_sent.empty() || r.model_sent == r.model_requested

@@ -1,4 +1,4 @@
-// `router stats [--since T] [--until T] [--by provider|model|hour|day] [--provider P]`: counts,
+// `router stats [--since T] [--until T] [--by provider|model|hour|day|endpoint] [--provider P]`: counts,
 // error rates and latency percentiles from the hourly rollups (docs/stats.md).
 #include <CLI/CLI.hpp>
 
@@ -44,7 +44,8 @@ std::vector<Cell> row(Cell key, const db::StatsGroup& g) {
 std::string key_label(const db::StatsResult& s, const db::StatsGroup& g) {
   switch (s.group_by) {
     case db::StatsGroupBy::kProvider:
-    case db::StatsGroupBy::kModel: return g.key.empty() ? "(none)" : g.key;
+    case db::StatsGroupBy::kModel:
+    case db::StatsGroupBy::kEndpoint: return g.key.empty() ? "(none)" : g.key;
     case db::StatsGroupBy::kHour: return core::format_local(g.start_ms).substr(0, 16);
     case db::StatsGroupBy::kDay: return g.key;
   }
@@ -109,7 +110,8 @@ Runner setup_stats(CLI::App& sub) {
                  fmt::format("Window start: 30m, 24h, 7d or an ISO date (default {})",
                              db::kDefaultStatsSince));
   sub.add_option("--until", o->until, "Window end (default now)");
-  sub.add_option("--by", o->by, "Group by provider (default), model, hour or day");
+  sub.add_option("--by", o->by,
+                 "Group by provider (default), model, hour, day or endpoint (the path the client called)");
   sub.add_option("--provider", o->provider, "Only this provider");
   sub.footer(
       "Percentiles come from hourly histograms and are within 1.6% of the exact values "

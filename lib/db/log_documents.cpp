@@ -178,6 +178,9 @@ HistoryRequest parse_history_params(const HistoryParams& p, std::int64_t now_ms)
     req.filter.status = static_cast<int>(
         tagged("status", [&] { return core::parse_int(*p.status, 100, 599, "status"); }));
   }
+  if (p.endpoint) {
+    req.filter.endpoint = std::string(require_endpoint(*p.endpoint, "endpoint"));
+  }
   if (p.since) {
     req.filter.since_ms = time_param(*p.since, now_ms, "since");
   }
@@ -207,9 +210,12 @@ StatsQuery parse_stats_params(const StatsParams& p, std::int64_t now_ms) {
   if (p.by) {
     const auto by = parse_group_by(*p.by);
     if (!by) {
+      std::string names;
+      for (const auto g : kAllGroupings) {
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", group_by_name(g));
+      }
       throw Error(ErrorCode::kInvalidArgument,
-                  fmt::format("invalid grouping '{}': expected one of provider, model, hour, day",
-                              p.by->substr(0, 80)),
+                  fmt::format("invalid grouping '{}': expected one of {}", p.by->substr(0, 80), names),
                   "by");
     }
     q.group_by = *by;

@@ -21,11 +21,12 @@ constexpr int kOk = 200;
 }  // namespace
 
 void handle_list_requests(Call& call, AdminStore& store) {
-  require_query(call, {"provider", "model", "outcome", "status", "since", "until", "limit", "cursor"});
+  require_query(call, {"provider", "model", "outcome", "status", "endpoint", "since", "until", "limit", "cursor"});
   const auto req = db::parse_history_params({.provider = call.query_param("provider"),
                                              .model = call.query_param("model"),
                                              .outcome = call.query_param("outcome"),
                                              .status = call.query_param("status"),
+                                             .endpoint = call.query_param("endpoint"),
                                              .since = call.query_param("since"),
                                              .until = call.query_param("until"),
                                              .limit = call.query_param("limit"),

@@ -71,8 +71,26 @@ TEST_CASE("parse_history_params: converts every parameter", "[db]") {
   const auto defaults = router::db::parse_history_params({}, kNow);
   CHECK(defaults.limit == router::db::kDefaultHistoryLimit);
   CHECK_FALSE(defaults.filter.provider);
+  CHECK_FALSE(defaults.filter.endpoint);
   CHECK_FALSE(defaults.filter.since_ms);
   CHECK_FALSE(defaults.cursor);
+}
+
+TEST_CASE("parse_history_params: an endpoint is a dialect's name or its path, stored as the path", "[db]") {
+  const std::vector<std::pair<std::string, std::string>> names{{"chat", "/v1/chat/completions"},
+                                                               {"messages", "/v1/messages"},
+                                                               {"responses", "/v1/responses"},
+                                                               {"embeddings", "/v1/embeddings"},
+                                                               {"completions", "/v1/completions"},
+                                                               {"count_tokens", "/v1/messages/count_tokens"}};
+  REQUIRE(router::db::endpoint_names().size() == names.size());
+  for (const auto& [name, path] : names) {
+    CAPTURE(name);
+    CHECK(router::db::parse_history_params({.endpoint = name}, kNow).filter.endpoint == path);
+    CHECK(router::db::parse_history_params({.endpoint = path}, kNow).filter.endpoint == path);
+    CHECK(router::db::endpoint_name(path) == name);
+  }
+  CHECK(router::db::endpoint_name("/v1/models").empty());
 }
 
 TEST_CASE("parse_history_params: rejects each bad parameter, naming it", "[db]") {
@@ -107,6 +125,11 @@ TEST_CASE("parse_history_params: rejects each bad parameter, naming it", "[db]")
   }
   check_rejects([] { (void)parse_history_params({.cursor = "req_xyz"}, kNow); }, "cursor",
                 "invalid request id");
+  for (const char* endpoint : {"message", "CHAT", "/v1/models", "/v1/chat/completions?x=1", ""}) {
+    CAPTURE(endpoint);
+    check_rejects([&] { (void)parse_history_params({.endpoint = endpoint}, kNow); }, "endpoint",
+                  "name one of chat, messages, responses, embeddings, completions, count_tokens or its path");
+  }
 }
 
 TEST_CASE("parse_stats_params: defaults to the last 24 hours by provider, rejects bad values",
@@ -124,7 +147,7 @@ TEST_CASE("parse_stats_params: defaults to the last 24 hours by provider, reject
   CHECK(by_day.provider == "groq");
   CHECK(parse_stats_params({.since = "99999d"}, kNow).since_ms == 0);
   check_rejects([] { (void)parse_stats_params({.by = "week"}, kNow); }, "by",
-                "expected one of provider, model, hour, day");
+                "expected one of provider, model, hour, day, endpoint");
   check_rejects([] { (void)parse_stats_params({.provider = "Groq!"}, kNow); }, "provider",
                 "invalid provider");
   check_rejects([] { (void)parse_stats_params({.since = "1h", .until = "1h"}, kNow); }, "since",

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -30,6 +33,8 @@ using router::test::LogsDb;
 
 namespace {
 
+const std::vector<std::string> kEndpoints{"/v1/chat/completions", "/v1/messages", "/v1/responses"};
+
 // 3,000 known rows over six whole hours starting at `base`, inserted in shuffled batches (the
 // writer stores requests in completion order, not id order).
 struct Fixture {
@@ -54,6 +59,7 @@ struct Fixture {
       RequestLog r = router::test::make_log(ms, i, providers[rng() % 3], models[rng() % 3], outcome,
                                             static_cast<std::int64_t>(latency(rng)));
       r.status = status;
+      r.endpoint = kEndpoints[static_cast<std::size_t>(i) % kEndpoints.size()];
       if (rng() % 2 == 0) {
         r.ttft_us.reset();
       }
@@ -176,6 +182,15 @@ TEST_CASE("LogRepository::history: newest first, every filter matches a brute-fo
        {.outcome = Outcome::kTimeout},
        [](const RequestLog& r) { return r.outcome == Outcome::kTimeout; }},
       {"status", {.status = 429}, [](const RequestLog& r) { return r.status == 429; }},
+      {"endpoint",
+       {.endpoint = "/v1/messages"},
+       [](const RequestLog& r) { return r.endpoint == "/v1/messages"; }},
+      {"endpoint+provider+until",
+       {.provider = "groq", .endpoint = "/v1/responses", .until_ms = base + 3 * kHourMs},
+       [&](const RequestLog& r) {
+         return r.provider_id == "groq" && r.endpoint == "/v1/responses" &&
+                r.created_at < base + 3 * kHourMs;
+       }},
       {"window",
        {.since_ms = base + 2 * kHourMs, .until_ms = base + 4 * kHourMs},
        [&](const RequestLog& r) {
@@ -226,6 +241,23 @@ TEST_CASE("LogRepository::history: a quoted model name is matched exactly", "[db
   const auto page = logs.repo.history({.model = odd}, 10);
   REQUIRE(page.rows.size() == 1);
   CHECK(page.rows[0].request.model_requested == odd);
+}
+
+TEST_CASE("LogRepository::history: the endpoint filter is served by its index", "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  // The shape of history()'s query with an endpoint filter (log_query.cpp): an id range, the
+  // endpoint, newest first.
+  SQLite::Statement plan(logs.db.sqlite(), R"sql(EXPLAIN QUERY PLAN SELECT request_id, status FROM request_logs
+WHERE request_id >= ?1 AND request_id < ?2 AND endpoint = ?7 ORDER BY request_id DESC LIMIT ?8)sql");
+  std::string detail;
+  while (plan.executeStep()) {
+    detail += plan.getColumn(3).getString() + "\n";
+  }
+  INFO(detail);
+  CHECK(detail.find("USING INDEX request_logs_by_endpoint (endpoint=? AND request_id>? AND request_id<?)") !=
+        std::string::npos);
+  CHECK(detail.find("TEMP B-TREE") == std::string::npos);  // the index gives the order too
 }
 
 TEST_CASE("LogRepository::history: cursor pages have no duplicates or gaps while rows arrive",
@@ -310,6 +342,16 @@ TEST_CASE("LogRepository::stats: whole hours come from rollups and match the raw
     check_stats(
         f, res, base, until, [](const RequestLog& r) { return r.model_requested; }, "groq");
   }
+  SECTION("by endpoint, every provider: the rollups are kept per endpoint") {
+    const auto res =
+        f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kEndpoint});
+    CHECK(res.raw_rows_scanned == 0);
+    REQUIRE(res.groups.size() == kEndpoints.size());
+    check_stats(f, res, base, until, [](const RequestLog& r) { return r.endpoint; });
+    for (std::size_t i = 1; i < res.groups.size(); ++i) {
+      CHECK(res.groups[i - 1].requests >= res.groups[i].requests);
+    }
+  }
   SECTION("by hour: chronological, keyed by the UTC hour start") {
     const auto res =
         f.logs.repo.stats({.since_ms = base, .until_ms = until, .group_by = StatsGroupBy::kHour});
@@ -357,6 +399,16 @@ TEST_CASE("LogRepository::stats: partial edge hours are read from raw rows, exac
     CHECK(res.exact);
     CHECK(res.raw_rows_scanned == in(since, base + kHourMs) + in(base + 3 * kHourMs, until));
     check_stats(f, res, since, until, [](const RequestLog& r) { return r.provider_id; });
+  }
+  SECTION("both edges by endpoint, one provider") {
+    const std::int64_t since = base + 40 * kMinuteMs;
+    const std::int64_t until = base + 4 * kHourMs + 5 * kMinuteMs;
+    const auto res = f.logs.repo.stats(
+        {.since_ms = since, .until_ms = until, .group_by = StatsGroupBy::kEndpoint, .provider = "openai"});
+    CHECK(res.exact);
+    CHECK(res.raw_rows_scanned > 0);
+    check_stats(
+        f, res, since, until, [](const RequestLog& r) { return r.endpoint; }, "openai");
   }
   SECTION("a window inside one hour") {
     const std::int64_t since = base + 2 * kHourMs + 10 * kMinuteMs;

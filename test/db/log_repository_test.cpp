@@ -415,3 +415,48 @@ TEST_CASE("LogRepository: concurrent writers on two connections add up to a reco
   CHECK(stats.total.latency == recount.latency);
   CHECK(stats.total.ttft == recount.ttft);
 }
+
+TEST_CASE("LogRepository: rollups are kept per endpoint, requests never routed share the empty one",
+          "[db]") {
+  router::test::TempDir dir;
+  LogsDb logs(dir / "router-logs.db");
+  auto at = [&](std::int64_t offset, std::int64_t seq, const std::string& provider, const std::string& endpoint) {
+    RequestLog r = make_log(kBase + offset, seq, provider, "m", Outcome::kOk, 1000 + seq);
+    r.endpoint = endpoint;
+    return r;
+  };
+  std::vector<RequestLog> batch{at(1, 0, "p", "/v1/chat/completions"), at(2, 0, "p", "/v1/messages"),
+                                at(3, 0, "p", "/v1/messages"),         at(4, 0, "p", "/v1/responses")};
+  // Refused before routing: the client chose these paths; they add no rollup row of their own.
+  for (int i = 0; i < 5; ++i) {
+    RequestLog refused = at(10 + i, 0, "", "/v1/nope-" + std::to_string(i));
+    refused.outcome = Outcome::kClientError;
+    refused.status = 404;
+    refused.attempts.clear();
+    batch.push_back(refused);
+  }
+  REQUIRE(logs.repo.insert_batch(batch).inserted == batch.size());
+  // A second batch adds to the same rows.
+  REQUIRE(logs.repo.insert_batch(std::vector<RequestLog>{at(20, 0, "p", "/v1/messages")}).inserted == 1);
+
+  auto requests = [&](const std::string& provider, const std::string& endpoint) {
+    SQLite::Statement s(logs.db.sqlite(),
+                        "SELECT requests FROM request_rollups WHERE provider_id = ? AND endpoint = ?");
+    s.bind(1, provider);
+    s.bind(2, endpoint);
+    return s.executeStep() ? s.getColumn(0).getInt64() : std::int64_t{0};
+  };
+  CHECK(scalar(logs, "SELECT count(*) FROM request_rollups") == 4);
+  CHECK(requests("p", "/v1/chat/completions") == 1);
+  CHECK(requests("p", "/v1/messages") == 3);
+  CHECK(requests("p", "/v1/responses") == 1);
+  CHECK(requests("", "") == 5);
+
+  const auto res = logs.repo.stats({.since_ms = kBase, .until_ms = kBase + kHourMs,
+                                    .group_by = router::db::StatsGroupBy::kEndpoint});
+  REQUIRE(res.groups.size() == 3);
+  CHECK(res.groups[0].key == "/v1/messages");
+  CHECK(res.groups[0].requests == 3);
+  CHECK(res.total.requests == 5);
+  CHECK(res.unrouted.requests == 5);
+}

@@ -132,3 +132,50 @@ TEST_CASE("admin stats: the stats of 'router stats' over HTTP", "[server][admin]
   check_param(f.get("/v1/stats?since=1h&until=2h"), 400, "since");
   check_param(f.get("/v1/stats?model=gpt-a"), 400, "model");
 }
+
+TEST_CASE("admin requests: ?endpoint= takes the path or the dialect name the client called, stats by endpoint",
+          "[server][admin]") {
+  Traffic t{"gpt-a", "gpt-b"};
+  auto& f = t.f;
+  const std::string messages = R"({"model":"gpt-a","max_tokens":16,"messages":[{"role":"user","content":"hi"}]})";
+  REQUIRE(router::test::http_request(f.port(), "POST", "/v1/messages", messages).status == 200);
+  REQUIRE(f.logs(3).size() == 3);
+
+  for (const char* filter : {"messages", "/v1/messages", "%2Fv1%2Fmessages"}) {
+    CAPTURE(filter);
+    const auto r = f.get(std::string("/v1/requests?endpoint=") + filter);
+    INFO(r.http.body);
+    REQUIRE(r.status() == 200);
+    const auto& data = r.json.at("data").as_array();
+    REQUIRE(data.size() == 1);
+    CHECK(data.at(0).at("endpoint") == "/v1/messages");
+    CHECK(data.at(0).at("model") == "gpt-a");
+  }
+  const auto chat_rows = f.get("/v1/requests?endpoint=chat&model=gpt-a");
+  REQUIRE(chat_rows.status() == 200);
+  REQUIRE(chat_rows.json.at("data").as_array().size() == 1);
+  CHECK(chat_rows.json.at("data").at(0).at("endpoint") == "/v1/chat/completions");
+  CHECK(f.get("/v1/requests?endpoint=embeddings").json.at("data").as_array().empty());
+
+  // The same traffic per endpoint in the stats; the other groupings sum over the endpoints.
+  const auto stats = f.get("/v1/stats?by=endpoint");
+  INFO(stats.http.body);
+  REQUIRE(stats.status() == 200);
+  CHECK(stats.json.at("group_by") == "endpoint");
+  const auto& groups = stats.json.at("groups").as_array();
+  REQUIRE(groups.size() == 2);
+  CHECK(groups.at(0).at("key") == "/v1/chat/completions");
+  CHECK(groups.at(0).at("requests") == 2);
+  CHECK(groups.at(1).at("key") == "/v1/messages");
+  CHECK(groups.at(1).at("requests") == 1);
+  CHECK(stats.json.at("total").at("requests") == 3);
+  const auto by_model = f.get("/v1/stats?by=model");
+  REQUIRE(by_model.status() == 200);
+  CHECK(by_model.json.at("groups").at(0).at("key") == "gpt-a");
+  CHECK(by_model.json.at("groups").at(0).at("requests") == 2);
+
+  const auto bad = f.get("/v1/requests?endpoint=message");
+  check_param(bad, 400, "endpoint");
+  CHECK_THAT(bad.error_message(),
+             Catch::Contains("name one of chat, messages, responses, embeddings, completions, count_tokens"));
+}

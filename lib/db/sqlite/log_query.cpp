@@ -36,14 +36,15 @@ SELECT request_id, created_at, endpoint, method, client_addr, api_key_name, mode
   response_bytes, body_truncated)sql";
 
 // History filters are fixed fragments with fixed parameter numbers, appended when set; every
-// value is bound. LIMIT is ?7, so all seven parameters always exist and unused ones are inert.
+// value is bound. LIMIT is ?8, so all eight parameters always exist and unused ones are inert.
 constexpr std::string_view kHistoryWhere =
     " FROM request_logs WHERE request_id >= ?1 AND request_id < ?2";
 constexpr std::string_view kByProvider = " AND provider_id = ?3";
 constexpr std::string_view kByModel = " AND model_requested = ?4";
 constexpr std::string_view kByOutcome = " AND outcome = ?5";
 constexpr std::string_view kByStatus = " AND status = ?6";
-constexpr std::string_view kHistoryOrder = " ORDER BY request_id DESC LIMIT ?7";
+constexpr std::string_view kByEndpoint = " AND endpoint = ?7";
+constexpr std::string_view kHistoryOrder = " ORDER BY request_id DESC LIMIT ?8";
 
 constexpr std::string_view kSelectOne = " FROM request_logs WHERE request_id = ?1";
 constexpr std::string_view kSelectAttempts = R"sql(
@@ -52,11 +53,11 @@ FROM request_attempts WHERE request_id = ?1 ORDER BY attempt)sql";
 
 constexpr std::string_view kSelectRollups = R"sql(
 SELECT hour, provider_id, model, requests, errors, prompt_tokens, completion_tokens,
-  duration_sum_us, latency_hist, ttft_hist
+  duration_sum_us, latency_hist, ttft_hist, endpoint
 FROM request_rollups WHERE hour >= ?1 AND hour < ?2 AND (?3 IS NULL OR provider_id = ?3))sql";
 constexpr std::string_view kSelectEdgeRows = R"sql(
 SELECT created_at, provider_id, model_requested, outcome, duration_us, ttft_us, prompt_tokens,
-  completion_tokens
+  completion_tokens, endpoint
 FROM request_logs
 WHERE request_id >= ?1 AND request_id < ?2 AND (?3 IS NULL OR provider_id = ?3))sql";
 constexpr std::string_view kProviderIds =
@@ -133,10 +134,12 @@ class Grouper {
  public:
   explicit Grouper(StatsGroupBy by) : by_(by) {}
 
-  StatsGroup& group(std::int64_t hour, std::string_view provider, std::string_view model) {
+  StatsGroup& group(std::int64_t hour, std::string_view provider, std::string_view model,
+                    std::string_view endpoint) {
     switch (by_) {
       case StatsGroupBy::kProvider: return slot(0, provider);
       case StatsGroupBy::kModel: return slot(0, model);
+      case StatsGroupBy::kEndpoint: return slot(0, endpoint);
       case StatsGroupBy::kHour:
       case StatsGroupBy::kDay: break;
     }
@@ -159,7 +162,7 @@ class Grouper {
     for (auto& [k, g] : groups_) {
       out.push_back(std::move(g));
     }
-    if (by_ == StatsGroupBy::kProvider || by_ == StatsGroupBy::kModel) {
+    if (by_ != StatsGroupBy::kHour && by_ != StatsGroupBy::kDay) {
       std::stable_sort(out.begin(), out.end(), [](const StatsGroup& a, const StatsGroup& b) {
         return a.requests > b.requests;
       });
@@ -236,13 +239,13 @@ std::string_view group_by_name(StatsGroupBy g) noexcept {
     case StatsGroupBy::kModel: return "model";
     case StatsGroupBy::kHour: return "hour";
     case StatsGroupBy::kDay: return "day";
+    case StatsGroupBy::kEndpoint: return "endpoint";
   }
   return "provider";
 }
 
 std::optional<StatsGroupBy> parse_group_by(std::string_view name) noexcept {
-  for (const auto g :
-       {StatsGroupBy::kProvider, StatsGroupBy::kModel, StatsGroupBy::kHour, StatsGroupBy::kDay}) {
+  for (const auto g : kAllGroupings) {
     if (group_by_name(g) == name) {
       return g;
     }
@@ -280,6 +283,9 @@ HistoryPage LogRepository::history(const HistoryFilter& filter, std::size_t limi
   if (filter.status) {
     sql += kByStatus;
   }
+  if (filter.endpoint) {
+    sql += kByEndpoint;
+  }
   sql += kHistoryOrder;
   db_.read([&] {
     page.rows.clear();
@@ -294,7 +300,8 @@ HistoryPage LogRepository::history(const HistoryFilter& filter, std::size_t limi
     if (filter.status) {
       s.bind(6, *filter.status);
     }
-    s.bind(7, static_cast<std::int64_t>(limit + 1));  // one more tells whether another page exists
+    bind_opt(s, 7, filter.endpoint);
+    s.bind(8, static_cast<std::int64_t>(limit + 1));  // one more tells whether another page exists
     while (s.executeStep()) {
       page.rows.push_back(from_row(s));
     }
@@ -438,12 +445,13 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
     r.bind(2, static_cast<std::int64_t>(rollup_to));
     bind_opt(r, 3, q.provider);
     // Rows and rollups without a provider (never routed) are counted on their own line.
-    auto group_of = [&](std::int64_t hour, const char* provider, const char* model) -> StatsGroup& {
-      return *provider == '\0' ? result.unrouted : grouper.group(hour, provider, model);
+    auto group_of = [&](std::int64_t hour, const char* provider, const char* model,
+                        const char* endpoint) -> StatsGroup& {
+      return *provider == '\0' ? result.unrouted : grouper.group(hour, provider, model, endpoint);
     };
     while (r.executeStep()) {
       StatsGroup& g = group_of(r.getColumn(0).getInt64(), r.getColumn(1).getText(),
-                               r.getColumn(2).getText());
+                               r.getColumn(2).getText(), r.getColumn(10).getText());
       g.requests += r.getColumn(3).getInt64();
       g.errors += r.getColumn(4).getInt64();
       g.prompt_tokens += r.getColumn(5).getInt64();
@@ -469,7 +477,8 @@ StatsResult LogRepository::stats(const StatsQuery& q) {
       while (s.executeStep()) {
         ++result.raw_rows_scanned;
         StatsGroup& g = group_of(floor_div(s.getColumn(0).getInt64(), kHourMs),
-                                 s.getColumn(1).getText(), s.getColumn(2).getText());
+                                 s.getColumn(1).getText(), s.getColumn(2).getText(),
+                                 s.getColumn(8).getText());
         // NULL token counts read as 0.
         g.add_request(parse_outcome(s.getColumn(3).getText()).value_or(Outcome::kOk),
                       s.getColumn(4).getInt64(), opt_int(s.getColumn(5)), s.getColumn(6).getInt64(),

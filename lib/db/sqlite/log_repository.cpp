@@ -52,10 +52,10 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))sql";
 // SQL-side increments: the batch's share is added to whatever the row holds at write time, so
 // any number of writers (processes, connections) may add to the same hour without reading it.
 constexpr std::string_view kAddRollup = R"sql(
-INSERT INTO request_rollups (hour, provider_id, model, requests, errors, prompt_tokens,
+INSERT INTO request_rollups (hour, provider_id, model, endpoint, requests, errors, prompt_tokens,
   completion_tokens, duration_sum_us, latency_hist, ttft_hist)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-ON CONFLICT (hour, provider_id, model) DO UPDATE SET
+VALUES (?1, ?2, ?3, ?11, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+ON CONFLICT (hour, provider_id, model, endpoint) DO UPDATE SET
   requests = requests + excluded.requests,
   errors = errors + excluded.errors,
   prompt_tokens = prompt_tokens + excluded.prompt_tokens,
@@ -67,7 +67,7 @@ ON CONFLICT (hour, provider_id, model) DO UPDATE SET
 // The oldest n requests below the cutoff make one prune batch; deleting by an id range (rather
 // than "IN (SELECT ... LIMIT n)") lets request_logs and request_attempts share the same bound.
 constexpr std::string_view kPruneScan = R"sql(
-SELECT request_id, provider_id, model_requested, outcome FROM request_logs
+SELECT request_id, provider_id, model_requested, outcome, endpoint FROM request_logs
 WHERE request_id < ?1 ORDER BY request_id LIMIT ?2)sql";
 // Walk the index entries of one key below a bound (see touch_pages); IS also matches NULL keys.
 constexpr std::string_view kTouchByProvider = R"sql(
@@ -79,6 +79,9 @@ WHERE model_requested IS ?1 AND request_id < ?2)sql";
 constexpr std::string_view kTouchByOutcome = R"sql(
 SELECT count(*) FROM request_logs INDEXED BY request_logs_by_outcome
 WHERE outcome = ?1 AND request_id < ?2)sql";
+constexpr std::string_view kTouchByEndpoint = R"sql(
+SELECT count(*) FROM request_logs INDEXED BY request_logs_by_endpoint
+WHERE endpoint = ?1 AND request_id < ?2)sql";
 constexpr std::string_view kDeleteLogs = "DELETE FROM request_logs WHERE request_id < ?1";
 constexpr std::string_view kDeleteAttempts = "DELETE FROM request_attempts WHERE request_id < ?1";
 constexpr std::string_view kDeleteRollups = "DELETE FROM request_rollups WHERE hour < ?1";
@@ -113,6 +116,13 @@ std::int64_t hour_of(std::int64_t ms) {
   return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs;
 }
 
+// The endpoint a request is rolled up under: its route when a provider was tried for it, else ''
+// (migrations/logs/0003_endpoints.sql). A request refused before routing keeps the path the client
+// sent, and keying rollups by that would let any client add rollup rows at will.
+std::string_view rollup_endpoint(const RequestLog& r) {
+  return r.provider_id.empty() ? std::string_view() : std::string_view(r.endpoint);
+}
+
 std::int64_t rollup_cutoff_hour(std::int64_t raw_cutoff_ms) {
   const std::int64_t retention_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(LogRepository::kRollupRetention)
@@ -140,8 +150,10 @@ class Stmt {
   void bind(int i, std::optional<std::int64_t> v) {
     check(v ? sqlite3_bind_int64(stmt_, i, *v) : sqlite3_bind_null(stmt_, i));
   }
+  /// Always text: SQLite binds a null pointer as NULL, and an empty string_view may have one.
   void bind_text(int i, std::string_view s) {
-    check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC));
+    check(sqlite3_bind_text(stmt_, i, s.data() != nullptr ? s.data() : "", static_cast<int>(s.size()),
+                            SQLITE_STATIC));
   }
   /// Empty text is stored as NULL (nullable columns whose struct field uses "" for none).
   void bind_text_or_null(int i, std::string_view s) {
@@ -198,6 +210,7 @@ struct RollupKey {
   std::int64_t hour;
   std::string_view provider;
   std::string_view model;
+  std::string_view endpoint;
   auto operator<=>(const RollupKey&) const = default;
 };
 
@@ -239,12 +252,12 @@ Step timed_write(Database& db, Fn&& fn) {
 }
 
 // Reads (in the current read transaction) every page that deleting the requests below `bound`
-// will modify: the index entries of each provider, model and outcome among them, and their
-// attempts. The table pages were just read by the caller's scan.
+// will modify: the index entries of each provider, model, outcome and endpoint among them, and
+// their attempts. The table pages were just read by the caller's scan.
 using KeySet = std::set<std::optional<std::string>>;
 
 void touch_pages(Database& db, std::int64_t bound, const KeySet& providers, const KeySet& models,
-                 const KeySet& outcomes) {
+                 const KeySet& outcomes, const KeySet& endpoints) {
   auto touch = [&](std::string_view sql, const KeySet& keys) {
     SQLite::Statement s(db.sqlite(), std::string(sql));
     for (const auto& key : keys) {
@@ -261,6 +274,7 @@ void touch_pages(Database& db, std::int64_t bound, const KeySet& providers, cons
   touch(kTouchByProvider, providers);
   touch(kTouchByModel, models);
   touch(kTouchByOutcome, outcomes);
+  touch(kTouchByEndpoint, endpoints);
   (void)count_below(db, kCountAttempts, bound);
 }
 
@@ -276,6 +290,7 @@ Step delete_batch(Database& db, BodyStore& bodies, std::int64_t cutoff_id, std::
     KeySet providers;
     KeySet models;
     KeySet outcomes;
+    KeySet endpoints;
     SQLite::Statement scan(db.sqlite(), std::string(kPruneScan));
     auto key = [&](int column) {
       const SQLite::Column c = scan.getColumn(column);
@@ -291,11 +306,12 @@ Step delete_batch(Database& db, BodyStore& bodies, std::int64_t cutoff_id, std::
       providers.insert(key(1));
       models.insert(key(2));
       outcomes.insert(key(3));
+      endpoints.insert(key(4));
     }
     if (rows == max_rows) {
       bound = last + 1;
     }
-    touch_pages(db, bound, providers, models, outcomes);
+    touch_pages(db, bound, providers, models, outcomes, endpoints);
   });
   Step step = timed_write(db, [&](Step& s) {
     s.done = delete_below(db, kDeleteLogs, bound);
@@ -516,7 +532,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
       if (r.replay_of) {
         bodies_->link_replay(r.request_id, *r.replay_of);
       }
-      rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested}].add_request(
+      rollups[RollupKey{hour_of(r.created_at), r.provider_id, r.model_requested, rollup_endpoint(r)}].add_request(
           r.outcome, r.duration_us, r.ttft_us, r.prompt_tokens.value_or(0),
           r.completion_tokens.value_or(0));
     }
@@ -536,6 +552,7 @@ InsertResult LogRepository::insert_batch(std::span<const RequestLog> batch) {
       add.bind(8, d.duration_sum_us);
       add.bind_blob(9, latency);
       add.bind_blob(10, ttft);
+      add.bind_text(11, key.endpoint);
       add.step();
     }
   });

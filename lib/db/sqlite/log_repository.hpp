@@ -31,6 +31,7 @@ struct HistoryFilter {
   std::optional<std::string> model{};  ///< the model the client requested
   std::optional<Outcome> outcome{};
   std::optional<int> status{};
+  std::optional<std::string> endpoint{};  ///< the path the client called, "/v1/messages"
   std::optional<std::int64_t> since_ms{};
   std::optional<std::int64_t> until_ms{};
 };
@@ -48,7 +49,11 @@ struct HistoryPage {
   std::optional<std::int64_t> next_cursor;
 };
 
-enum class StatsGroupBy : std::uint8_t { kProvider, kModel, kHour, kDay };
+enum class StatsGroupBy : std::uint8_t { kProvider, kModel, kHour, kDay, kEndpoint };
+/// Every grouping, in the order error messages list them.
+inline constexpr StatsGroupBy kAllGroupings[] = {StatsGroupBy::kProvider, StatsGroupBy::kModel,
+                                                 StatsGroupBy::kHour, StatsGroupBy::kDay,
+                                                 StatsGroupBy::kEndpoint};
 
 /// A stats() window and grouping. The window is [since_ms, until_ms); nullopt until = now.
 struct StatsQuery {
@@ -60,7 +65,7 @@ struct StatsQuery {
 
 /// Aggregates of one stats group (or of the whole window).
 struct StatsGroup {
-  std::string key;            ///< provider id, model, UTC hour start (ISO) or local date
+  std::string key;            ///< provider id, model, endpoint path, UTC hour start (ISO) or local date
   std::int64_t start_ms = 0;  ///< hour/day groups: the first hour's start; 0 otherwise
   std::int64_t requests = 0;
   std::int64_t errors = 0;  ///< outcome other than ok
@@ -85,7 +90,7 @@ struct StatsResult {
   std::optional<std::int64_t> until_ms;
   bool exact = true;                  ///< both edges are the requested times
   std::int64_t raw_rows_scanned = 0;  ///< rows read for partial edge hours
-  std::vector<StatsGroup> groups;     ///< provider/model: most requests first; hour/day: by time
+  std::vector<StatsGroup> groups;     ///< provider/model/endpoint: most requests first; hour/day: by time
   StatsGroup total;                   ///< the groups summed: requests some provider was tried for
   /// Requests no provider was tried for (rejected before routing: 401, 404, 413, malformed; or no
   /// provider available): in neither the groups nor the total, so they inflate no error rate.
@@ -188,7 +193,7 @@ class LogRepository {
   std::unique_ptr<BodyStore> bodies_;
 };
 
-/// "provider" | "model" | "hour" | "day".
+/// "provider" | "model" | "hour" | "day" | "endpoint".
 [[nodiscard]] std::string_view group_by_name(StatsGroupBy g) noexcept;
 /// nullopt for an unknown name.
 [[nodiscard]] std::optional<StatsGroupBy> parse_group_by(std::string_view name) noexcept;
