@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/dialect.hpp"
 #include "command.hpp"
 #include "context.hpp"
 #include "core/clock.hpp"
@@ -57,7 +58,7 @@ constexpr const char* kListOptions[] = {"--provider", "--model", "--outcome", "-
 
 std::string endpoint_help() {
   std::string names;
-  for (const auto& e : db::endpoint_names()) {
+  for (const auto& e : core::dialects()) {
     names += fmt::format("{}{}", names.empty() ? "" : ", ", e.name);
   }
   return "Only requests to this endpoint, by its path (/v1/messages) or its dialect's name: " + names;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/dialect.hpp"
 #include "command.hpp"
 #include "context.hpp"
 #include "core/clock.hpp"
@@ -60,7 +61,8 @@ void print_human(const Output& out, const db::RequestLog& r) {
         fmt::format("{}  {}", core::format_local(r.created_at),
                     out.dim(core::format_utc(r.created_at))));
   // The dialect's name too: it is what `history --endpoint` takes.
-  const std::string_view name = db::endpoint_name(r.endpoint);
+  const auto* dialect = core::dialect_of_path(r.endpoint);
+  const std::string_view name = dialect != nullptr ? dialect->name : std::string_view();
   const std::string notes = r.stream ? (name.empty() ? "stream" : fmt::format("{}, stream", name)) : std::string(name);
   field(out, "endpoint", fmt::format("{} {}{}", printable(r.method), printable(r.endpoint),
                                      notes.empty() ? "" : fmt::format("  ({})", notes)));

@@ -104,8 +104,8 @@ Answer compute_locally(const Options& opt, Context& ctx, std::vector<std::string
     (void)routing::require_provider(*snap, opt.provider);
     pinned = opt.provider;
   }
-  const auto dialect = opt.endpoint.empty() ? providers::Dialect::kChat
-                                            : providers::require_dialect(opt.endpoint, "endpoint").dialect;
+  const auto dialect = opt.endpoint.empty() ? core::Dialect::kChat
+                                            : core::require_dialect(opt.endpoint, "endpoint").dialect;
   const auto d = routing::decide(*snap, opt.model, pinned, dialect);
   notes.insert(notes.begin(), "no server of this database is running: computed from the database");
   if (!assumed->empty()) {
@@ -127,7 +127,7 @@ int run(const Options& opt, Context& ctx) {
     core::require_slug(opt.provider, "provider");
   }
   if (!opt.endpoint.empty()) {
-    (void)providers::require_dialect(opt.endpoint, "endpoint");
+    (void)core::require_dialect(opt.endpoint, "endpoint");
   }
   std::vector<std::string> notes;
   auto answer = ask_server(opt, ctx, notes);

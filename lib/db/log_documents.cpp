@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "core/dialect.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/parse.hpp"
@@ -179,7 +180,7 @@ HistoryRequest parse_history_params(const HistoryParams& p, std::int64_t now_ms)
         tagged("status", [&] { return core::parse_int(*p.status, 100, 599, "status"); }));
   }
   if (p.endpoint) {
-    req.filter.endpoint = std::string(require_endpoint(*p.endpoint, "endpoint"));
+    req.filter.endpoint = std::string(core::require_dialect(*p.endpoint, "endpoint").path);
   }
   if (p.since) {
     req.filter.since_ms = time_param(*p.since, now_ms, "since");

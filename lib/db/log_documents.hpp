@@ -25,7 +25,7 @@ struct HistoryParams {
   std::optional<std::string> model{};
   std::optional<std::string> outcome{};
   std::optional<std::string> status{};
-  std::optional<std::string> endpoint{};  ///< a name of db::endpoint_names() or its path
+  std::optional<std::string> endpoint{};  ///< a name of core::dialects() or its path
   std::optional<std::string> since{};
   std::optional<std::string> until{};
   std::optional<std::string> limit{};

@@ -27,20 +27,6 @@ enum class Outcome : std::uint8_t {
 /// nullopt for an unknown name.
 [[nodiscard]] std::optional<Outcome> parse_outcome(std::string_view name) noexcept;
 
-/// A client endpoint by its short name, the dialect it speaks (`history --endpoint messages`,
-/// `GET /v1/requests?endpoint=messages`). The log stores the path.
-struct EndpointName {
-  std::string_view name;  ///< "messages"
-  std::string_view path;  ///< "/v1/messages"
-};
-
-/// Every short name, in the order error messages list them.
-[[nodiscard]] std::span<const EndpointName> endpoint_names() noexcept;
-/// The path of the endpoint named by its short name or its path; else kInvalidArgument naming
-/// `param` and the accepted names.
-[[nodiscard]] std::string_view require_endpoint(std::string_view name_or_path, std::string_view param);
-/// The short name of a logged path; empty for a path without one.
-[[nodiscard]] std::string_view endpoint_name(std::string_view path) noexcept;
 
 /// One upstream attempt of a request (request_attempts).
 struct RequestAttempt {

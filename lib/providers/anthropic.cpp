@@ -287,7 +287,7 @@ class AnthropicExchange final : public Exchange {
 
   UpstreamRequest request() override {
     UpstreamRequest r;
-    r.target = provider_.base_url().path + std::string(dialect_info(native_ ? request_.dialect : Dialect::kMessages).path);
+    r.target = provider_.base_url().path + std::string(core::dialect_info(native_ ? request_.dialect : Dialect::kMessages).path);
     r.stream = request_.stream;
     if (native_) {
       // The client speaks Messages: its bytes, beta features and version headers pass as sent.

@@ -41,7 +41,7 @@ class OpenAiExchange final : public Exchange {
     if (request_.dialect != Dialect::kChat && provider_.passes_through(request_)) {
       // A dialect the upstream speaks itself: the client's bytes go as they are. The
       // base URL ends in /v1, which the route's path starts with.
-      r.target = provider_.base_url().path + std::string(dialect_info(request_.dialect).path.substr(3));
+      r.target = provider_.base_url().path + std::string(core::dialect_info(request_.dialect).path.substr(3));
       r.body = native_body(request_, model_);
       return r;
     }

@@ -210,15 +210,6 @@ std::string Provider::config_string(std::string_view key) const {
 
 namespace {
 
-constexpr DialectInfo kDialects[] = {
-    {Dialect::kChat, "chat", "/v1/chat/completions"},
-    {Dialect::kMessages, "messages", "/v1/messages"},
-    {Dialect::kResponses, "responses", "/v1/responses"},
-    {Dialect::kEmbeddings, "embeddings", "/v1/embeddings"},
-    {Dialect::kCompletions, "completions", "/v1/completions"},
-    {Dialect::kCountTokens, "count_tokens", "/v1/messages/count_tokens"},
-};
-
 // The members every OpenAI-style body shares: an object, its model, stream and stream_options.
 ChatRequest parse_envelope(std::string_view body) {
   ChatRequest out;
@@ -264,23 +255,6 @@ ChatRequest parse_envelope(std::string_view body) {
 }
 
 }  // namespace
-
-std::span<const DialectInfo> dialects() noexcept { return kDialects; }
-
-const DialectInfo& dialect_info(Dialect d) noexcept { return kDialects[static_cast<std::size_t>(d)]; }
-
-const DialectInfo& require_dialect(std::string_view name_or_path, std::string_view param) {
-  std::vector<std::string> names;
-  for (const auto& d : kDialects) {
-    if (d.name == name_or_path || d.path == name_or_path) {
-      return d;
-    }
-    names.emplace_back(d.name);
-  }
-  throw Error(ErrorCode::kInvalidArgument,
-              fmt::format("unknown endpoint '{}': name one of {} or its path", name_or_path, core::join(names, ", ")),
-              std::string(param));
-}
 
 bool Provider::speaks(Dialect /*d*/) const noexcept { return false; }
 

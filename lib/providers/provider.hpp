@@ -12,6 +12,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "core/dialect.hpp"
 #include "core/error.hpp"
 #include "core/sse.hpp"
 #include "core/text.hpp"
@@ -21,23 +22,7 @@
 
 namespace router::providers {
 
-/// The API a client spoke (docs/dialects.md). Every provider serves chat completions, Messages
-/// and Responses, translating through the chat form when its wire is another; a provider that
-/// speaks the client's dialect itself gets the client's bytes (pass-through). Embeddings,
-/// completions and token counts are served by pass-through only.
-enum class Dialect : std::uint8_t { kChat, kMessages, kResponses, kEmbeddings, kCompletions, kCountTokens };
-
-struct DialectInfo {
-  Dialect dialect;
-  std::string_view name;  ///< "messages": what `history --endpoint` and `route --endpoint` take
-  std::string_view path;  ///< "/v1/messages": the route, and the request log's endpoint
-};
-/// One row per dialect, in enum order.
-[[nodiscard]] std::span<const DialectInfo> dialects() noexcept;
-[[nodiscard]] const DialectInfo& dialect_info(Dialect d) noexcept;
-/// The dialect named by its short name or its path, or kInvalidArgument naming `param` and the
-/// accepted names.
-[[nodiscard]] const DialectInfo& require_dialect(std::string_view name_or_path, std::string_view param);
+using core::Dialect;
 
 /// A validated client request, in the chat form (/v1/chat/completions) whatever the dialect.
 struct ChatRequest {

@@ -35,7 +35,7 @@ void take_trials(const Snapshot& s, std::vector<Candidate>& candidates) {
 }  // namespace
 
 Plan plan(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned,
-          providers::Dialect dialect) {
+          core::Dialect dialect) {
   // Without explain, decide leaves the reasons out unless nothing matched: one pass either way.
   Decision d = decide(s, model, pinned, dialect, false);
   if (!d.candidates.empty()) {
@@ -45,10 +45,10 @@ Plan plan(const Snapshot& s, std::string_view model, const std::optional<std::st
   const bool missing_pin = pinned && s.find(*pinned) == nullptr;
   std::string msg = missing_pin
                         ? fmt::format("provider '{}' (X-Router-Provider) does not exist", *pinned)
-                        : dialect == providers::Dialect::kChat
+                        : dialect == core::Dialect::kChat
                               ? fmt::format("no provider can serve model '{}'", is_default_model(model) ? "default" : model)
                               : fmt::format("no provider can serve model '{}' on {}", is_default_model(model) ? "default" : model,
-                                            providers::dialect_info(dialect).path);
+                                            core::dialect_info(dialect).path);
   if (!d.skipped.empty()) {
     std::vector<std::string> why;
     why.reserve(d.skipped.size());

@@ -28,7 +28,7 @@ struct Plan {
 /// pinned to one provider (X-Router-Provider). Runs `decide` once; reasons are formatted only
 /// when the request will be refused.
 [[nodiscard]] Plan plan(const Snapshot& snapshot, std::string_view model, const std::optional<std::string>& pinned,
-                        providers::Dialect dialect = providers::Dialect::kChat);
+                        core::Dialect dialect = core::Dialect::kChat);
 
 /// How one attempt failed, as far as the policy cares.
 struct AttemptFailure {

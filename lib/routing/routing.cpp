@@ -32,7 +32,7 @@ std::optional<std::string> model_for(const Snapshot& s, const ProviderEntry& p, 
 }
 
 // Why `p` cannot be tried at all for a request in `dialect`, or "" when it can.
-std::string unusable(const ProviderEntry& p, providers::Dialect dialect) {
+std::string unusable(const ProviderEntry& p, core::Dialect dialect) {
   if (!p.row.enabled) {
     return "disabled";
   }
@@ -40,7 +40,7 @@ std::string unusable(const ProviderEntry& p, providers::Dialect dialect) {
     return fmt::format("configuration problem: {}", p.problem);
   }
   if (!p.impl->serves(dialect)) {
-    return fmt::format("{} providers do not serve {}", p.row.type, providers::dialect_info(dialect).path);
+    return fmt::format("{} providers do not serve {}", p.row.type, core::dialect_info(dialect).path);
   }
   return {};
 }
@@ -65,7 +65,7 @@ void place_open(Decision& d, std::vector<Candidate> open, std::size_t max_attemp
 }  // namespace
 
 Decision decide(const Snapshot& s, std::string_view model, const std::optional<std::string>& pinned,
-                providers::Dialect dialect, bool explain) {
+                core::Dialect dialect, bool explain) {
   Decision d;
   // Reasons are formatted text, only worth building when someone will read them: always when
   // explaining, else only until a candidate turns up (a refusal quotes them).
@@ -191,7 +191,7 @@ boost::json::object decision_json(const Snapshot& snapshot, const Decision& d) {
   }
   return {{"model", d.model.empty() ? boost::json::value(nullptr) : boost::json::value(d.model)},
           {"pinned", d.pinned ? boost::json::value(*d.pinned) : boost::json::value(nullptr)},
-          {"endpoint", providers::dialect_info(d.dialect).path},
+          {"endpoint", core::dialect_info(d.dialect).path},
           {"active_provider", snapshot.active_provider().empty() ? boost::json::value(nullptr)
                                                                   : boost::json::value(snapshot.active_provider())},
           {"fallback", snapshot.settings.boolean("routing.fallback")},

@@ -28,7 +28,7 @@ struct Skipped {
 struct Decision {
   std::string model;                 ///< as requested ("" when none)
   std::optional<std::string> pinned; ///< X-Router-Provider
-  providers::Dialect dialect = providers::Dialect::kChat;
+  core::Dialect dialect = core::Dialect::kChat;
   std::vector<Candidate> candidates; ///< bounded by routing.max_attempts
   std::vector<Skipped> skipped;      ///< every other provider, with the reason
 };
@@ -39,7 +39,7 @@ struct Decision {
 /// Providers that cannot serve `dialect` (embeddings on an anthropic provider) are skipped.
 [[nodiscard]] Decision decide(const Snapshot& snapshot, std::string_view model,
                               const std::optional<std::string>& pinned,
-                              providers::Dialect dialect = providers::Dialect::kChat, bool explain = true);
+                              core::Dialect dialect = core::Dialect::kChat, bool explain = true);
 
 /// The document `router route --json` prints and GET /v1/route returns.
 [[nodiscard]] boost::json::object decision_json(const Snapshot& snapshot, const Decision& decision);

@@ -33,7 +33,7 @@ std::vector<std::pair<std::string, std::string>> anthropic_headers(const http::R
 ClientRequest messages_ingress(const http::Request& request) {
   ClientRequest r;
   r.chat = dialects::chat_request(dialects::parse_messages(request.body()), r.translated);
-  r.chat.dialect = providers::Dialect::kMessages;
+  r.chat.dialect = core::Dialect::kMessages;
   r.chat.client_body = request.body();
   r.chat.forward = anthropic_headers(request);
   r.egress = std::make_unique<dialects::MessagesEgress>(r.chat.model);
@@ -41,15 +41,15 @@ ClientRequest messages_ingress(const http::Request& request) {
 }
 
 ClientRequest embeddings_ingress(const http::Request& request) {
-  return {providers::parse_native_request(request.body(), providers::Dialect::kEmbeddings), {}, nullptr};
+  return {providers::parse_native_request(request.body(), core::Dialect::kEmbeddings), {}, nullptr};
 }
 
 ClientRequest completions_ingress(const http::Request& request) {
-  return {providers::parse_native_request(request.body(), providers::Dialect::kCompletions), {}, nullptr};
+  return {providers::parse_native_request(request.body(), core::Dialect::kCompletions), {}, nullptr};
 }
 
 ClientRequest count_tokens_ingress(const http::Request& request) {
-  ClientRequest r{providers::parse_native_request(request.body(), providers::Dialect::kCountTokens), {}, nullptr};
+  ClientRequest r{providers::parse_native_request(request.body(), core::Dialect::kCountTokens), {}, nullptr};
   r.chat.forward = anthropic_headers(request);
   return r;
 }
@@ -79,12 +79,12 @@ void handle_completions(Call& call) {
 // request is passed through to it and logged like any request.
 void handle_count_tokens(Call& call) {
   auto model = core::capture([&] {
-    return providers::parse_native_request(call.request.body(), providers::Dialect::kCountTokens).model;
+    return providers::parse_native_request(call.request.body(), core::Dialect::kCountTokens).model;
   });
   auto pinned = pinned_provider(call.request);
-  const auto first = model && pinned ? routing::plan(*call.snapshot, *model, *pinned, providers::Dialect::kMessages)
+  const auto first = model && pinned ? routing::plan(*call.snapshot, *model, *pinned, core::Dialect::kMessages)
                                      : routing::Plan{};
-  if (!first.candidates.empty() && first.candidates[0].provider->impl->speaks(providers::Dialect::kCountTokens)) {
+  if (!first.candidates.empty() && first.candidates[0].provider->impl->speaks(core::Dialect::kCountTokens)) {
     return std::make_shared<ProxyCall>(call.take(), std::make_unique<dialects::MessagesEgress>())->start(count_tokens_ingress);
   }
   auto counted = core::capture([&] { return dialects::count_tokens_estimate(call.request.body()); });

@@ -206,7 +206,7 @@ void handle_route(Call& call) {
     (void)routing::require_provider(*call.snapshot, *provider);
   }
   const auto endpoint = call.query_param("endpoint");
-  const auto dialect = endpoint ? providers::require_dialect(*endpoint, "endpoint").dialect : providers::Dialect::kChat;
+  const auto dialect = endpoint ? core::require_dialect(*endpoint, "endpoint").dialect : core::Dialect::kChat;
   const auto d = routing::decide(*call.snapshot, model, provider, dialect);
   call.session->respond(json_response(call, 200, core::compact_json(routing::decision_json(*call.snapshot, d))));
 }

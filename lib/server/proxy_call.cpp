@@ -206,7 +206,7 @@ void ProxyCall::on_body(int status, beast::error_code ec, std::string&& body) {
     }
     record_.end_attempt(status, {}, true);
     report(true);
-    const bool as_is = passthrough_ || chat_.dialect == providers::Dialect::kChat;
+    const bool as_is = passthrough_ || chat_.dialect == core::Dialect::kChat;
     std::string rendered = as_is ? std::move(*out) : egress_->reply(boost::json::parse(*out).as_object());
     record_.row.response_body = rendered;
     auto res = json_response(call_, 200, std::move(rendered));

@@ -195,7 +195,7 @@ void proxy(Call&& call, Resolved resolved) {
     auto req = dialects::parse_responses(body, resolve);
     ClientRequest r;
     r.chat = dialects::chat_request(std::move(req.ingress), r.translated);
-    r.chat.dialect = providers::Dialect::kResponses;
+    r.chat.dialect = core::Dialect::kResponses;
     if (!resolved) {
       r.chat.client_body = body;  // with earlier turns resolved here, only the translation has them
     }

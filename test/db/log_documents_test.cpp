@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dialect.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -83,14 +84,15 @@ TEST_CASE("parse_history_params: an endpoint is a dialect's name or its path, st
                                                                {"embeddings", "/v1/embeddings"},
                                                                {"completions", "/v1/completions"},
                                                                {"count_tokens", "/v1/messages/count_tokens"}};
-  REQUIRE(router::db::endpoint_names().size() == names.size());
+  REQUIRE(router::core::dialects().size() == names.size());
   for (const auto& [name, path] : names) {
     CAPTURE(name);
     CHECK(router::db::parse_history_params({.endpoint = name}, kNow).filter.endpoint == path);
     CHECK(router::db::parse_history_params({.endpoint = path}, kNow).filter.endpoint == path);
-    CHECK(router::db::endpoint_name(path) == name);
+    REQUIRE(router::core::dialect_of_path(path) != nullptr);
+    CHECK(router::core::dialect_of_path(path)->name == name);
   }
-  CHECK(router::db::endpoint_name("/v1/models").empty());
+  CHECK(router::core::dialect_of_path("/v1/models") == nullptr);
 }
 
 TEST_CASE("parse_history_params: rejects each bad parameter, naming it", "[db]") {
