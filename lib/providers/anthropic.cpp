@@ -413,12 +413,11 @@ class AnthropicExchange final : public Exchange {
     if (!ev.has_data) {
       return {};
     }
-    boost::system::error_code ec;
-    const auto v = boost::json::parse(ev.data, ec);
-    if (ec || !v.is_object()) {
-      return failed(fmt::format("provider '{}' sent a malformed stream event", provider_id_));
+    const auto event = event_object(ev.data);
+    if (!event) {
+      return malformed_event(provider_id_);
     }
-    const auto& o = v.as_object();
+    const auto& o = *event;
     const auto type = string_field(o, "type").empty() ? ev.event : string_field(o, "type");
     if (type == "message_start") {
       if (const auto* m = object_field(o, "message")) {

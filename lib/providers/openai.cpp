@@ -98,12 +98,11 @@ class OpenAiExchange final : public Exchange {
     if (!ev.has_data) {
       return {};
     }
-    boost::system::error_code ec;
-    const auto v = boost::json::parse(ev.data, ec);
-    if (ec || !v.is_object()) {
-      return failed(fmt::format("provider '{}' sent a malformed stream event", provider_id_), false);
+    const auto event = event_object(ev.data);
+    if (!event) {
+      return malformed_event(provider_id_);
     }
-    const auto& o = v.as_object();
+    const auto& o = *event;
     const auto type = string_field(o, "type").empty() ? std::string_view(ev.event) : string_field(o, "type");
     const auto* response = object_field(o, "response");
     if (type == "response.created") {

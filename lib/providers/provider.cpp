@@ -256,6 +256,19 @@ ChatRequest parse_envelope(std::string_view body) {
 
 }  // namespace
 
+std::optional<boost::json::object> event_object(std::string_view data) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(data, ec);
+  if (ec || !v.is_object()) {
+    return std::nullopt;
+  }
+  return std::move(v.as_object());
+}
+
+StreamStep malformed_event(std::string_view provider_id) {
+  return {StreamStep::State::kFailed, fmt::format("provider '{}' sent a malformed stream event", provider_id)};
+}
+
 bool Provider::speaks(Dialect /*d*/) const noexcept { return false; }
 
 std::string native_body(const ChatRequest& request, std::string_view model) {

@@ -117,6 +117,11 @@ struct StreamStep {
   bool reported = false;
 };
 
+/// The JSON object an upstream SSE event's data holds; nullopt when it holds anything else.
+[[nodiscard]] std::optional<boost::json::object> event_object(std::string_view data);
+/// kFailed: "provider 'x' sent a malformed stream event".
+[[nodiscard]] StreamStep malformed_event(std::string_view provider_id);
+
 /// One attempt of one request against one provider: builds the upstream request(s) and turns the
 /// answer into OpenAI objects. Pure translation — no sockets, no database; the server drives it.
 /// Methods may throw core::Error for malformed upstream data; the server turns that into an

@@ -322,7 +322,7 @@ class QwenExchange final : public Exchange {
       if (looks_like_html({}, ev.data)) {
         return failed(provider_.credentials_error("answered the stream with an HTML page").what());
       }
-      return failed(fmt::format("provider '{}' sent a malformed stream event", provider_id_));
+      return malformed_event(provider_id_);
     }
     const auto& o = v.as_object();
     if (waf_rejected(o)) {

@@ -175,7 +175,7 @@ void StreamRelay::relay_chunks(const core::SseEvent& ev) {
   boost::system::error_code ec;
   auto v = boost::json::parse(ev.data, ec, &mr);
   if (ec || !v.is_object()) {
-    event_failure_ = fmt::format("provider '{}' sent a malformed stream event", s_.provider.id());
+    event_failure_ = providers::malformed_event(s_.provider.id()).error;
     return;
   }
   const auto& obj = v.as_object();

@@ -104,7 +104,7 @@ std::optional<Rollup> read_rollup(LogsDb& logs, std::int64_t hour, const std::st
 }  // namespace
 
 TEST_CASE(
-    "LogRepository: insert_batch stores rows, attempts and NULLs; find returns them unchanged",
+    "LogRepository: insert_batch stores rows, attempts and NULLs, find returns them unchanged",
     "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");
@@ -155,7 +155,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "LogRepository: a duplicate request_id is refused, counted and named; the rest of the batch is stored",
+    "LogRepository: a duplicate request_id is refused, counted and named, the rest of the batch is stored",
     "[db]") {
   router::test::TempDir dir;
   LogsDb logs(dir / "router-logs.db");

@@ -8,15 +8,12 @@
 #include "support/server_fixture.hpp"
 
 using Catch::Matchers::Contains;
+using router::test::anthropic_config;
 using router::test::fixture;
 using router::test::MockUpstream;
 using router::test::ServerFixture;
 
 namespace {
-
-boost::json::object anthropic_config(const MockUpstream& up) {
-  return {{"apiKey", "sk-ant-upstream-000000000001"}, {"baseURL", up.url()}, {"maxTokens", 1000}};
-}
 
 const std::string kTools =
     R"("tools":[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}}}])";

@@ -105,7 +105,7 @@ struct Upstream {
       case Wire::kChat:  // qwen-proxy's URL is configured without /v1 (PROTOCOLS.md §2.1)
         return {{"baseURL", std::string(provider.type) == "qwen-proxy" ? mock.url() : mock.url("/v1")}};
       case Wire::kAnthropic:
-        return {{"apiKey", "sk-ant-upstream-000000000001"}, {"baseURL", mock.url()}, {"maxTokens", 1000}};
+        return router::test::anthropic_config(mock);
       case Wire::kQwen:
         return {{"token", "umid-1"}, {"cookies", "bx-umidtoken=umid-1; other=x"}, {"baseURL", mock.url()}};
     }

@@ -13,15 +13,12 @@
 // fallback and logging stay the proxy's.
 
 using Catch::Matchers::Contains;
+using router::test::anthropic_config;
 using router::test::fixture;
 using router::test::MockUpstream;
 using router::test::ServerFixture;
 
 namespace {
-
-boost::json::object anthropic_config(const MockUpstream& up) {
-  return {{"apiKey", "sk-ant-upstream-000000000001"}, {"baseURL", up.url()}, {"maxTokens", 1000}};
-}
 
 // Odd spacing, a unicode escape, cache_control on a system block and a tool, a signed thinking
 // block in the history, a field no translation knows: everything a re-serialisation would change.
@@ -34,6 +31,14 @@ const std::string kClaudeBody =
     "{\"role\":\"assistant\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"EqQBCgIYAhIM1gbcDa9\"},"
     "{\"type\":\"text\",\"text\":\"Yes.\"}]},{\"role\":\"user\",\"content\":\"more\"}],"
     "\"context_management\":{\"edits\":[]}  , \"metadata\":{\"user_id\":\"u1\"}}";
+
+// One anthropic provider "an" on `up`, serving `model`, active.
+void anthropic_server(ServerFixture& f, const MockUpstream& up, const std::string& model) {
+  f.add_provider("an", "anthropic", anthropic_config(up));
+  f.link("an", model);
+  f.set("active_provider", "an");
+  f.start();
+}
 
 std::string with_model(std::string body, const std::string& from, const std::string& to) {
   const auto at = body.find("\"" + from + "\"");
@@ -102,10 +107,7 @@ TEST_CASE("pass-through: a Messages stream reaches the client as the upstream's 
   const auto sse = fixture("anthropic/stream_text.sse");
   up.on("/v1/messages", router::test::sse_transcript(sse, 13));
   ServerFixture f;
-  f.add_provider("an", "anthropic", anthropic_config(up));
-  f.link("an", "claude-sonnet-4-5");
-  f.set("active_provider", "an");
-  f.start();
+  anthropic_server(f, up, "claude-sonnet-4-5");
   const std::string body =
       R"({"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
   const auto r = router::test::http_request(f.port(), "POST", "/v1/messages", body);
@@ -132,10 +134,7 @@ TEST_CASE("pass-through: an upstream error mid-stream reaches a Messages client 
   const auto sse = fixture("anthropic/stream_error.sse");
   up.on("/v1/messages", router::test::sse_transcript(sse));
   ServerFixture f;
-  f.add_provider("an", "anthropic", anthropic_config(up));
-  f.link("an", "claude-sonnet-4-5");
-  f.set("active_provider", "an");
-  f.start();
+  anthropic_server(f, up, "claude-sonnet-4-5");
   const std::string body =
       R"({"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
   const auto r = router::test::http_request(f.port(), "POST", "/v1/messages", body);

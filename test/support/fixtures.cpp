@@ -13,6 +13,10 @@ std::string fixture(std::string_view name) {
   return read_file(std::filesystem::path(ROUTER_FIXTURES) / std::string(name));
 }
 
+boost::json::object anthropic_config(const MockUpstream& up) {
+  return {{"apiKey", "sk-ant-upstream-000000000001"}, {"baseURL", up.url()}, {"maxTokens", 1000}};
+}
+
 MockBehaviour sse_transcript(std::string sse, std::size_t piece, std::chrono::milliseconds gap) {
   return [sse = std::move(sse), piece, gap](const MockRequest&, MockConn& c) {
     c.begin_chunked();

@@ -18,6 +18,9 @@ namespace router::test {
 
 /// A mock behaviour that streams `sse` as text/event-stream in pieces of `piece` bytes, cut
 /// anywhere (mid-line included), each sent on its own after `gap`.
+/// The config of an anthropic provider on `up` (a test key, maxTokens 1000).
+[[nodiscard]] boost::json::object anthropic_config(const MockUpstream& up);
+
 [[nodiscard]] MockBehaviour sse_transcript(std::string sse, std::size_t piece = 7,
                                            std::chrono::milliseconds gap = std::chrono::milliseconds(1));
 
